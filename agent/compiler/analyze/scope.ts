@@ -1,0 +1,524 @@
+/**
+ * Scope analysis: a read-only pass that resolves every identifier and decides which
+ * bindings must live in explicit environment records.
+ *
+ * A "unit" is a function whose code the compiler hoists into a factory so that a snapshot
+ * can rebuild it from (code id, environment records). Units are function declarations,
+ * function expressions (object-literal methods included) and arrows — except inside
+ * "native regions" (class bodies, and object-literal methods that use `super`), which stay
+ * as written.
+ *
+ * A binding is *captured* when some reference to it crosses a unit boundary; only captured
+ * bindings move into an environment record, every other local stays a native variable. The
+ * same holds for `this` and `arguments` used by arrows: the nearest non-arrow function keeps
+ * them in its record.
+ */
+import { CompileError } from '../errors';
+import { RESERVED_PREFIX } from '../reserved';
+import { eachChild, isFunction, type Node } from '../walk';
+
+export type ScopeKind = 'module' | 'function' | 'block' | 'for' | 'switch' | 'catch' | 'class';
+export type BindingKind = 'var' | 'let' | 'const' | 'param' | 'function' | 'class' | 'catch' | 'fname';
+
+export interface Binding {
+  name: string;
+  kind: BindingKind;
+  scope: Scope;
+  captured: boolean;
+}
+
+export interface Scope {
+  id: number;
+  kind: ScopeKind;
+  node: Node;
+  parent: Scope | null;
+  /** The nearest enclosing scope of kind function/module: where `var` goes. */
+  varScope: Scope;
+  bindings: Map<string, Binding>;
+  /** For function/module scopes: arrows inside read this function's `this` / `arguments`. */
+  thisCaptured: boolean;
+  argsCaptured: boolean;
+  /** For function scopes: the function is a unit (hoisted into a factory). */
+  unit: boolean;
+}
+
+export interface Analysis {
+  /** The scope each scope-introducing node creates. */
+  scopeOf: Map<Node, Scope>;
+  /** Identifier reference nodes (reads and writes) → the binding they resolve to. */
+  refs: Map<Node, Binding>;
+  /** Identifier nodes in binding position (declarations, params) → binding. */
+  decls: Map<Node, Binding>;
+  /** ThisExpression / `arguments` identifier nodes inside arrows → the scope that keeps them. */
+  lexicalThis: Map<Node, Scope>;
+  /** For each unit function node: the ids of the env records its factory takes, sorted. */
+  unitEnvs: Map<Node, number[]>;
+  /** References inside a function's parameter list to that function's own captured bindings:
+   *  they run before the record exists, so they stay native. */
+  nativeRefs: Set<Node>;
+  /** Function nodes that are units. */
+  units: Set<Node>;
+  scopes: Scope[];
+}
+
+export function hasEnv(s: Scope): boolean {
+  if (s.thisCaptured || s.argsCaptured) return true;
+  for (const b of s.bindings.values()) if (b.captured) return true;
+  return false;
+}
+
+/** Collects the identifier nodes a binding pattern declares. */
+export function patternIdentifiers(p: Node | null, out: Node[] = []): Node[] {
+  if (!p) return out;
+  switch (p.type) {
+    case 'Identifier':
+      out.push(p);
+      break;
+    case 'ObjectPattern':
+      for (const prop of p.properties) patternIdentifiers(prop.type === 'RestElement' ? prop.argument : prop.value, out);
+      break;
+    case 'ArrayPattern':
+      for (const el of p.elements) patternIdentifiers(el, out);
+      break;
+    case 'AssignmentPattern':
+      patternIdentifiers(p.left, out);
+      break;
+    case 'RestElement':
+      patternIdentifiers(p.argument, out);
+      break;
+    default:
+      break; // MemberExpression targets in assignment patterns declare nothing
+  }
+  return out;
+}
+
+function usesSuper(fn: Node): boolean {
+  let found = false;
+  const visit = (n: Node, top: boolean): void => {
+    if (found) return;
+    if (n.type === 'Super') {
+      found = true;
+      return;
+    }
+    if (!top && (n.type === 'FunctionExpression' || n.type === 'FunctionDeclaration' || n.type === 'ClassBody')) return;
+    eachChild(n, (c) => visit(c, false));
+  };
+  visit(fn, true);
+  return found;
+}
+
+export function analyze(program: Node): Analysis {
+  const scopeOf = new Map<Node, Scope>();
+  const refs = new Map<Node, Binding>();
+  const decls = new Map<Node, Binding>();
+  const lexicalThis = new Map<Node, Scope>();
+  const nativeRefs = new Set<Node>();
+  const units = new Set<Node>();
+  const scopes: Scope[] = [];
+  /** Function nodes whose parameter list is being visited (for nativeRefs). */
+  const paramsOf = new Map<Node, Scope>();
+
+  const newScope = (kind: ScopeKind, node: Node, parent: Scope | null, unit = false): Scope => {
+    const s: Scope = {
+      id: scopes.length,
+      kind,
+      node,
+      parent,
+      varScope: null as unknown as Scope,
+      bindings: new Map(),
+      thisCaptured: false,
+      argsCaptured: false,
+      unit,
+    };
+    s.varScope = kind === 'function' || kind === 'module' || !parent ? s : parent.varScope;
+    scopes.push(s);
+    scopeOf.set(node, s);
+    return s;
+  };
+
+  const checkReserved = (id: Node): void => {
+    if (typeof id.name === 'string' && id.name.startsWith(RESERVED_PREFIX)) {
+      throw new CompileError('E_RESERVED_NAME', `identifier '${id.name}' uses the prefix '${RESERVED_PREFIX}' reserved for ThingsJS`, id.loc?.start);
+    }
+  };
+
+  const declare = (scope: Scope, id: Node, kind: BindingKind): void => {
+    checkReserved(id);
+    const name: string = id.name;
+    let b = scope.bindings.get(name);
+    if (!b) {
+      b = { name, kind, scope, captured: false };
+      scope.bindings.set(name, b);
+    } else if (kind === 'function' || (b.kind === 'fname' && kind !== 'fname')) {
+      b.kind = kind;
+    }
+    decls.set(id, b);
+  };
+
+  // ---- pass 1: scopes and declarations --------------------------------------------------
+  const hoistVarDecls = (n: Node, scope: Scope): void => {
+    // Finds `var` declarations (and their identifiers) anywhere in the function body,
+    // without entering nested functions.
+    const visit = (x: Node): void => {
+      if (isFunction(x) || x.type === 'ClassBody') return;
+      if (x.type === 'VariableDeclaration' && x.kind === 'var') {
+        for (const d of x.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, 'var');
+      }
+      eachChild(x, visit);
+    };
+    visit(n);
+  };
+
+  const declareLexical = (stmts: Node[], scope: Scope): void => {
+    for (const st of stmts) {
+      const s = st.type === 'ExportNamedDeclaration' || st.type === 'ExportDefaultDeclaration' ? st.declaration ?? st : st;
+      if (s.type === 'VariableDeclaration' && s.kind !== 'var') {
+        for (const d of s.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, s.kind);
+      } else if (s.type === 'FunctionDeclaration' && s.id) {
+        declare(scope, s.id, 'function');
+      } else if (s.type === 'ClassDeclaration' && s.id) {
+        declare(scope, s.id, 'class');
+      }
+    }
+  };
+
+  let inNative = 0;
+
+  const build = (n: Node, scope: Scope): void => {
+    switch (n.type) {
+      case 'Program': {
+        hoistVarDecls(n, scope);
+        declareLexical(n.body, scope);
+        for (const c of n.body) build(c, scope);
+        return;
+      }
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression': {
+        const isUnit = inNative === 0;
+        const fs = newScope('function', n, scope, isUnit);
+        if (isUnit) units.add(n);
+        if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
+        for (const p of n.params) for (const id of patternIdentifiers(p)) declare(fs, id, 'param');
+        if (n.body.type === 'BlockStatement') {
+          hoistVarDecls(n.body, fs);
+          declareLexical(n.body.body, fs);
+          scopeOf.set(n.body, fs); // the body block shares the function scope
+          for (const p of n.params) build(p, fs);
+          for (const c of n.body.body) build(c, fs);
+        } else {
+          for (const p of n.params) build(p, fs);
+          build(n.body, fs);
+        }
+        return;
+      }
+      case 'Property': {
+        // Object-literal methods that use `super` depend on their home object: keep native.
+        // Accessors and computed-key methods are left native for now (they run, but a
+        // snapshot that reaches them reports them as not capturable).
+        if ((n.method || n.kind === 'get' || n.kind === 'set') && (n.kind !== 'init' || n.computed || usesSuper(n.value))) {
+          if (n.computed) build(n.key, scope);
+          inNative++;
+          build(n.value, scope);
+          inNative--;
+          return;
+        }
+        break;
+      }
+      case 'ClassDeclaration':
+      case 'ClassExpression': {
+        if (n.superClass) build(n.superClass, scope);
+        const cs = newScope('class', n, scope);
+        if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
+        inNative++;
+        build(n.body, cs);
+        inNative--;
+        return;
+      }
+      case 'MethodDefinition':
+      case 'PropertyDefinition':
+      case 'StaticBlock': {
+        if (n.type === 'StaticBlock') {
+          const fs = newScope('function', n, scope);
+          hoistVarDecls(n, fs);
+          declareLexical(n.body, fs);
+          for (const c of n.body) build(c, fs);
+          return;
+        }
+        if (n.computed) build(n.key, scope);
+        if (n.value) {
+          if (n.type === 'PropertyDefinition') {
+            // A field initializer is evaluated like a method body (own `this`).
+            const fs = newScope('function', n, scope);
+            build(n.value, fs);
+          } else build(n.value, scope);
+        }
+        return;
+      }
+      case 'BlockStatement': {
+        const bs = newScope('block', n, scope);
+        declareLexical(n.body, bs);
+        for (const c of n.body) build(c, bs);
+        return;
+      }
+      case 'ForStatement':
+      case 'ForInStatement':
+      case 'ForOfStatement': {
+        const head = n.type === 'ForStatement' ? n.init : n.left;
+        if (head && head.type === 'VariableDeclaration' && head.kind !== 'var') {
+          const fs = newScope('for', n, scope);
+          for (const d of head.declarations) for (const id of patternIdentifiers(d.id)) declare(fs, id, head.kind);
+          eachChild(n, (c) => build(c, fs));
+        } else {
+          eachChild(n, (c) => build(c, scope));
+        }
+        return;
+      }
+      case 'SwitchStatement': {
+        build(n.discriminant, scope);
+        const ss = newScope('switch', n, scope);
+        for (const c of n.cases) declareLexical(c.consequent, ss);
+        for (const c of n.cases) {
+          if (c.test) build(c.test, ss);
+          for (const st of c.consequent) build(st, ss);
+        }
+        return;
+      }
+      case 'CatchClause': {
+        const cs = newScope('catch', n, scope);
+        if (n.param) for (const id of patternIdentifiers(n.param)) declare(cs, id, 'catch');
+        if (n.param) build(n.param, cs);
+        build(n.body, cs);
+        return;
+      }
+      case 'WithStatement':
+        throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", n.loc?.start);
+      case 'Identifier':
+        checkReserved(n);
+        return;
+      default:
+        break;
+    }
+    eachChild(n, (c) => build(c, scope));
+  };
+
+  const top = newScope('module', program, null);
+  build(program, top);
+
+  // ---- pass 2: references ---------------------------------------------------------------
+  const lookup = (scope: Scope | null, name: string): Binding | undefined => {
+    for (let s = scope; s; s = s.parent) {
+      const b = s.bindings.get(name);
+      if (b) return b;
+    }
+    return undefined;
+  };
+
+  /** True if going from `from` up to (excluding) `to` crosses a unit boundary. */
+  const crossesUnit = (from: Scope, to: Scope): boolean => {
+    for (let s: Scope | null = from; s && s !== to; s = s.parent) if (s.unit) return true;
+    return false;
+  };
+
+  const scopeOfRef = new Map<Node, Scope>();
+  const reference = (id: Node, scope: Scope): void => {
+    scopeOfRef.set(id, scope);
+    const b = lookup(scope, id.name);
+    if (b) {
+      refs.set(id, b);
+      const owner = b.scope;
+      const params = paramsOf.get(owner.node);
+      if (params === owner && scope === owner) {
+        // inside the owner's parameter list: evaluated before its record exists
+        nativeRefs.add(id);
+        return;
+      }
+      if (crossesUnit(scope, owner)) b.captured = true;
+    } else if (id.name === 'arguments') {
+      lexical(id, scope, 'args');
+    }
+  };
+
+  /** `this` / `arguments` of the nearest non-arrow function, seen from inside arrows. */
+  const lexical = (node: Node, scope: Scope, what: 'this' | 'args'): void => {
+    scopeOfRef.set(node, scope);
+    let s: Scope | null = scope;
+    while (s && !(s.kind === 'module' || (s.kind === 'function' && s.node.type !== 'ArrowFunctionExpression'))) s = s.parent;
+    if (!s || s === scope.varScope) return; // not inside an arrow: native
+    if (!crossesUnit(scope, s)) return;
+    if (what === 'this') s.thisCaptured = true;
+    else s.argsCaptured = true;
+    lexicalThis.set(node, s);
+  };
+
+  const resolvePattern = (p: Node | null, scope: Scope): void => {
+    // Binding positions: identifiers are declarations; defaults and computed keys are expressions.
+    if (!p) return;
+    switch (p.type) {
+      case 'Identifier':
+        return;
+      case 'ObjectPattern':
+        for (const prop of p.properties) {
+          if (prop.type === 'RestElement') resolvePattern(prop.argument, scope);
+          else {
+            if (prop.computed) resolve(prop.key, scope);
+            resolvePattern(prop.value, scope);
+          }
+        }
+        return;
+      case 'ArrayPattern':
+        for (const el of p.elements) resolvePattern(el, scope);
+        return;
+      case 'AssignmentPattern':
+        resolvePattern(p.left, scope);
+        resolve(p.right, scope);
+        return;
+      case 'RestElement':
+        resolvePattern(p.argument, scope);
+        return;
+      default:
+        resolve(p, scope);
+    }
+  };
+
+  const resolveAssignTarget = (p: Node, scope: Scope): void => {
+    // Assignment patterns: identifiers are references (writes).
+    switch (p.type) {
+      case 'ObjectPattern':
+        for (const prop of p.properties) {
+          if (prop.type === 'RestElement') resolveAssignTarget(prop.argument, scope);
+          else {
+            if (prop.computed) resolve(prop.key, scope);
+            resolveAssignTarget(prop.value, scope);
+          }
+        }
+        return;
+      case 'ArrayPattern':
+        for (const el of p.elements) if (el) resolveAssignTarget(el, scope);
+        return;
+      case 'AssignmentPattern':
+        resolveAssignTarget(p.left, scope);
+        resolve(p.right, scope);
+        return;
+      case 'RestElement':
+        resolveAssignTarget(p.argument, scope);
+        return;
+      default:
+        resolve(p, scope);
+    }
+  };
+
+  const resolve = (n: Node, scope: Scope): void => {
+    const own = scopeOf.get(n);
+    switch (n.type) {
+      case 'Identifier':
+        reference(n, scope);
+        return;
+      case 'ThisExpression':
+        lexical(n, scope, 'this');
+        return;
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression': {
+        const fs = own!;
+        paramsOf.set(n, fs);
+        for (const p of n.params) resolvePattern(p, fs);
+        paramsOf.delete(n);
+        if (n.body.type === 'BlockStatement') for (const c of n.body.body) resolve(c, fs);
+        else resolve(n.body, fs);
+        // A closure created in a parameter default that needs this function's own record
+        // would run before the record exists.
+        return;
+      }
+      case 'VariableDeclarator':
+        resolvePattern(n.id, scope);
+        if (n.init) resolve(n.init, scope);
+        return;
+      case 'AssignmentExpression':
+        if (n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern') resolveAssignTarget(n.left, scope);
+        else resolve(n.left, scope);
+        resolve(n.right, scope);
+        return;
+      case 'ForInStatement':
+      case 'ForOfStatement': {
+        const s = own ?? scope;
+        if (n.left.type === 'VariableDeclaration') for (const d of n.left.declarations) resolvePattern(d.id, s);
+        else resolveAssignTarget(n.left, s);
+        resolve(n.right, s);
+        resolve(n.body, s);
+        return;
+      }
+      case 'CatchClause':
+        if (n.param) resolvePattern(n.param, own!);
+        resolve(n.body, own!);
+        return;
+      case 'MemberExpression':
+        resolve(n.object, scope);
+        if (n.computed) resolve(n.property, scope);
+        return;
+      case 'Property':
+      case 'MethodDefinition':
+      case 'PropertyDefinition':
+        if (n.computed) resolve(n.key, scope);
+        if (n.value) resolve(n.value, own ?? scope);
+        return;
+      case 'LabeledStatement':
+        resolve(n.body, scope);
+        return;
+      case 'BreakStatement':
+      case 'ContinueStatement':
+      case 'MetaProperty':
+        return;
+      case 'ClassDeclaration':
+      case 'ClassExpression':
+        if (n.superClass) resolve(n.superClass, scope);
+        resolve(n.body, own!);
+        return;
+      case 'SwitchStatement': {
+        resolve(n.discriminant, scope);
+        for (const c of n.cases) {
+          if (c.test) resolve(c.test, own!);
+          for (const st of c.consequent) resolve(st, own!);
+        }
+        return;
+      }
+      default:
+        break;
+    }
+    const s = own && n.type !== 'Program' ? own : scope;
+    eachChild(n, (c) => resolve(c, s));
+  };
+
+  for (const c of program.body) resolve(c, top);
+
+  // ---- pass 3: which records each unit's factory takes ---------------------------------
+  const unitEnvs = new Map<Node, Set<number>>();
+  for (const u of units) unitEnvs.set(u, new Set());
+  const need = (from: Scope, owner: Scope): void => {
+    for (let s: Scope | null = from; s && s !== owner; s = s.parent) if (s.unit) unitEnvs.get(s.node)!.add(owner.id);
+  };
+  for (const [id, b] of refs) if (b.captured && !nativeRefs.has(id)) need(scopeOfRef.get(id)!, b.scope);
+  for (const [node, owner] of lexicalThis) need(scopeOfRef.get(node)!, owner);
+
+  // Closures in a parameter list that need their own function's record cannot be built.
+  for (const u of units) {
+    const fs = scopeOf.get(u)!;
+    for (const p of u.params) {
+      const inner: Node[] = [];
+      const find = (x: Node): void => {
+        if (units.has(x)) inner.push(x);
+        else eachChild(x, find);
+      };
+      find(p);
+      for (const f of inner) {
+        if (unitEnvs.get(f)!.has(fs.id)) {
+          throw new CompileError('E_UNSUPPORTED_SYNTAX', 'a closure in a parameter default that captures a parameter of the same function is not supported yet', f.loc?.start);
+        }
+      }
+    }
+  }
+
+  const sorted = new Map<Node, number[]>();
+  for (const [u, set] of unitEnvs) sorted.set(u, [...set].sort((a, b) => a - b));
+  return { scopeOf, refs, decls, lexicalThis, unitEnvs: sorted, nativeRefs, units, scopes };
+}

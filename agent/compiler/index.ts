@@ -1,0 +1,79 @@
+/**
+ * The ThingsJS instrumenter: source → instrumented source.
+ *
+ *   parse (meriyah) → analyze (read-only scope tables) → instrument (closures) → print (astring)
+ *
+ * Public surface: `instrument()` and `CompileError`. The compiler never imports the runtime;
+ * instrumented code reaches the runtime through one global (RUNTIME_GLOBAL) installed by the
+ * program host before the program loads.
+ */
+import { generate } from 'astring';
+import { parseProgram } from './parse';
+import { analyze } from './analyze/scope';
+import { instrumentProgram, type InstrumentContext } from './transform/instrument-closures';
+import * as b from './transform/builders';
+import { CompileError } from './errors';
+import { CODE_VERSION, INSTRUMENTED_MARKER, RESERVED_PREFIX, RUNTIME_GLOBAL, names } from './reserved';
+import type { Node } from './walk';
+
+export { CompileError } from './errors';
+export { INSTRUMENTED_MARKER, RESERVED_PREFIX, CODE_VERSION } from './reserved';
+
+export interface InstrumentOptions {
+  /** Used in error messages. */
+  filename?: string;
+}
+
+export interface InstrumentResult {
+  code: string;
+  /** Number of closure units (functions, arrows, methods) hoisted into factories. */
+  units: number;
+  /** True if the input was already instrumented and returned unchanged. */
+  unchanged: boolean;
+}
+
+export function isInstrumented(source: string): boolean {
+  return source.startsWith(INSTRUMENTED_MARKER);
+}
+
+export function instrument(source: string, options: InstrumentOptions = {}): InstrumentResult {
+  const filename = options.filename ?? '<program>';
+  // Instrumenting twice is a no-op: the marker is the first line of every output.
+  if (isInstrumented(source)) return { code: source, units: 0, unchanged: true };
+  // A hashbang line is not JavaScript for meriyah's script goal.
+  const text = source.startsWith('#!') ? '//' + source.slice(2) : source;
+
+  const program = parseProgram(text, filename);
+  const analysis = analyze(program);
+  const ctx: InstrumentContext = { analysis, factories: [], nextUnit: 0, nextTemp: 0 };
+  const { main, directives } = instrumentProgram(program, ctx);
+
+  const rt = b.id(names.runtime);
+  const prologue: Node[] = [
+    // var $tjs_rt = globalThis.$tjs_runtime; if (!$tjs_rt) throw ...
+    b.varDecl('var', names.runtime, b.member(b.id('globalThis'), RUNTIME_GLOBAL)),
+    {
+      type: 'IfStatement',
+      test: { type: 'UnaryExpression', operator: '!', prefix: true, argument: rt },
+      consequent: {
+        type: 'ThrowStatement',
+        argument: { type: 'NewExpression', callee: b.id('Error'), arguments: [b.literal('this program was instrumented by ThingsJS: run it with `thingsctl run` or on a thingsjs-agent')] },
+      },
+      alternate: null,
+    },
+    b.varDecl('var', names.metaKey, b.call(b.member(rt, 'codeVersion'), [b.literal(CODE_VERSION)])),
+  ];
+  const mainFn: Node = { type: 'FunctionExpression', id: b.id(names.main), params: [], body: b.block(main), async: false, generator: false };
+  const register = b.exprStmt(
+    b.call(b.member(rt, 'module'), [b.id('module'), b.array(ctx.factories.map((f) => b.id(f.id.name))), mainFn, { type: 'ThisExpression' }]),
+  );
+  const out: Node = { type: 'Program', sourceType: 'script', body: [...directives, ...prologue, ...ctx.factories, register] };
+  let code: string;
+  try {
+    code = generate(out as never);
+  } catch (err) {
+    throw new CompileError('E_INTERNAL', `${filename}: could not print the instrumented program: ${(err as Error).message}`);
+  }
+  void RESERVED_PREFIX;
+  return { code: `${INSTRUMENTED_MARKER}\n${code}`, units: ctx.nextUnit, unchanged: false };
+}

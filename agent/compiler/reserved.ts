@@ -1,0 +1,31 @@
+/**
+ * Every identifier the compiler emits starts with RESERVED_PREFIX; programs that use the
+ * prefix themselves are rejected, so emitted names can never collide with the program's.
+ */
+export const RESERVED_PREFIX = '$tjs_';
+
+/** First line of every instrumented file; its presence makes instrumenting a no-op. */
+export const INSTRUMENTED_MARKER = '/* thingsjs-instrumented v1 */';
+
+/** The version of the code shape the compiler emits. The runtime refuses other versions. */
+export const CODE_VERSION = 1;
+
+export const names = {
+  /** The runtime namespace object, taken from globalThis by the module prologue. */
+  runtime: `${RESERVED_PREFIX}rt`,
+  /** The per-module handle returned by the runtime. */
+  module: `${RESERVED_PREFIX}m`,
+  /** Symbol key under which each closure keeps its [factory, member, ...envs] record. */
+  metaKey: `${RESERVED_PREFIX}K`,
+  /** The module's top-level code, as a function the runtime calls unless restoring. */
+  main: `${RESERVED_PREFIX}main`,
+  env: (scopeId: number) => `${RESERVED_PREFIX}e${scopeId}`,
+  factory: (unitId: number) => `${RESERVED_PREFIX}f${unitId}`,
+  temp: (n: number) => `${RESERVED_PREFIX}t${n}`,
+  /** Env record fields holding a function's `this` and `arguments` for its arrows. */
+  thisField: `${RESERVED_PREFIX}this`,
+  argsField: `${RESERVED_PREFIX}args`,
+} as const;
+
+/** The global under which the host installs the runtime. */
+export const RUNTIME_GLOBAL = '$tjs_runtime';

@@ -1,0 +1,537 @@
+/**
+ * The instrument pass: makes every closure rebuildable from (code, environment records).
+ *
+ * Before:                                   After:
+ *   function counter(start) {                 function $tjs_f1($tjs_e0) {        // factory
+ *     let n = start;                            const $tjs_t = function counter(start) {
+ *     return () => ++n;                           const $tjs_e1 = { n: void 0 };
+ *   }                                             $tjs_e1.n = start;
+ *                                                 return $tjs_f2($tjs_e1);
+ *                                               };
+ *                                               $tjs_t[$tjs_K] = [$tjs_f1, -1];
+ *                                               return $tjs_t;
+ *                                             }
+ *
+ * - Captured bindings (see analyze/scope.ts) live in a record `$tjs_e<scope>` created when
+ *   their scope is entered (per iteration for loop bodies); every reference becomes a member
+ *   access on it. Other locals stay native.
+ * - Each unit (function / arrow / method) is hoisted into a module-level factory that takes
+ *   exactly the records it needs and tags the closure with [factory, member, ...records].
+ *   A snapshot stores that tag; restore calls the factory with the restored records.
+ * - Function declarations are created at the top of their scope, like the engine does.
+ */
+import { CompileError } from '../errors';
+import { names } from '../reserved';
+import { hasEnv, patternIdentifiers, type Analysis, type Binding, type Scope } from '../analyze/scope';
+import * as b from './builders';
+import { eachChild, isNode, type Node } from '../walk';
+
+export interface InstrumentContext {
+  analysis: Analysis;
+  /** Factory declarations, in unit-id order. */
+  factories: Node[];
+  nextUnit: number;
+  nextTemp: number;
+}
+
+type Out = Node | Node[] | null;
+
+export function instrumentProgram(program: Node, ctx: InstrumentContext): { main: Node[]; directives: Node[] } {
+  const { analysis } = ctx;
+  const top = analysis.scopeOf.get(program)!;
+  const directives: Node[] = [];
+  const body = [...program.body];
+  while (body.length && body[0].type === 'ExpressionStatement' && typeof body[0].directive === 'string') directives.push(body.shift()!);
+  const main = statements(body, top, ctx, true);
+  return { main, directives };
+}
+
+const envName = (s: Scope): string => names.env(s.id);
+const envRef = (s: Scope): Node => b.id(envName(s));
+
+function capturedRef(binding: Binding): Node {
+  return b.member(envRef(binding.scope), binding.name);
+}
+
+/** `const $tjs_eN = { a: a, x: void 0, $tjs_this: this }` for a scope entered now. */
+function envCreation(scope: Scope, initFromNative: (bd: Binding) => boolean): Node[] {
+  if (!hasEnv(scope)) return [];
+  const props: Node[] = [];
+  for (const bd of scope.bindings.values()) {
+    if (!bd.captured) continue;
+    props.push(b.prop(bd.name, initFromNative(bd) ? b.id(bd.name) : b.undef()));
+  }
+  if (scope.thisCaptured) props.push(b.prop(names.thisField, { type: 'ThisExpression' }));
+  if (scope.argsCaptured) props.push(b.prop(names.argsField, b.id('arguments')));
+  return [b.varDecl(scope.kind === 'function' || scope.kind === 'module' ? 'var' : 'const', envName(scope), b.object(props))];
+}
+
+/**
+ * Transforms a statement list that opens `scope` (a function body, block, program, or a
+ * switch's cases when `scope` is the switch scope). Emits the scope's record and its
+ * function declarations first.
+ */
+function statements(list: Node[], scope: Scope, ctx: InstrumentContext, opensScope: boolean, initFromNative: (bd: Binding) => boolean = () => false): Node[] {
+  const hoisted: Node[] = [];
+  const out: Node[] = [];
+  for (const st of list) {
+    if (st.type === 'FunctionDeclaration') {
+      hoisted.push(functionDeclarationInit(st, ctx));
+      continue;
+    }
+    const r = statement(st, scope, ctx);
+    if (Array.isArray(r)) out.push(...r);
+    else if (r) out.push(r);
+  }
+  const head = opensScope ? envCreation(scope, initFromNative) : [];
+  return [...head, ...hoisted, ...out];
+}
+
+function functionDeclarationInit(fn: Node, ctx: InstrumentContext): Node {
+  const binding = ctx.analysis.decls.get(fn.id)!;
+  const create = unit(fn, ctx);
+  if (binding.captured) return b.exprStmt(b.assign(capturedRef(binding), create));
+  return b.varDecl(binding.scope.kind === 'function' || binding.scope.kind === 'module' ? 'var' : 'let', fn.id.name, create);
+}
+
+function statement(st: Node, scope: Scope, ctx: InstrumentContext): Out {
+  const { analysis } = ctx;
+  switch (st.type) {
+    case 'VariableDeclaration':
+      return declaration(st, ctx);
+    case 'BlockStatement': {
+      const s = analysis.scopeOf.get(st)!;
+      st.body = statements(st.body, s, ctx, true);
+      return st;
+    }
+    case 'ForStatement':
+      return forStatement(st, ctx);
+    case 'ForInStatement':
+    case 'ForOfStatement':
+      return forInOf(st, ctx);
+    case 'SwitchStatement': {
+      const s = analysis.scopeOf.get(st)!;
+      st.discriminant = expr(st.discriminant, ctx);
+      const inits: Node[] = [];
+      for (const c of st.cases) {
+        if (c.test) c.test = expr(c.test, ctx);
+        const kept: Node[] = [];
+        for (const x of c.consequent) {
+          if (x.type === 'FunctionDeclaration') inits.push(functionDeclarationInit(x, ctx));
+          else {
+            const r = statement(x, s, ctx);
+            if (Array.isArray(r)) kept.push(...r);
+            else if (r) kept.push(r);
+          }
+        }
+        c.consequent = kept;
+      }
+      const head = [...envCreation(s, () => false), ...inits];
+      return head.length ? b.block([...head, st]) : st;
+    }
+    case 'TryStatement': {
+      st.block = statement(st.block, scope, ctx);
+      if (st.handler) {
+        const h = st.handler;
+        const cs = analysis.scopeOf.get(h)!;
+        const bodyScope = analysis.scopeOf.get(h.body)!;
+        const inner = statements(h.body.body, bodyScope, ctx, true);
+        h.body.body = [...envCreation(cs, () => true), ...inner];
+      }
+      if (st.finalizer) st.finalizer = statement(st.finalizer, scope, ctx);
+      return st;
+    }
+    case 'LabeledStatement': {
+      const r = statement(st.body, scope, ctx);
+      if (Array.isArray(r)) {
+        // Keep the label on the loop itself: the extra statements go before it.
+        const last = r.pop()!;
+        st.body = last;
+        return [...r, st];
+      }
+      st.body = r ?? { type: 'EmptyStatement' };
+      return st;
+    }
+    case 'IfStatement':
+      st.test = expr(st.test, ctx);
+      st.consequent = asStatement(statement(st.consequent, scope, ctx));
+      if (st.alternate) st.alternate = asStatement(statement(st.alternate, scope, ctx));
+      return st;
+    case 'WhileStatement':
+    case 'DoWhileStatement':
+      st.test = expr(st.test, ctx);
+      st.body = asStatement(statement(st.body, scope, ctx));
+      return st;
+    case 'FunctionDeclaration':
+      // A function declaration as the body of an if/label (sloppy mode): its own block.
+      return b.block([functionDeclarationInit(st, ctx)]);
+    case 'ClassDeclaration':
+      return classDeclaration(st, ctx);
+    default:
+      return genericStatement(st, ctx);
+  }
+}
+
+function asStatement(r: Out): Node {
+  if (Array.isArray(r)) return r.length === 1 ? r[0] : b.block(r);
+  return r ?? { type: 'EmptyStatement' };
+}
+
+function genericStatement(st: Node, ctx: InstrumentContext): Node {
+  eachChild(st, (c, key, index) => {
+    const v = expr(c, ctx);
+    if (index >= 0) st[key][index] = v;
+    else st[key] = v;
+  });
+  return st;
+}
+
+function classDeclaration(st: Node, ctx: InstrumentContext): Out {
+  const binding = ctx.analysis.decls.get(st.id)!;
+  const cls = expr({ ...st, type: 'ClassExpression' }, ctx);
+  if (binding.captured) return b.exprStmt(b.assign(capturedRef(binding), cls));
+  cls.type = 'ClassDeclaration';
+  return cls;
+}
+
+/** True if any identifier the pattern declares is captured. */
+function anyCaptured(pattern: Node, ctx: InstrumentContext): boolean {
+  return patternIdentifiers(pattern).some((i) => ctx.analysis.decls.get(i)?.captured);
+}
+
+/** Rewrites a binding pattern into an assignment target: captured identifiers become
+ *  record members; native ones stay identifiers (declared separately by the caller). */
+function toAssignTarget(p: Node, ctx: InstrumentContext, natives: Node[]): Node {
+  switch (p.type) {
+    case 'Identifier': {
+      const bd = ctx.analysis.decls.get(p);
+      if (bd?.captured) return capturedRef(bd);
+      natives.push(b.id(p.name));
+      return b.id(p.name);
+    }
+    case 'ObjectPattern':
+      return {
+        type: 'ObjectPattern',
+        properties: p.properties.map((prop: Node) =>
+          prop.type === 'RestElement'
+            ? { type: 'RestElement', argument: toAssignTarget(prop.argument, ctx, natives) }
+            : { ...prop, shorthand: false, key: prop.computed ? expr(prop.key, ctx) : prop.key.type === 'Identifier' ? b.id(prop.key.name) : prop.key, value: toAssignTarget(prop.value, ctx, natives) },
+        ),
+      };
+    case 'ArrayPattern':
+      return { type: 'ArrayPattern', elements: p.elements.map((e: Node | null) => (e ? toAssignTarget(e, ctx, natives) : null)) };
+    case 'AssignmentPattern':
+      return { type: 'AssignmentPattern', left: toAssignTarget(p.left, ctx, natives), right: expr(p.right, ctx) };
+    case 'RestElement':
+      return { type: 'RestElement', argument: toAssignTarget(p.argument, ctx, natives) };
+    default:
+      return expr(p, ctx);
+  }
+}
+
+/** Transforms pattern defaults/computed keys in place (pattern stays a declaration). */
+function patternExprs(p: Node | null, ctx: InstrumentContext): void {
+  if (!p) return;
+  switch (p.type) {
+    case 'ObjectPattern':
+      for (const prop of p.properties) {
+        if (prop.type === 'RestElement') patternExprs(prop.argument, ctx);
+        else {
+          if (prop.computed) prop.key = expr(prop.key, ctx);
+          patternExprs(prop.value, ctx);
+        }
+      }
+      return;
+    case 'ArrayPattern':
+      for (const e of p.elements) patternExprs(e, ctx);
+      return;
+    case 'AssignmentPattern':
+      patternExprs(p.left, ctx);
+      p.right = expr(p.right, ctx);
+      return;
+    case 'RestElement':
+      patternExprs(p.argument, ctx);
+      return;
+    default:
+      return;
+  }
+}
+
+/** A declaration none of whose names is captured, transformed in place. */
+function plainDeclaration(st: Node, ctx: InstrumentContext): void {
+  for (const d of st.declarations) {
+    patternExprs(d.id, ctx);
+    if (d.init) d.init = expr(d.init, ctx);
+  }
+}
+
+/** A declaration statement → statements in the same order, captured names assigned into their record. */
+function declaration(st: Node, ctx: InstrumentContext): Node[] {
+  const kind: 'var' | 'let' | 'const' = st.kind;
+  const out: Node[] = [];
+  for (const d of st.declarations) {
+    const init = d.init ? expr(d.init, ctx) : null;
+    if (!anyCaptured(d.id, ctx)) {
+      patternExprs(d.id, ctx);
+      out.push({ type: 'VariableDeclaration', kind, declarations: [{ ...d, init }] });
+      continue;
+    }
+    if (d.id.type === 'Identifier') {
+      // `var x;` keeps the old value; `let x;` in a fresh record is already undefined.
+      if (init) out.push(b.exprStmt(b.assign(capturedRef(ctx.analysis.decls.get(d.id)!), init)));
+      continue;
+    }
+    const natives: Node[] = [];
+    const target = toAssignTarget(d.id, ctx, natives);
+    for (const n of natives) out.push(b.varDecl(kind === 'var' ? 'var' : 'let', n.name, null));
+    out.push(b.exprStmt(b.assign(target, init ?? b.undef())));
+  }
+  return out;
+}
+
+function forStatement(st: Node, ctx: InstrumentContext): Out {
+  const { analysis } = ctx;
+  const s = analysis.scopeOf.get(st);
+  const before: Node[] = [];
+  const init = st.init;
+  let perIteration: Node | null = null;
+  if (init && init.type === 'VariableDeclaration') {
+    if (init.kind === 'var') {
+      if (init.declarations.some((d: Node) => anyCaptured(d.id, ctx))) {
+        const exprs: Node[] = [];
+        for (const d of init.declarations) {
+          const natives: Node[] = [];
+          const target = toAssignTarget(d.id, ctx, natives);
+          for (const n of natives) before.push(b.varDecl('var', n.name, null));
+          if (d.init) exprs.push(b.assign(target, expr(d.init, ctx)));
+        }
+        st.init = exprs.length ? b.seq(exprs) : null;
+      } else plainDeclaration(init, ctx);
+    } else if (s && hasEnv(s)) {
+      // for (let i = 0; ...) with i captured: the record lives in the loop head and is
+      // copied before each update, which is exactly the per-iteration binding the spec makes.
+      const props: Node[] = [];
+      const rest: Node[] = [];
+      for (const d of init.declarations) {
+        if (d.id.type !== 'Identifier') throw new CompileError('E_UNSUPPORTED_SYNTAX', 'destructuring in a for(;;) head whose variables are captured by closures is not supported yet', d.loc?.start);
+        const bd = analysis.decls.get(d.id)!;
+        if (bd.captured) props.push(b.prop(bd.name, d.init ? expr(d.init, ctx) : b.undef()));
+        else rest.push({ ...d, init: d.init ? expr(d.init, ctx) : null });
+      }
+      st.init = { type: 'VariableDeclaration', kind: 'let', declarations: [{ type: 'VariableDeclarator', id: envRef(s), init: b.object(props) }, ...rest] };
+      const copy = b.object([...s.bindings.values()].filter((x) => x.captured).map((x) => b.prop(x.name, capturedRef(x))));
+      perIteration = b.assign(envRef(s), copy);
+    } else {
+      plainDeclaration(init, ctx);
+    }
+  } else if (init) st.init = expr(init, ctx);
+  if (st.test) st.test = expr(st.test, ctx);
+  if (st.update) st.update = expr(st.update, ctx);
+  if (perIteration) st.update = st.update ? b.seq([perIteration, st.update]) : perIteration;
+  st.body = asStatement(statement(st.body, s ?? (null as unknown as Scope), ctx));
+  return before.length ? [...before, st] : st;
+}
+
+function forInOf(st: Node, ctx: InstrumentContext): Out {
+  const { analysis } = ctx;
+  const s = analysis.scopeOf.get(st);
+  st.right = expr(st.right, ctx);
+  const left = st.left;
+  const before: Node[] = [];
+  let bodyHead: Node[] = [];
+  if (left.type === 'VariableDeclaration') {
+    const d = left.declarations[0];
+    if (left.kind === 'var') {
+      if (anyCaptured(d.id, ctx)) {
+        const natives: Node[] = [];
+        st.left = toAssignTarget(d.id, ctx, natives);
+        for (const n of natives) before.push(b.varDecl('var', n.name, null));
+      } else patternExprs(d.id, ctx);
+    } else {
+      patternExprs(d.id, ctx);
+      // The head binding stays native (fresh per iteration); the body copies it into the
+      // iteration's record.
+      if (s && hasEnv(s)) bodyHead = envCreation(s, () => true);
+    }
+  } else {
+    st.left = toAssignTargetExpr(left, ctx);
+  }
+  let body = asStatement(statement(st.body, s ?? (null as unknown as Scope), ctx));
+  if (bodyHead.length) body = body.type === 'BlockStatement' ? { ...body, body: [...bodyHead, ...body.body] } : b.block([...bodyHead, body]);
+  st.body = body;
+  return before.length ? [...before, st] : st;
+}
+
+/** An assignment target (identifier, member or pattern) in expression position. */
+function toAssignTargetExpr(p: Node, ctx: InstrumentContext): Node {
+  switch (p.type) {
+    case 'ObjectPattern':
+      for (const prop of p.properties) {
+        if (prop.type === 'RestElement') prop.argument = toAssignTargetExpr(prop.argument, ctx);
+        else {
+          if (prop.computed) prop.key = expr(prop.key, ctx);
+          if (prop.shorthand) {
+            prop.shorthand = false;
+            prop.key = b.id(prop.key.name);
+          }
+          prop.value = toAssignTargetExpr(prop.value, ctx);
+        }
+      }
+      return p;
+    case 'ArrayPattern':
+      p.elements = p.elements.map((e: Node | null) => (e ? toAssignTargetExpr(e, ctx) : null));
+      return p;
+    case 'AssignmentPattern':
+      p.left = toAssignTargetExpr(p.left, ctx);
+      p.right = expr(p.right, ctx);
+      return p;
+    case 'RestElement':
+      p.argument = toAssignTargetExpr(p.argument, ctx);
+      return p;
+    default:
+      return expr(p, ctx);
+  }
+}
+
+/** Expressions: rewrites references, `this`/`arguments` in arrows, and closures. */
+function expr(n: Node, ctx: InstrumentContext): Node {
+  const { analysis } = ctx;
+  switch (n.type) {
+    case 'Identifier': {
+      const bd = analysis.refs.get(n);
+      if (bd && bd.captured && !analysis.nativeRefs.has(n)) return capturedRef(bd);
+      const lex = analysis.lexicalThis.get(n);
+      if (lex) return b.member(envRef(lex), names.argsField);
+      return n;
+    }
+    case 'ThisExpression': {
+      const lex = analysis.lexicalThis.get(n);
+      return lex ? b.member(envRef(lex), names.thisField) : n;
+    }
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression':
+      if (analysis.units.has(n)) return unit(n, ctx);
+      nativeFunction(n, ctx);
+      return n;
+    case 'MemberExpression':
+      n.object = expr(n.object, ctx);
+      if (n.computed) n.property = expr(n.property, ctx);
+      return n;
+    case 'Property': {
+      if (n.computed) n.key = expr(n.key, ctx);
+      if (n.shorthand) {
+        const v = expr(n.value, ctx);
+        if (v !== n.value) {
+          n.shorthand = false;
+          n.key = b.id(n.key.name);
+        }
+        n.value = v;
+        return n;
+      }
+      if (n.method && analysis.units.has(n.value)) {
+        // A method: a unit whose factory builds it as a method (no prototype, not constructible).
+        n.value = unit(n.value, ctx, n.key);
+        n.method = false;
+        return n;
+      }
+      n.value = expr(n.value, ctx);
+      return n;
+    }
+    case 'AssignmentExpression':
+      n.left = n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern' ? toAssignTargetExpr(n.left, ctx) : expr(n.left, ctx);
+      n.right = expr(n.right, ctx);
+      return n;
+    case 'ClassExpression':
+    case 'ClassDeclaration':
+      nativeClass(n, ctx);
+      return n;
+    case 'MetaProperty':
+      return n;
+    default:
+      eachChild(n, (c, key, index) => {
+        const v = expr(c, ctx);
+        if (index >= 0) n[key][index] = v;
+        else n[key] = v;
+      });
+      return n;
+  }
+}
+
+/** Functions left native (inside class bodies, super-using methods): only their references change. */
+function nativeFunction(fn: Node, ctx: InstrumentContext): void {
+  if (!ctx.analysis.scopeOf.get(fn)) throw new Error("no scope for " + fn.type + " at " + JSON.stringify(fn.loc?.start));
+  const fs = ctx.analysis.scopeOf.get(fn)!;
+  for (const p of fn.params) patternExprs(p, ctx);
+  if (fn.body.type === 'BlockStatement') {
+    fn.body.body = functionBody(fn, fs, ctx);
+  } else {
+    fn.body = expr(fn.body, ctx);
+  }
+}
+
+function nativeClass(cls: Node, ctx: InstrumentContext): void {
+  if (cls.superClass) cls.superClass = expr(cls.superClass, ctx);
+  for (const el of cls.body.body) {
+    if (el.computed) el.key = expr(el.key, ctx);
+    if (el.type === 'StaticBlock') {
+      const fs = ctx.analysis.scopeOf.get(el)!;
+      el.body = statements(el.body, fs, ctx, true);
+    } else if (el.value) {
+      el.value = expr(el.value, ctx);
+    }
+  }
+}
+
+function functionBody(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
+  const list: Node[] = fn.body.body;
+  const directives: Node[] = [];
+  let i = 0;
+  while (i < list.length && list[i].type === 'ExpressionStatement' && typeof list[i].directive === 'string') directives.push(list[i++]);
+  const isSelf = (bd: Binding): boolean => bd.kind === 'param' || bd.kind === 'fname';
+  return [...directives, ...statements(list.slice(i), fs, ctx, true, isSelf)];
+}
+
+/**
+ * Hoists a unit into a factory and returns the expression that creates the closure at the
+ * original site: `$tjs_fN($tjs_eA, $tjs_eB)`.
+ */
+function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node): Node {
+  const { analysis } = ctx;
+  const fs = analysis.scopeOf.get(fn)!;
+  const envs = analysis.unitEnvs.get(fn)!;
+  const unitId = ++ctx.nextUnit;
+  const factoryName = names.factory(unitId);
+
+  for (const p of fn.params) patternExprs(p, ctx);
+  if (fn.body.type === 'BlockStatement') {
+    fn.body.body = functionBody(fn, fs, ctx);
+  } else if (hasEnv(fs)) {
+    // An arrow with an expression body whose own bindings are captured needs a block.
+    const e = expr(fn.body, ctx);
+    fn.body = b.block([...envCreation(fs, (bd) => bd.kind === 'param'), b.ret(e)]);
+    fn.expression = false;
+  } else {
+    fn.body = expr(fn.body, ctx);
+  }
+
+  let value: Node;
+  if (methodKey) {
+    // ({ key(...) {...} }).key — a genuine method.
+    const keyName = methodKey.type === 'Identifier' ? methodKey.name : String(methodKey.value);
+    value = b.member(b.object([{ type: 'Property', key: methodKey, value: { ...fn, type: 'FunctionExpression', id: null }, kind: 'init', method: true, shorthand: false, computed: false }]), keyName);
+  } else {
+    value = fn.type === 'FunctionDeclaration' ? { ...fn, type: 'FunctionExpression' } : fn;
+  }
+  const t = names.temp(0);
+  const envIds = envs.map((e) => names.env(e));
+  ctx.factories.push(
+    b.fnDecl(factoryName, envIds, [
+      b.varDecl('const', t, value),
+      b.exprStmt(b.assign(b.computedMember(b.id(t), b.id(names.metaKey)), b.array([b.id(factoryName), b.literal(-1), ...envIds.map(b.id)]))),
+      b.ret(b.id(t)),
+    ]),
+  );
+  return b.call(b.id(factoryName), envIds.map(b.id));
+}
+
+export { isNode };

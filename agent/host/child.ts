@@ -1,0 +1,90 @@
+/**
+ * The program host process the agent forks, one per program. Speaks the contract in
+ * ./ipc.ts over the IPC channel; stdout/stderr belong to the program alone.
+ */
+import path from 'node:path';
+import { ProgramHost } from './program';
+import type { ChildMessage, Reply, ReplyResult, Request } from './ipc';
+import { toErrorPayload } from '../shared/errors';
+
+const host = new ProgramHost();
+let installed = false;
+
+function send(msg: ChildMessage): void {
+  if (process.send && process.connected) process.send(msg);
+}
+
+function status(): 'Running' | 'Paused' {
+  return host.runtime.isPaused() ? 'Paused' : 'Running';
+}
+
+function handle(msg: Request): ReplyResult {
+  switch (msg.type) {
+    case 'start': {
+      if (installed) throw Object.assign(new Error('this host already runs a program'), { code: 'E_BAD_STATE' });
+      const filename = path.resolve(msg.program.filename);
+      host.install(path.dirname(filename), msg.program.name);
+      installed = true;
+      if (msg.args) process.argv.splice(2, process.argv.length - 2, ...msg.args);
+      process.argv[1] = filename;
+      if (msg.paused) host.runtime.pause();
+      host.start(filename, msg.program.source);
+      return { type: 'start', status: status() };
+    }
+    case 'restore': {
+      if (installed) throw Object.assign(new Error('this host already runs a program'), { code: 'E_BAD_STATE' });
+      host.install(process.cwd(), 'restored');
+      installed = true;
+      host.restore(msg.snapshot);
+      if (!msg.paused) host.runtime.resume();
+      return { type: 'restore', status: status() };
+    }
+    case 'pause':
+      requireInstalled();
+      host.runtime.pause();
+      return { type: 'pause', status: status() };
+    case 'resume':
+      requireInstalled();
+      host.runtime.resume();
+      return { type: 'resume', status: status() };
+    case 'capture': {
+      requireInstalled();
+      const wasPaused = host.runtime.isPaused();
+      host.runtime.pause();
+      try {
+        const out = host.capture();
+        return { type: 'capture', snapshot: out.snapshot, stats: { bytes: out.bytes, objects: out.objects, timers: out.timers, captureMs: out.captureMs } };
+      } catch (err) {
+        if (!wasPaused) host.runtime.resume();
+        throw err;
+      }
+    }
+    default:
+      throw Object.assign(new Error(`unknown request type ${JSON.stringify((msg as { type?: unknown }).type)}`), { code: 'E_BAD_REQUEST' });
+  }
+}
+
+function requireInstalled(): void {
+  if (!installed) throw Object.assign(new Error('no program has been started in this host'), { code: 'E_BAD_STATE' });
+}
+
+process.on('message', (raw: unknown) => {
+  const msg = raw as Request;
+  const req = typeof msg?.req === 'number' ? msg.req : -1;
+  let reply: Reply;
+  try {
+    reply = { type: 'reply', req, ok: true, result: handle(msg) };
+  } catch (err) {
+    reply = { type: 'reply', req, ok: false, error: toErrorPayload(err) };
+  }
+  send(reply);
+});
+
+process.on('uncaughtExceptionMonitor', (err) => {
+  send({ type: 'event', event: 'uncaught', message: String((err as Error)?.message ?? err), stack: (err as Error)?.stack });
+});
+
+// The IPC channel must not keep a finished program alive; a paused one is kept alive by
+// the runtime itself.
+(process as unknown as { channel?: { unref(): void } }).channel?.unref();
+send({ type: 'event', event: 'ready', pid: process.pid, node: process.version });

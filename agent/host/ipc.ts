@@ -1,0 +1,58 @@
+/**
+ * The contract between the agent (parent) and a program host (child), over Node's IPC
+ * channel (child_process.fork with stdio ['ignore','pipe','pipe','ipc']).
+ *
+ * The child's stdout/stderr are the program's own output and nothing else; the host never
+ * writes its own diagnostics there (it sends them as events).
+ *
+ * Every request carries `req` (a number unique per child); the child answers each exactly
+ * once with a Reply of the same `req`. Events are unsolicited.
+ *
+ * Lifecycle: fork → child sends {type:'event', event:'ready'} → parent sends exactly one
+ * of `start` or `restore` → then any number of pause/resume/capture. When the program has
+ * no more work the child exits with code 0 by itself. A paused program keeps its process
+ * alive. The parent kills with SIGKILL (there is nothing to flush).
+ */
+
+export interface ProgramSource {
+  /** Display name, for example "factorial.js". */
+  name: string;
+  /** Absolute or relative path the program is considered to live at (for require of relative
+   *  modules and for __filename). The file need not exist when `source` is given. */
+  filename: string;
+  /** The original, uninstrumented JavaScript source. */
+  source: string;
+}
+
+export type Request =
+  | { type: 'start'; req: number; program: ProgramSource; args?: string[]; paused?: boolean }
+  /** `snapshot` is the snapshot text (JSON). With paused: true the program is rebuilt but no
+   *  callback runs until `resume` (the migration handoff's "prepared" state). */
+  | { type: 'restore'; req: number; snapshot: string; paused?: boolean }
+  | { type: 'pause'; req: number }
+  | { type: 'resume'; req: number }
+  /** Captures at the next event-loop turn boundary. The program is left PAUSED afterwards
+   *  (the source keeps a paused original until the handoff commits); send `resume` to go on. */
+  | { type: 'capture'; req: number };
+
+export type ReplyResult =
+  | { type: 'start' | 'restore' | 'pause' | 'resume'; status: 'Running' | 'Paused' }
+  | { type: 'capture'; snapshot: string; stats: CaptureStats };
+
+export interface CaptureStats {
+  bytes: number;
+  objects: number;
+  timers: number;
+  captureMs: number;
+}
+
+export type Reply =
+  | { type: 'reply'; req: number; ok: true; result: ReplyResult }
+  | { type: 'reply'; req: number; ok: false; error: { code: string; message: string } };
+
+export type Event =
+  | { type: 'event'; event: 'ready'; pid: number; node: string }
+  /** The program threw and nothing caught it; the child exits with code 1 right after. */
+  | { type: 'event'; event: 'uncaught'; message: string; stack?: string };
+
+export type ChildMessage = Reply | Event;

@@ -1,0 +1,151 @@
+/**
+ * Built-ins are never copied into a snapshot: they are named by a path from a root
+ * (a global, or a Node core module) and looked up again on restore, which is what makes a
+ * snapshot portable across Node versions and machines.
+ *
+ * The table is taken when the runtime is installed, before any program code runs, so that
+ * nothing the program adds is mistaken for a built-in. Core modules are added when the
+ * program first requires them.
+ *
+ * A path is a list of segments: the first is a global name or `node:<module>`; the others
+ * are property keys, `@@name` for a well-known symbol key, and `[get]` / `[set]` for the
+ * accessor functions of the previous key.
+ */
+
+export type BuiltinPath = string[];
+
+const MAX_DEPTH = 4;
+
+const wellKnownSymbols = new Map<symbol, string>();
+const wellKnownByName = new Map<string, symbol>();
+for (const name of Object.getOwnPropertyNames(Symbol)) {
+  const v = (Symbol as unknown as Record<string, unknown>)[name];
+  if (typeof v === 'symbol') {
+    wellKnownSymbols.set(v, name);
+    wellKnownByName.set(name, v);
+  }
+}
+
+export function wellKnownSymbolName(s: symbol): string | undefined {
+  return wellKnownSymbols.get(s);
+}
+export function wellKnownSymbol(name: string): symbol | undefined {
+  return wellKnownByName.get(name);
+}
+
+/** Globals that belong to the runtime or the host, never to the program's state. */
+const SKIP_GLOBALS = new Set(['$tjs_runtime', 'global', 'globalThis']);
+
+export class BuiltinTable {
+  private readonly paths = new Map<unknown, BuiltinPath>();
+  /** Names of globals that existed before the program ran. */
+  readonly globalNames: Set<string>;
+
+  constructor(private readonly requireBuiltin: (name: string) => unknown) {
+    this.globalNames = new Set(Object.getOwnPropertyNames(globalThis));
+    this.paths.set(globalThis, ['globalThis']);
+    for (const name of [...this.globalNames].sort()) {
+      if (SKIP_GLOBALS.has(name)) continue;
+      const d = Object.getOwnPropertyDescriptor(globalThis, name);
+      if (!d) continue;
+      this.visitDescriptor(d, [name], 0);
+    }
+  }
+
+  /** Adds a core module (and what hangs off it) under `node:<name>`. */
+  addModule(name: string, exportsObject: unknown): void {
+    const key = `node:${name.replace(/^node:/, '')}`;
+    if (this.paths.has(exportsObject)) {
+      // Already known under another name (e.g. `timers` functions are globals): keep the
+      // first path but still walk the module's own members.
+    }
+    this.visit(exportsObject, [key], 0, true);
+  }
+
+  pathOf(value: unknown): BuiltinPath | undefined {
+    return this.paths.get(value);
+  }
+
+  has(value: unknown): boolean {
+    return this.paths.has(value);
+  }
+
+  /** Registers a runtime-provided object (for example the virtual setTimeout) by path. */
+  register(value: unknown, path: BuiltinPath): void {
+    if (!this.paths.has(value)) this.paths.set(value, path);
+  }
+
+  resolve(path: BuiltinPath): unknown {
+    let cur: unknown;
+    const [root, ...rest] = path;
+    if (root === 'globalThis') cur = globalThis;
+    else if (root.startsWith('node:')) cur = this.requireBuiltin(root.slice(5));
+    else cur = (globalThis as Record<string, unknown>)[root];
+    let holder: unknown = undefined;
+    let key: string | symbol | undefined;
+    for (const seg of rest) {
+      if (cur === null || cur === undefined) {
+        if (seg !== '[get]' && seg !== '[set]') return undefined;
+      }
+      if (seg === '[[Prototype]]') {
+        cur = Object.getPrototypeOf(cur as object);
+        holder = undefined;
+        continue;
+      }
+      if (seg === '[get]' || seg === '[set]') {
+        const d = holder !== undefined && key !== undefined ? Object.getOwnPropertyDescriptor(holder as object, key) : undefined;
+        cur = d ? (seg === '[get]' ? d.get : d.set) : undefined;
+        holder = undefined;
+        continue;
+      }
+      key = seg.startsWith('@@') ? (wellKnownByName.get(seg.slice(2)) ?? seg) : seg;
+      holder = cur;
+      const d = Object.getOwnPropertyDescriptor(cur as object, key);
+      cur = d && 'value' in d ? d.value : undefined;
+    }
+    return cur;
+  }
+
+  private visitDescriptor(d: PropertyDescriptor, path: BuiltinPath, depth: number): void {
+    if ('value' in d) this.visit(d.value, path, depth, false);
+    else {
+      if (d.get) this.visit(d.get, [...path, '[get]'], depth, false);
+      if (d.set) this.visit(d.set, [...path, '[set]'], depth, false);
+    }
+  }
+
+  private visit(value: unknown, path: BuiltinPath, depth: number, force: boolean): void {
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
+    if (this.paths.has(value) && !force) return;
+    if (!this.paths.has(value)) this.paths.set(value, path);
+    if (depth >= MAX_DEPTH) return;
+    let keys: (string | symbol)[];
+    try {
+      keys = Reflect.ownKeys(value as object);
+    } catch {
+      return;
+    }
+    for (const key of keys) {
+      let seg: string;
+      if (typeof key === 'symbol') {
+        const n = wellKnownSymbols.get(key);
+        if (!n) continue;
+        seg = `@@${n}`;
+      } else seg = key;
+      let d: PropertyDescriptor | undefined;
+      try {
+        d = Object.getOwnPropertyDescriptor(value as object, key);
+      } catch {
+        continue;
+      }
+      if (d) this.visitDescriptor(d, [...path, seg], depth + 1);
+    }
+    // The prototype of a built-in is a built-in too (e.g. Object.getPrototypeOf(Int8Array)).
+    try {
+      const proto = Object.getPrototypeOf(value as object);
+      if (proto && !this.paths.has(proto)) this.visit(proto, [...path, '[[Prototype]]'], depth + 1, false);
+    } catch {
+      /* exotic objects */
+    }
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * Heap decoder: rebuilds the records of a snapshot in a fresh process.
+ *
+ *   1. shells: every record becomes an (empty) object of the right kind; built-ins are
+ *      looked up by path; closures are left for step 2.
+ *   2. closures: each factory is called with its (still empty) environment records.
+ *   3. contents: prototypes, properties, entries, elements.
+ *   4. integrity: non-extensible / sealed / frozen objects are locked last.
+ */
+import type { BuiltinTable } from './builtins';
+import { wellKnownSymbol } from './builtins';
+import { FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, type Prop, type RecordBase, type V } from './format';
+import { VirtualTimer, type TimerScheduler } from '../timers';
+
+export class RestoreError extends Error {
+  readonly code = 'E_RESTORE_FAILED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RestoreError';
+  }
+}
+
+export interface DecodeEnv {
+  builtins: BuiltinTable;
+  factoryOf: (moduleKey: string, index: number) => ((...envs: unknown[]) => unknown) | undefined;
+  scheduler: TimerScheduler;
+}
+
+type Rec = RecordBase & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export class HeapDecoder {
+  private readonly objs: unknown[];
+
+  constructor(
+    private readonly records: Rec[],
+    private readonly env: DecodeEnv,
+  ) {
+    this.objs = new Array(records.length);
+    this.shells();
+    this.closures();
+    this.contents();
+    this.integrity();
+  }
+
+  /** The rebuilt object of record `id`. */
+  object(id: number): unknown {
+    return this.objs[id];
+  }
+
+  value(v: V): unknown {
+    if (v === null || typeof v !== 'object') return v;
+    switch (v[0]) {
+      case 'r': {
+        const id = v[1] as number;
+        if (!(id >= 0 && id < this.objs.length)) throw new RestoreError(`reference to missing record ${id}`);
+        return this.objs[id];
+      }
+      case 'u':
+        return undefined;
+      case 'n':
+        return v[1] === '-0' ? -0 : Number(v[1]);
+      case 'b':
+        return BigInt(v[1] as string);
+      case 'sf':
+        return Symbol.for(v[1] as string);
+      case 'sw': {
+        const s = wellKnownSymbol(v[1] as string);
+        if (!s) throw new RestoreError(`unknown well-known symbol ${String(v[1])}`);
+        return s;
+      }
+      default:
+        throw new RestoreError(`unknown value tag ${JSON.stringify(v[0])}`);
+    }
+  }
+
+  private shells(): void {
+    const { builtins, scheduler } = this.env;
+    this.records.forEach((r, i) => {
+      switch (r.k) {
+        case K.builtin: {
+          const obj = builtins.resolve(r.path);
+          if (obj === undefined) throw new RestoreError(`built-in ${r.path.join('.')} does not exist on this Node.js ${process.version}`);
+          this.objs[i] = obj;
+          return;
+        }
+        case K.object:
+          this.objs[i] = {};
+          return;
+        case K.array:
+          this.objs[i] = new Array(r.n);
+          return;
+        case K.func:
+          return; // step 2
+        case K.symbol:
+          this.objs[i] = Symbol(r.d);
+          return;
+        case K.date:
+          this.objs[i] = new Date(r.t === null ? NaN : r.t);
+          return;
+        case K.regexp:
+          this.objs[i] = new RegExp(r.s, r.f);
+          return;
+        case K.map:
+          this.objs[i] = new Map();
+          return;
+        case K.set:
+          this.objs[i] = new Set();
+          return;
+        case K.error: {
+          const e = new Error();
+          delete (e as { stack?: string }).stack;
+          this.objs[i] = e;
+          return;
+        }
+        case K.boxed:
+          this.objs[i] = Object(this.value(r.v));
+          return;
+        case K.args:
+          this.objs[i] = (function () {
+            return arguments; // eslint-disable-line prefer-rest-params
+          })();
+          return;
+        case K.arraybuffer: {
+          const bytes = Buffer.from(r.b, 'base64');
+          const ab = r.shared ? new SharedArrayBuffer(bytes.length) : new ArrayBuffer(bytes.length);
+          new Uint8Array(ab).set(bytes);
+          this.objs[i] = ab;
+          return;
+        }
+        case K.typed:
+          return; // needs its buffer: in step 2
+        case K.timer: {
+          const t = Object.create(VirtualTimer.prototype) as VirtualTimer;
+          this.objs[i] = t;
+          return;
+        }
+        default:
+          throw new RestoreError(`unknown record kind ${JSON.stringify(r.k)}`);
+      }
+    });
+    void scheduler;
+  }
+
+  private closures(): void {
+    this.records.forEach((r, i) => {
+      if (r.k === K.typed) {
+        const buf = this.value(r.b) as ArrayBuffer;
+        const Ctor = (globalThis as Record<string, any>)[r.c]; // eslint-disable-line @typescript-eslint/no-explicit-any
+        if (typeof Ctor !== 'function') throw new RestoreError(`unknown typed array ${r.c}`);
+        this.objs[i] = new Ctor(buf, r.off, r.l);
+        return;
+      }
+      if (r.k !== K.func) return;
+      const [moduleKey, index] = r.c as [string, number];
+      const factory = this.env.factoryOf(moduleKey, index);
+      if (!factory) throw new RestoreError(`code unit ${index} of module ${moduleKey} is not loaded`);
+      const envs = (r.e as V[]).map((e) => this.value(e));
+      this.objs[i] = factory(...envs);
+    });
+  }
+
+  private contents(): void {
+    const { scheduler } = this.env;
+    this.records.forEach((r, i) => {
+      const obj = this.objs[i] as Record<string | symbol, unknown>;
+      switch (r.k) {
+        case K.builtin:
+        case K.symbol:
+          return;
+        case K.array: {
+          const a = obj as unknown as unknown[];
+          if (r.v) {
+            const v = r.v as V[];
+            for (let j = 0; j < v.length; j++) {
+              const e = v[j];
+              if (Array.isArray(e) && e[0] === 'h') continue;
+              a[j] = this.value(e);
+            }
+          } else if (r.s) for (const [j, e] of r.s as [number, V][]) a[j] = this.value(e);
+          break;
+        }
+        case K.map:
+          for (const [mk, mv] of r.v as [V, V][]) (obj as unknown as Map<unknown, unknown>).set(this.value(mk), this.value(mv));
+          break;
+        case K.set:
+          for (const sv of r.v as V[]) (obj as unknown as Set<unknown>).add(this.value(sv));
+          break;
+        case K.args: {
+          const vals = (r.v as V[]).map((x) => this.value(x));
+          const a = obj as unknown as unknown[];
+          for (let j = 0; j < vals.length; j++) a[j] = vals[j];
+          (a as unknown as { length: number }).length = vals.length;
+          break;
+        }
+        case K.timer: {
+          const t = obj as unknown as VirtualTimer;
+          t._scheduler = scheduler;
+          t._kind = r.t;
+          t._callback = this.value(r.f) as (...a: unknown[]) => unknown;
+          t._args = (r.a as V[]).map((x) => this.value(x));
+          t._delay = r.d;
+          t._ref = r.ref === 1;
+          t._id = r.id;
+          t._native = null;
+          t._due = scheduler.now() + r.r;
+          // Pending timers are re-armed by the caller, in their original order.
+          return;
+        }
+        default:
+          break;
+      }
+      if (r.p !== undefined) {
+        const proto = this.value(r.p) as object | null;
+        if (Object.getPrototypeOf(obj) !== proto) Object.setPrototypeOf(obj, proto);
+      }
+      if (r.k === K.regexp && r.o === undefined) return;
+      if (r.o) this.defineProps(obj, r.o as Prop[]);
+    });
+  }
+
+  private defineProps(obj: Record<string | symbol, unknown>, props: Prop[]): void {
+    const proto = Object.getPrototypeOf(obj);
+    const plain = proto === Object.prototype || proto === null;
+    for (const p of props) {
+      const key = typeof p[0] === 'string' ? p[0] : (this.value(p[0]) as string | symbol);
+      if (p.length === 2) {
+        if (plain && key !== '__proto__') obj[key] = this.value(p[1]);
+        else Object.defineProperty(obj, key, { value: this.value(p[1]), writable: true, enumerable: true, configurable: true });
+        continue;
+      }
+      const flags = p[2];
+      if (flags & FLAG_ACCESSOR) {
+        const acc = p[1] as unknown as [string, V, V];
+        Object.defineProperty(obj, key, {
+          get: this.value(acc[1]) as (() => unknown) | undefined,
+          set: this.value(acc[2]) as ((v: unknown) => void) | undefined,
+          enumerable: !!(flags & FLAG_ENUMERABLE),
+          configurable: !!(flags & FLAG_CONFIGURABLE),
+        });
+      } else {
+        Object.defineProperty(obj, key, {
+          value: this.value(p[1]),
+          writable: !!(flags & FLAG_WRITABLE),
+          enumerable: !!(flags & FLAG_ENUMERABLE),
+          configurable: !!(flags & FLAG_CONFIGURABLE),
+        });
+      }
+    }
+  }
+
+  private integrity(): void {
+    this.records.forEach((r, i) => {
+      if (r.x) Object.preventExtensions(this.objs[i] as object);
+    });
+  }
+}

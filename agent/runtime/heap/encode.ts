@@ -1,0 +1,340 @@
+/**
+ * Heap encoder: walks the object graph from the roots (iteratively: deep lists must not
+ * overflow the stack) and emits one record per object, keeping identities so that cycles
+ * and shared references survive. Anything that cannot be rebuilt elsewhere fails the whole
+ * capture with E_NOT_CAPTURABLE and the path by which the program reaches it; the program
+ * itself is not touched.
+ */
+import { types } from 'node:util';
+import type { BuiltinTable } from './builtins';
+import { wellKnownSymbolName } from './builtins';
+import { FLAGS_DEFAULT, FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, type Prop, type RecordBase, type V } from './format';
+import { VirtualTimer, type TimerScheduler } from '../timers';
+
+export class CaptureError extends Error {
+  readonly code = 'E_NOT_CAPTURABLE';
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(`${message} at ${path}`);
+    this.name = 'CaptureError';
+  }
+}
+
+export interface EncodeEnv {
+  builtins: BuiltinTable;
+  /** Closure tag key and the factory → [module key, unit index] registry. */
+  meta: symbol;
+  codeOf: (factory: unknown) => [string, number] | undefined;
+  scheduler: TimerScheduler;
+  /** Objects marked by the program as not to be migrated: encoded as undefined. */
+  transient: WeakSet<object>;
+}
+
+type Edge = string | number | symbol | { env: string } | { root: string } | { entry: number } | { proto: true };
+
+const FN_SKIP = new Set<string | symbol>(['length', 'name', 'arguments', 'caller']);
+
+export class HeapEncoder {
+  readonly records: RecordBase[] = [];
+  private readonly ids = new Map<unknown, number>();
+  private readonly queue: unknown[] = [];
+  private head = 0;
+  private readonly parent: number[] = [];
+  private readonly edge: Edge[] = [];
+  private current = -1;
+  private currentEdge: Edge = '';
+
+  constructor(private readonly env: EncodeEnv) {}
+
+  /** Encodes a root value; `label` names it in error paths. */
+  root(value: unknown, label: string): V {
+    this.current = -1;
+    this.currentEdge = { root: label };
+    const v = this.value(value);
+    this.drain();
+    return v;
+  }
+
+  get objectCount(): number {
+    return this.records.length;
+  }
+
+  private drain(): void {
+    while (this.head < this.queue.length) {
+      const id = this.records.length;
+      const obj = this.queue[this.head];
+      this.queue[this.head++] = undefined;
+      this.current = id;
+      this.records.push(null as unknown as RecordBase);
+      this.records[id] = this.record(obj);
+    }
+  }
+
+  private at(e: Edge): this {
+    this.currentEdge = e;
+    return this;
+  }
+
+  value(v: unknown): V {
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+        return v;
+      case 'number':
+        if (Number.isFinite(v) && !(v === 0 && 1 / v < 0)) return v;
+        return ['n', Object.is(v, -0) ? '-0' : String(v)];
+      case 'undefined':
+        return ['u'];
+      case 'bigint':
+        return ['b', v.toString()];
+      case 'symbol': {
+        const reg = Symbol.keyFor(v);
+        if (reg !== undefined) return ['sf', reg];
+        const wk = wellKnownSymbolName(v);
+        if (wk) return ['sw', wk];
+        return ['r', this.ref(v)];
+      }
+      case 'object':
+        if (v === null) return null;
+        if (this.env.transient.has(v)) return ['u'];
+        return ['r', this.ref(v)];
+      case 'function':
+        return ['r', this.ref(v)];
+      default:
+        return ['u'];
+    }
+  }
+
+  private ref(v: unknown): number {
+    let id = this.ids.get(v);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(v, id);
+      this.queue.push(v);
+      this.parent[id] = this.current;
+      this.edge[id] = this.currentEdge;
+    }
+    return id;
+  }
+
+  private key(k: string | symbol): string | V {
+    return typeof k === 'string' ? k : this.value(k);
+  }
+
+  /** Own properties of `o` except `skip`. */
+  private props(o: object, skip?: Set<string | symbol>, skipIndices = false): Prop[] | undefined {
+    const out: Prop[] = [];
+    const descs = Object.getOwnPropertyDescriptors(o) as Record<string | symbol, PropertyDescriptor>;
+    for (const k of Reflect.ownKeys(descs)) {
+      if (k === this.env.meta || (skip && skip.has(k))) continue;
+      if (skipIndices && typeof k === 'string' && isIndex(k)) continue;
+      const d = descs[k];
+      this.at(k);
+      const key = this.key(k);
+      if ('value' in d) {
+        const flags = (d.writable ? FLAG_WRITABLE : 0) | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0);
+        const val = this.value(d.value);
+        out.push(flags === FLAGS_DEFAULT ? [key, val] : [key, val, flags]);
+      } else {
+        const flags = FLAG_ACCESSOR | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0);
+        out.push([key, ['acc', this.value(d.get), this.value(d.set)] as unknown as V, flags]);
+      }
+    }
+    return out.length ? out : undefined;
+  }
+
+  private withProto(rec: RecordBase, o: object, defaultProto: object | null): RecordBase {
+    const proto = Object.getPrototypeOf(o);
+    if (proto !== defaultProto) {
+      this.at({ proto: true });
+      rec.p = this.value(proto);
+    }
+    if (!Object.isExtensible(o)) rec.x = 1;
+    return rec;
+  }
+
+  private fail(what: string): never {
+    throw new CaptureError(what, this.pathOf(this.current));
+  }
+
+  private record(v: unknown): RecordBase {
+    const { builtins } = this.env;
+    const path = builtins.pathOf(v);
+    if (path) return { k: K.builtin, path } as RecordBase;
+
+    if (typeof v === 'symbol') return { k: K.symbol, d: v.description } as RecordBase;
+
+    if (typeof v === 'function') {
+      const meta = Object.prototype.hasOwnProperty.call(v, this.env.meta) ? (v as unknown as Record<symbol, unknown[]>)[this.env.meta] : undefined;
+      if (!meta) {
+        const name = v.name ? ` '${v.name}'` : '';
+        if (/^bound /.test(v.name)) this.fail(`a bound function${name} cannot be captured yet`);
+        if (/\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(v))) this.fail(`a native function${name} (not a JavaScript built-in that exists on every device) cannot be captured`);
+        if (/^class[\s{]/.test(Function.prototype.toString.call(v))) this.fail(`a class${name} cannot be captured yet`);
+        this.fail(`a function${name} that was not instrumented (created by eval, new Function, or inside a class body) cannot be captured`);
+      }
+      const code = this.env.codeOf(meta[0]);
+      if (!code) this.fail('a closure with an unknown factory');
+      const rec = { k: K.func, c: code } as RecordBase & { c: unknown; e: V[] };
+      const fname = v.name || '(anonymous)';
+      rec.e = [];
+      for (let i = 2; i < meta.length; i++) {
+        this.at({ env: fname });
+        rec.e.push(this.value(meta[i]));
+      }
+      const o = this.props(v, FN_SKIP);
+      if (o) rec.o = o;
+      return this.withProto(rec, v, Function.prototype);
+    }
+
+    const o = v as object;
+    if (o instanceof VirtualTimer && Object.getPrototypeOf(o) === VirtualTimer.prototype) {
+      const t = o as VirtualTimer;
+      const pending = this.env.scheduler.pending.has(t);
+      const rec = { k: K.timer, t: t._kind, d: t._delay, id: t._id, ref: t._ref ? 1 : 0, live: pending ? 1 : 0, r: pending ? Math.max(0, t._due - this.env.scheduler.now()) : 0 } as RecordBase & Record<string, unknown>;
+      this.at('callback');
+      rec.f = this.value(t._callback);
+      rec.a = t._args.map((a, i) => this.at(i).value(a));
+      return rec;
+    }
+
+    if (Array.isArray(o)) return this.array(o as unknown[]);
+    if (types.isPromise(o)) this.fail('a Promise cannot be captured yet (pending async work is a later feature)');
+    if (types.isGeneratorObject(o)) this.fail('a suspended generator cannot be captured yet');
+    if (types.isProxy(o)) this.fail('a Proxy cannot be captured');
+    if (types.isWeakMap(o) || types.isWeakSet(o)) this.fail('a WeakMap or WeakSet cannot be captured yet');
+    if (types.isExternal(o) || types.isModuleNamespaceObject(o)) this.fail('a native object cannot be captured');
+    if (types.isMap(o)) {
+      const rec = { k: K.map } as RecordBase & { v: V[][] };
+      rec.v = [];
+      let i = 0;
+      for (const [mk, mv] of o as Map<unknown, unknown>) {
+        this.at({ entry: i++ });
+        rec.v.push([this.value(mk), this.value(mv)]);
+      }
+      const props = this.props(o);
+      if (props) rec.o = props;
+      return this.withProto(rec, o, Map.prototype);
+    }
+    if (types.isSet(o)) {
+      const rec = { k: K.set } as RecordBase & { v: V[] };
+      rec.v = [];
+      let i = 0;
+      for (const sv of o as Set<unknown>) rec.v.push(this.at({ entry: i++ }).value(sv));
+      const props = this.props(o);
+      if (props) rec.o = props;
+      return this.withProto(rec, o, Set.prototype);
+    }
+    if (types.isDate(o)) {
+      const t = (o as Date).getTime();
+      const rec = { k: K.date, t: Number.isNaN(t) ? null : t } as RecordBase;
+      const props = this.props(o);
+      if (props) rec.o = props;
+      return this.withProto(rec, o, Date.prototype);
+    }
+    if (types.isRegExp(o)) {
+      const r = o as RegExp;
+      const rec = { k: K.regexp, s: r.source, f: r.flags } as RecordBase;
+      const props = this.props(o);
+      if (props) rec.o = props;
+      return this.withProto(rec, o, RegExp.prototype);
+    }
+    if (types.isNativeError(o)) {
+      const rec = { k: K.error } as RecordBase;
+      const props = this.props(o);
+      if (props) rec.o = props;
+      return this.withProto(rec, o, Error.prototype);
+    }
+    if (types.isBoxedPrimitive(o)) {
+      const rec = { k: K.boxed, v: this.value((o as { valueOf(): unknown }).valueOf()) } as RecordBase;
+      const props = this.props(o, undefined, types.isStringObject(o));
+      if (props) rec.o = props.filter((p) => !(types.isStringObject(o) && p[0] === 'length'));
+      if (rec.o && !rec.o.length) delete rec.o;
+      return this.withProto(rec, o, Object.getPrototypeOf(Object((o as { valueOf(): unknown }).valueOf())));
+    }
+    if (types.isArgumentsObject(o)) {
+      const a = o as ArrayLike<unknown>;
+      const rec = { k: K.args, v: Array.from({ length: a.length }, (_, i) => this.at(i).value(a[i])) } as RecordBase;
+      return rec;
+    }
+    if (types.isArrayBuffer(o) || types.isSharedArrayBuffer(o)) {
+      const buf = Buffer.from(new Uint8Array(o as ArrayBuffer));
+      const rec = { k: K.arraybuffer, b: buf.toString('base64') } as RecordBase & Record<string, unknown>;
+      if (types.isSharedArrayBuffer(o)) rec.shared = 1;
+      return rec;
+    }
+    if (types.isTypedArray(o) || types.isDataView(o)) {
+      const ta = o as unknown as { buffer: ArrayBuffer; byteOffset: number; byteLength: number; length?: number; constructor: { name: string } };
+      const ctor = types.isDataView(o) ? 'DataView' : Object.prototype.toString.call(o).slice(8, -1);
+      const rec = { k: K.typed, c: ctor, off: ta.byteOffset, l: types.isDataView(o) ? ta.byteLength : ta.length } as unknown as RecordBase & Record<string, unknown>;
+      this.at('buffer');
+      rec.b = this.value(ta.buffer);
+      const props = this.props(o, undefined, true);
+      if (props) rec.o = props;
+      const dflt = (globalThis as unknown as Record<string, { prototype: object } | undefined>)[ctor]?.prototype ?? null;
+      return this.withProto(rec, o, dflt);
+    }
+    if (types.isAnyArrayBuffer(o) || (types as { isWeakRef?: (x: unknown) => boolean }).isWeakRef?.(o)) this.fail('this object cannot be captured yet');
+
+    const rec = { k: K.object } as RecordBase;
+    const props = this.props(o);
+    if (props) rec.o = props;
+    return this.withProto(rec, o, Object.prototype);
+  }
+
+  private array(a: unknown[]): RecordBase {
+    const rec = { k: K.array, n: a.length } as RecordBase & { n: number; v?: V[]; s?: [number, V][] };
+    const keys = Object.keys(a);
+    let indexCount = 0;
+    for (const k of keys) if (isIndex(k)) indexCount++;
+    if (indexCount === a.length) {
+      rec.v = new Array(a.length);
+      for (let i = 0; i < a.length; i++) rec.v[i] = this.at(i).value(a[i]);
+    } else if (indexCount * 2 >= a.length) {
+      rec.v = new Array(a.length);
+      for (let i = 0; i < a.length; i++) rec.v[i] = i in a ? this.at(i).value(a[i]) : ['h'];
+    } else {
+      rec.s = [];
+      for (const k of keys) if (isIndex(k)) rec.s.push([Number(k), this.at(Number(k)).value(a[Number(k)])]);
+    }
+    // Non-index own properties (and non-default descriptors of elements are not kept yet).
+    const extra = this.props(a, LENGTH, true);
+    if (extra) rec.o = extra;
+    return this.withProto(rec, a, Array.prototype);
+  }
+
+  /** A readable path to record `id`, for error messages: `tick › tcpClient.socket`. */
+  pathOf(id: number): string {
+    const parts: string[] = [];
+    let first = true;
+    for (let cur = id; cur >= 0; cur = this.parent[cur]) {
+      const e = this.edge[cur];
+      if (typeof e === 'string') parts.push(/^[A-Za-z_$][\w$]*$/.test(e) ? `.${e}` : `[${JSON.stringify(e)}]`);
+      else if (typeof e === 'number') parts.push(`[${e}]`);
+      else if (typeof e === 'symbol') parts.push(`[${String(e)}]`);
+      else if ('env' in e) parts.push(` › ${e.env}() › `);
+      else if ('root' in e) parts.push(e.root);
+      else if ('entry' in e) parts.push(`.<entry ${e.entry}>`);
+      else if ('proto' in e) parts.push('.[[Prototype]]');
+      first = false;
+    }
+    void first;
+    return parts
+      .reverse()
+      .join('')
+      .replace(/ › \./g, ' › ')
+      .replace(/^\./, '')
+      .replace(/ › $/, '');
+  }
+}
+
+const LENGTH = new Set<string | symbol>(['length']);
+
+function isIndex(k: string): boolean {
+  const c = k.charCodeAt(0);
+  if (c < 48 || c > 57) return false;
+  const n = Number(k);
+  return Number.isInteger(n) && n >= 0 && n < 4294967295 && String(n) === k;
+}

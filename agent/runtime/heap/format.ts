@@ -1,0 +1,57 @@
+/**
+ * The heap section of a snapshot: a list of records, one per object, function, or unique
+ * symbol reachable from the roots, numbered in discovery order. See docs/snapshot-format.md.
+ *
+ * Values (V) are JSON:
+ *   string | boolean | null | finite number (not -0)   as themselves
+ *   ["u"]                  undefined
+ *   ["n", "NaN" | "Infinity" | "-Infinity" | "-0"]
+ *   ["b", "123"]           BigInt
+ *   ["sf", key]            Symbol.for(key)
+ *   ["sw", name]           well-known symbol Symbol[name]
+ *   ["r", id]              reference to heap record `id`
+ *   ["h"]                  an array hole (inside array records only)
+ *
+ * A property is [key, V] (writable, enumerable, configurable) or [key, V, flags] with
+ * flags: 1 writable, 2 enumerable, 4 configurable, 8 accessor (then V is [getV, setV]).
+ * A key is a string, or a symbol value (["sf"...], ["sw"...], ["r", id]).
+ */
+export type V = string | number | boolean | null | [string, ...unknown[]];
+export type Key = string | V;
+export type Prop = [Key, V] | [Key, V, number];
+
+export interface RecordBase {
+  /** Kind. */
+  k: string;
+  /** Prototype, when not the kind's default. */
+  p?: V;
+  /** Own properties. */
+  o?: Prop[];
+  /** 1: not extensible (with the property flags this also covers sealed and frozen). */
+  x?: 1;
+}
+
+export const FLAG_WRITABLE = 1;
+export const FLAG_ENUMERABLE = 2;
+export const FLAG_CONFIGURABLE = 4;
+export const FLAG_ACCESSOR = 8;
+export const FLAGS_DEFAULT = FLAG_WRITABLE | FLAG_ENUMERABLE | FLAG_CONFIGURABLE;
+
+/** Record kinds. */
+export const K = {
+  builtin: 'N', // { path }
+  object: 'O',
+  array: 'A', // { n: length, v: elements | s: [[index, V]] sparse }
+  func: 'F', // { c: [moduleKey, unit index], e: [env V...] }
+  symbol: 'Y', // { d: description }
+  date: 'D', // { t }
+  regexp: 'R', // { s, f, i: lastIndex }
+  map: 'M', // { v: [[kV, vV]] }
+  set: 'S', // { v: [V] }
+  error: 'E',
+  boxed: 'X', // { v: primitive V }
+  args: 'G', // arguments object { v: [V] }
+  arraybuffer: 'AB', // { b: base64, shared?: 1 }
+  typed: 'TA', // { c: constructor name, b: buffer V, off: byte offset, l: length }
+  timer: 'T', // { t: kind, f: callback V, a: [args V], d: delay, r: remaining, ref: 0|1, id }
+} as const;

@@ -1,0 +1,209 @@
+/**
+ * The ThingsJS runtime, loaded into the program's process before the program.
+ *
+ * Instrumented modules reach it through one global (`$tjs_runtime`) and call:
+ *   codeVersion(v)                      → the closure tag key (refuses other code versions)
+ *   module(module, factories, main, this) registers a module's factories; runs its top-level
+ *                                       code unless the process is restoring a snapshot.
+ *
+ * The host (agent/host) drives it: install(), capture(), restore(), pause(), resume().
+ * This folder imports nothing of the compiler, MQTT or logging.
+ */
+import path from 'node:path';
+import { BuiltinTable } from './heap/builtins';
+import { HeapEncoder } from './heap/encode';
+import { HeapDecoder, RestoreError } from './heap/decode';
+import type { RecordBase, V } from './heap/format';
+import { TimerScheduler, VirtualTimer } from './timers';
+
+export { CaptureError } from './heap/encode';
+export { RestoreError } from './heap/decode';
+export { nativeTimers } from './timers';
+
+export const RUNTIME_GLOBAL = '$tjs_runtime';
+export const CODE_VERSION = 1;
+
+/** What a snapshot body holds (the envelope around it is agent/snapshot). */
+export interface SnapshotBody {
+  program: { name: string; main: string };
+  modules: { key: string; code: string }[];
+  heap: RecordBase[];
+  roots: { timers: V[]; globals: [string, V][]; hooks: V[] };
+  clock: { capturedAt: number };
+  node: string;
+  arch: string;
+}
+
+export interface CaptureResult {
+  body: SnapshotBody;
+  objects: number;
+  timers: number;
+}
+
+type Factory = (...envs: unknown[]) => unknown;
+
+export interface RuntimeOptions {
+  /** Directory module keys are relative to. */
+  root: string;
+  /** Display name of the program. */
+  name: string;
+  /** require() for core modules (the host's). */
+  requireBuiltin: (name: string) => unknown;
+}
+
+export class Runtime {
+  readonly meta = Symbol('thingsjs.closure');
+  readonly scheduler = new TimerScheduler();
+  builtins!: BuiltinTable;
+  /** True while a snapshot's modules load: their top-level code must not run. */
+  restoring = false;
+  /** Objects the program marked as not to be migrated. */
+  readonly transient = new WeakSet<object>();
+  private readonly factories = new Map<string, Factory[]>();
+  private readonly factoryCode = new Map<unknown, [string, number]>();
+  /** Instrumented source of each loaded module, by key: it travels in the snapshot. */
+  readonly moduleCode = new Map<string, string>();
+  mainKey = '';
+  private readonly afterRestore: (() => void)[] = [];
+
+  constructor(readonly options: RuntimeOptions) {}
+
+  /** Installs the virtual timers and the global, then takes the built-in table. Call once,
+   *  before any program code. */
+  install(): void {
+    const g = globalThis as Record<string, unknown>;
+    this.scheduler.install(g);
+    const timersModule = this.options.requireBuiltin('timers') as Record<string, unknown>;
+    Object.assign(timersModule, this.scheduler.api);
+    this.builtins = new BuiltinTable(this.options.requireBuiltin);
+    for (const [name, fn] of Object.entries(this.scheduler.api)) this.builtins.register(fn, [name]);
+    Object.defineProperty(g, RUNTIME_GLOBAL, { value: this.api(), enumerable: false, configurable: true, writable: false });
+  }
+
+  /** Called by the host when the program requires a core module. */
+  noteBuiltinModule(name: string, exportsObject: unknown): void {
+    this.builtins.addModule(name, exportsObject);
+  }
+
+  moduleKey(filename: string): string {
+    const rel = path.relative(this.options.root, filename);
+    return (rel && !rel.startsWith('..') ? rel : path.basename(filename)).split(path.sep).join('/');
+  }
+
+  private api(): Record<string, unknown> {
+    const self = this;
+    return Object.freeze({
+      codeVersion(v: number): symbol {
+        if (v !== CODE_VERSION) throw new Error(`this program was instrumented for ThingsJS code version ${v}; this runtime runs version ${CODE_VERSION}: instrument it again`);
+        return self.meta;
+      },
+      module(mod: { filename: string }, factories: Factory[], main: () => unknown, thisArg: unknown): void {
+        const key = self.moduleKey(mod.filename);
+        self.factories.set(key, factories);
+        factories.forEach((f, i) => self.factoryCode.set(f, [key, i]));
+        if (!self.restoring) main.call(thisArg);
+      },
+    });
+  }
+
+  /** The program-facing cooperation API (require('thingsjs') in programs). */
+  programApi(): Record<string, unknown> {
+    const self = this;
+    return Object.freeze({
+      /** Runs fn after this program has been restored from a snapshot (for example to reopen
+       *  a connection). */
+      onRestore(fn: () => void): void {
+        if (typeof fn !== 'function') throw new TypeError('onRestore expects a function');
+        self.afterRestore.push(fn);
+      },
+      /** Marks an object as not to be migrated: a snapshot stores `undefined` in its place. */
+      transient<T extends object>(obj: T): T {
+        self.transient.add(obj);
+        return obj;
+      },
+      /** True in a process that was restored from a snapshot. */
+      get restored(): boolean {
+        return self.wasRestored;
+      },
+    });
+  }
+  private wasRestored = false;
+
+  pause(keepAlive = true): void {
+    this.scheduler.pause(keepAlive);
+  }
+  resume(): void {
+    this.scheduler.resume();
+  }
+  isPaused(): boolean {
+    return this.scheduler.isPaused();
+  }
+
+  /**
+   * Captures the program's state. Must be called at an event-loop turn boundary (from a
+   * macrotask of the host: no program frame on the stack, microtasks drained). Does not
+   * change the program: on error (E_NOT_CAPTURABLE) it simply goes on.
+   */
+  capture(): CaptureResult {
+    const enc = new HeapEncoder({
+      builtins: this.builtins,
+      meta: this.meta,
+      codeOf: (f) => this.factoryCode.get(f),
+      scheduler: this.scheduler,
+      transient: this.transient,
+    });
+    const timers: V[] = [];
+    for (const t of this.scheduler.pending) {
+      const label = `${t._kind === 'immediate' ? 'setImmediate' : t._kind === 'interval' ? 'setInterval' : 'setTimeout'}(${t._callback.name || 'callback'})`;
+      timers.push(enc.root(t, label));
+    }
+    const globals: [string, V][] = [];
+    for (const name of Object.getOwnPropertyNames(globalThis)) {
+      if (this.builtins.globalNames.has(name) || name === RUNTIME_GLOBAL) continue;
+      const d = Object.getOwnPropertyDescriptor(globalThis, name);
+      if (!d || !('value' in d)) continue;
+      globals.push([name, enc.root(d.value, name)]);
+    }
+    const hooks = this.afterRestore.map((fn, i) => enc.root(fn, `onRestore hook ${i}`));
+    const body: SnapshotBody = {
+      program: { name: this.options.name, main: this.mainKey },
+      modules: [...this.moduleCode].map(([key, code]) => ({ key, code })),
+      heap: enc.records,
+      roots: { timers, globals, hooks },
+      clock: { capturedAt: Date.now() },
+      node: process.version,
+      arch: process.arch,
+    };
+    return { body, objects: enc.objectCount, timers: timers.length };
+  }
+
+  /**
+   * Rebuilds the heap of a snapshot whose modules have already been loaded (with
+   * `restoring` set). Leaves the program paused; call resume() to let it run.
+   */
+  restore(body: SnapshotBody): void {
+    this.scheduler.pause();
+    const dec = new HeapDecoder(body.heap as never, {
+      builtins: this.builtins,
+      factoryOf: (key, i) => this.factories.get(key)?.[i],
+      scheduler: this.scheduler,
+    });
+    for (const [name, v] of body.roots.globals) (globalThis as Record<string, unknown>)[name] = dec.value(v);
+    for (const v of body.roots.timers) {
+      const t = dec.value(v);
+      if (!(t instanceof VirtualTimer)) throw new RestoreError('timer root is not a timer');
+      this.scheduler.add(t);
+    }
+    this.afterRestore.length = 0;
+    for (const v of body.roots.hooks ?? []) this.afterRestore.push(dec.value(v) as () => void);
+    this.restoring = false;
+    this.wasRestored = true;
+    // The program's onRestore hooks run as its first turn once it is resumed.
+    if (this.afterRestore.length) {
+      const hooks = [...this.afterRestore];
+      this.scheduler.create('immediate', () => {
+        for (const fn of hooks) fn();
+      }, [], 0);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ProgramHost } from '../../agent/host/program';
+import { nativeTimers } from '../../agent/runtime';
+import { ThingsError, ErrorCodes, toErrorPayload } from '../../agent/shared/errors';
+
+interface RunOptions {
+  restore?: string;
+  snapshotAfter?: string;
+  snapshotAfterTurns?: string;
+  snapshotOut?: string;
+}
+
+/**
+ * `thingsctl run FILE` / `thingsctl run --restore SNAP`: runs a program instrumented in this
+ * process, no broker needed. With --snapshot-after MS (or --snapshot-after-turns N) it
+ * captures at the first event-loop turn boundary after that point, writes --snapshot-out
+ * and exits 0; a program that ends first just ends and no snapshot is written.
+ */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a program instrumented, locally (optionally capture a snapshot, or resume from one)')
+    .argument('[file]', 'JavaScript program (omit with --restore)')
+    .argument('[args...]', 'arguments passed to the program')
+    .option('--restore <snap>', 'resume the program from a snapshot file')
+    .option('--snapshot-after <ms>', 'capture at the first safe point after this many milliseconds')
+    .option('--snapshot-after-turns <n>', 'capture after the program has run this many callbacks (event-loop turns)')
+    .option('--snapshot-out <snap>', 'where to write the snapshot')
+    .action((file: string | undefined, args: string[], opts: RunOptions) => {
+      runLocal(file, args, opts);
+    });
+}
+
+function runLocal(file: string | undefined, args: string[], opts: RunOptions): void {
+  const wantsCapture = opts.snapshotAfter !== undefined || opts.snapshotAfterTurns !== undefined;
+  if (wantsCapture && !opts.snapshotOut) throw new ThingsError(ErrorCodes.BAD_REQUEST, '--snapshot-after needs --snapshot-out FILE');
+  if (!file && !opts.restore) throw new ThingsError(ErrorCodes.BAD_REQUEST, 'give a program file, or --restore SNAPSHOT');
+  const host = new ProgramHost();
+
+  const doCapture = (): void => {
+    host.runtime.pause(false);
+    try {
+      const out = host.capture();
+      fs.writeFileSync(opts.snapshotOut!, out.snapshot);
+      process.stderr.write(`thingsctl: snapshot written to ${opts.snapshotOut} (${out.bytes} bytes, ${out.objects} objects, ${out.timers} timers, ${out.captureMs.toFixed(1)} ms)\n`);
+      process.exit(0);
+    } catch (err) {
+      const e = toErrorPayload(err);
+      process.stderr.write(`thingsctl: ${e.code}: ${e.message}\nthingsctl: the program goes on running\n`);
+      process.exitCode = 1;
+      host.runtime.resume();
+    }
+  };
+
+  const armCapture = (): void => {
+    if (opts.snapshotAfterTurns !== undefined) {
+      const n = Number(opts.snapshotAfterTurns);
+      if (!Number.isInteger(n) || n < 0) throw new ThingsError(ErrorCodes.BAD_REQUEST, '--snapshot-after-turns takes a whole number');
+      let turns = 0;
+      const check = (): void => {
+        if (turns === n) {
+          // Stop the program's timers now; capture once this turn's microtasks are done.
+          host.runtime.pause(false);
+          nativeTimers.setImmediate(doCapture);
+        }
+      };
+      host.runtime.scheduler.hooks.afterTurn = () => {
+        turns++;
+        check();
+      };
+      if (n === 0) check();
+    } else if (opts.snapshotAfter !== undefined) {
+      const ms = Number(opts.snapshotAfter);
+      if (!(ms >= 0)) throw new ThingsError(ErrorCodes.BAD_REQUEST, '--snapshot-after takes milliseconds');
+      nativeTimers.setTimeout(doCapture, ms).unref();
+    }
+  };
+
+  if (opts.restore) {
+    const text = fs.readFileSync(opts.restore, 'utf8');
+    host.install(process.cwd(), path.basename(opts.restore));
+    host.restore(text);
+    if (wantsCapture) armCapture();
+    host.runtime.resume();
+  } else {
+    const filename = path.resolve(file!);
+    const source = fs.readFileSync(filename, 'utf8');
+    host.install(path.dirname(filename), path.basename(filename));
+    process.argv = [process.argv[0], filename, ...args];
+    if (wantsCapture) armCapture();
+    host.start(filename, source);
+  }
+}
