@@ -3,6 +3,7 @@
 //   dist/thingsctl.js       admin CLI and local tools
 //   dist/thingsjs-agent.js  the device daemon
 //   dist/child.js           the program host the agent forks, one per program
+//   dist/lib.js             compiler, runtime and snapshot API (tests, embedding)
 // Target node18 so the bundles run on Debian bookworm's Node.js 18.20.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ const entries = {
   thingsctl: 'cli/main.ts',
   'thingsjs-agent': 'agent/daemon/main.ts',
   child: 'agent/host/child.ts',
+  lib: 'agent/lib.ts',
 };
 
 await build({

@@ -7,9 +7,9 @@ export function parseProgram(source: string, filename: string): Node {
   try {
     return parseScript(source, { next: true, loc: true, ranges: false, raw: true, globalReturn: true, webcompat: true }) as unknown as Node;
   } catch (err) {
-    const e = err as { message?: string; loc?: { line: number; column: number }; line?: number; column?: number };
-    const loc = e.loc ?? (typeof e.line === 'number' ? { line: e.line, column: e.column ?? 0 } : undefined);
-    const msg = String(e.message ?? err).replace(/^\[\d+:\d+\]:\s*/, '');
+    const e = err as { message?: string; description?: string; loc?: { start?: { line: number; column: number }; line?: number; column?: number } };
+    const loc = e.loc?.start ?? (typeof e.loc?.line === 'number' ? { line: e.loc.line, column: e.loc.column ?? 0 } : undefined);
+    const msg = e.description ?? String(e.message ?? err).replace(/^\[[\d:-]+\]:\s*/, '');
     throw new CompileError('E_PARSE', `${filename}: syntax error: ${msg}`, loc);
   }
 }

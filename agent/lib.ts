@@ -1,0 +1,8 @@
+/**
+ * The library surface (dist/lib.js): what tests and embedders use without the CLI.
+ */
+export { instrument, isInstrumented, CompileError, INSTRUMENTED_MARKER, RESERVED_PREFIX } from './compiler';
+export { Runtime, CaptureError, RestoreError } from './runtime';
+export { ProgramHost } from './host/program';
+export { sealSnapshot, openSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot/envelope';
+export { ThingsError, ErrorCodes } from './shared/errors';

@@ -1,0 +1,82 @@
+'use strict';
+// Runtime and snapshot behaviour, through the real CLI in fresh processes.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { sealSnapshot, openSnapshot } = require('../../dist/lib.js');
+
+const root = path.resolve(__dirname, '../..');
+const thingsctl = path.join(root, 'bin/thingsctl');
+const fixtures = path.join(__dirname, 'fixtures');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tjs-unit-'));
+test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function run(args) {
+  const r = spawnSync(process.execPath, [thingsctl, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+function native(file) {
+  return spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 }).stdout;
+}
+
+test('a snapshot whose body was altered is refused as corrupt', () => {
+  const text = sealSnapshot({ a: 1, s: 'hello' });
+  assert.deepEqual(openSnapshot(text).body, { a: 1, s: 'hello' });
+  const bad = text.replace('hello', 'hellp');
+  assert.throws(() => openSnapshot(bad), (e) => e.code === 'E_SNAPSHOT_CORRUPT' && /hash/.test(e.message));
+  assert.throws(() => openSnapshot(text.slice(0, -10)), (e) => e.code === 'E_SNAPSHOT_CORRUPT');
+  assert.throws(() => openSnapshot('{"not":"a snapshot"}'), (e) => e.code === 'E_SNAPSHOT_CORRUPT');
+  assert.throws(() => openSnapshot(''), (e) => e.code === 'E_SNAPSHOT_CORRUPT');
+});
+
+test('a snapshot of a newer format version is refused with E_SNAPSHOT_VERSION', () => {
+  const newer = sealSnapshot({}).replace('"version":1', '"version":7');
+  assert.throws(() => openSnapshot(newer), (e) => e.code === 'E_SNAPSHOT_VERSION' && /version 7/.test(e.message));
+});
+
+test('restoring a corrupted snapshot file fails with E_SNAPSHOT_CORRUPT and runs nothing', () => {
+  const snap = path.join(tmp, 'coop.snap');
+  const r1 = run(['run', path.join(fixtures, 'cooperating.js'), '--snapshot-after-turns', '2', '--snapshot-out', snap]);
+  assert.equal(r1.code, 0, r1.stderr);
+  const text = fs.readFileSync(snap, 'utf8');
+  const mid = Math.floor(text.length / 2);
+  fs.writeFileSync(snap, text.slice(0, mid) + (text[mid] === 'x' ? 'y' : 'x') + text.slice(mid + 1));
+  const r2 = run(['run', '--restore', snap]);
+  assert.notEqual(r2.code, 0);
+  assert.match(r2.stderr, /E_SNAPSHOT_CORRUPT/);
+  assert.equal(r2.stdout, '');
+});
+
+test('state that cannot migrate fails the capture with its path, and the program goes on untouched', () => {
+  const file = path.join(fixtures, 'socket-holder.js');
+  const snap = path.join(tmp, 'socket.snap');
+  const r = run(['run', file, '--snapshot-after-turns', '2', '--snapshot-out', snap]);
+  assert.match(r.stderr, /E_NOT_CAPTURABLE/);
+  assert.match(r.stderr, /state\.tcpServer/);
+  assert.equal(fs.existsSync(snap), false);
+  assert.equal(r.stdout, native(file));
+});
+
+test('transient state is dropped and onRestore hooks run after a restore', () => {
+  const file = path.join(fixtures, 'cooperating.js');
+  const snap = path.join(tmp, 'coop2.snap');
+  const a = run(['run', file, '--snapshot-after-turns', '2', '--snapshot-out', snap]);
+  assert.equal(a.code, 0, a.stderr);
+  const b = run(['run', '--restore', snap]);
+  assert.equal(b.code, 0, b.stderr);
+  assert.equal(a.stdout, 'n 1 cache true\nn 2 cache true\n');
+  assert.equal(b.stdout, 'restored; cache was dropped\nn 3 cache true\nn 4 cache true\nn 5 cache true\n');
+});
+
+test('a program that ends before the cut point just ends and writes no snapshot', () => {
+  const file = path.join(fixtures, 'cooperating.js');
+  const snap = path.join(tmp, 'never.snap');
+  const r = run(['run', file, '--snapshot-after-turns', '1000', '--snapshot-out', snap]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(fs.existsSync(snap), false);
+  assert.equal(r.stdout, run(['run', file]).stdout);
+  assert.match(r.stdout, /n 5 cache true\n$/);
+});
