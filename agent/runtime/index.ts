@@ -97,6 +97,13 @@ export class Runtime {
         if (v !== CODE_VERSION) throw new Error(`this program was instrumented for ThingsJS code version ${v}; this runtime runs version ${CODE_VERSION}: instrument it again`);
         return self.meta;
       },
+      /** Installs object-literal accessors: acc(obj, key, get, set, key, get, set, ...). */
+      acc(obj: object, ...quads: unknown[]): object {
+        for (let i = 0; i < quads.length; i += 3) {
+          Object.defineProperty(obj, quads[i] as string, { get: quads[i + 1] as () => unknown, set: quads[i + 2] as (v: unknown) => void, enumerable: true, configurable: true });
+        }
+        return obj;
+      },
       module(mod: { filename: string }, factories: Factory[], main: () => unknown, thisArg: unknown): void {
         const key = self.moduleKey(mod.filename);
         self.factories.set(key, factories);

@@ -214,9 +214,9 @@ export function analyze(program: Node): Analysis {
       }
       case 'Property': {
         // Object-literal methods that use `super` depend on their home object: keep native.
-        // Accessors and computed-key methods are left native for now (they run, but a
+        // Computed-key methods and accessors are left native for now (they run, but a
         // snapshot that reaches them reports them as not capturable).
-        if ((n.method || n.kind === 'get' || n.kind === 'set') && (n.kind !== 'init' || n.computed || usesSuper(n.value))) {
+        if ((n.method || n.kind === 'get' || n.kind === 'set') && (n.computed || usesSuper(n.value))) {
           if (n.computed) build(n.key, scope);
           inNative++;
           build(n.value, scope);

@@ -437,6 +437,8 @@ function expr(n: Node, ctx: InstrumentContext): Node {
       n.value = expr(n.value, ctx);
       return n;
     }
+    case 'ObjectExpression':
+      return objectExpression(n, ctx);
     case 'AssignmentExpression':
       n.left = n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern' ? toAssignTargetExpr(n.left, ctx) : expr(n.left, ctx);
       n.right = expr(n.right, ctx);
@@ -455,6 +457,35 @@ function expr(n: Node, ctx: InstrumentContext): Node {
       });
       return n;
   }
+}
+
+/**
+ * Object literals with accessors: the literal keeps a placeholder where each accessor stands
+ * (so property order is kept) and the runtime installs the getter/setter units afterwards.
+ *   { a: 1, get x() {...} }  →  $tjs_rt.acc({ a: 1, x: void 0 }, "x", $tjs_f3(...), void 0)
+ */
+function objectExpression(n: Node, ctx: InstrumentContext): Node {
+  const accessors = new Map<string, { get?: Node; set?: Node }>();
+  const props: Node[] = [];
+  for (const p of n.properties) {
+    if (p.type === 'Property' && (p.kind === 'get' || p.kind === 'set') && ctx.analysis.units.has(p.value)) {
+      const key = p.key.type === 'Identifier' ? p.key.name : String(p.key.value);
+      let entry = accessors.get(key);
+      if (!entry) {
+        entry = {};
+        accessors.set(key, entry);
+        props.push(b.prop(key, b.undef()));
+      }
+      entry[p.kind as 'get' | 'set'] = unit(p.value, ctx, p.key, p.kind);
+      continue;
+    }
+    props.push(expr(p, ctx));
+  }
+  n.properties = props;
+  if (!accessors.size) return n;
+  const args: Node[] = [n];
+  for (const [key, { get, set }] of accessors) args.push(b.literal(key), get ?? b.undef(), set ?? b.undef());
+  return b.call(b.member(b.id(names.runtime), 'acc'), args);
 }
 
 /** Functions left native (inside class bodies, super-using methods): only their references change. */
@@ -495,7 +526,7 @@ function functionBody(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
  * Hoists a unit into a factory and returns the expression that creates the closure at the
  * original site: `$tjs_fN($tjs_eA, $tjs_eB)`.
  */
-function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node): Node {
+function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'get' | 'set'): Node {
   const { analysis } = ctx;
   const fs = analysis.scopeOf.get(fn)!;
   const envs = analysis.unitEnvs.get(fn)!;
@@ -515,7 +546,12 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node): Node {
   }
 
   let value: Node;
-  if (methodKey) {
+  if (methodKey && accessor) {
+    // Object.getOwnPropertyDescriptor({ get key() {...} }, "key").get — a genuine accessor.
+    const keyName = methodKey.type === 'Identifier' ? methodKey.name : String(methodKey.value);
+    const holder = b.object([{ type: 'Property', key: methodKey, value: { ...fn, type: 'FunctionExpression', id: null }, kind: accessor, method: false, shorthand: false, computed: false }]);
+    value = b.member(b.call(b.member(b.id('Object'), 'getOwnPropertyDescriptor'), [holder, b.literal(keyName)]), accessor);
+  } else if (methodKey) {
     // ({ key(...) {...} }).key — a genuine method.
     const keyName = methodKey.type === 'Identifier' ? methodKey.name : String(methodKey.value);
     value = b.member(b.object([{ type: 'Property', key: methodKey, value: { ...fn, type: 'FunctionExpression', id: null }, kind: 'init', method: true, shorthand: false, computed: false }]), keyName);

@@ -1,0 +1,167 @@
+/**
+ * One program host child process, seen from the agent: fork, the IPC contract of
+ * agent/host/ipc.ts (request/reply by `req` number), output lines, and exit.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { ThingsError } from '../shared/errors';
+import type { ChildMessage, ReplyResult, Request } from '../host/ipc';
+import { LineSplitter } from './line-splitter';
+
+/** A request without its `req` number (ChildHost assigns it). */
+export type HostRequest = Request extends infer R ? (R extends { req: number } ? Omit<R, 'req'> : never) : never;
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The program's uncaught exception, if that is why it ended. */
+  uncaught?: string;
+}
+
+export interface ChildHostEvents {
+  output: [stream: 'stdout' | 'stderr', line: string];
+  /** Emitted once, after all of the child's output has been emitted. */
+  exit: [exit: ChildExit];
+}
+
+interface PendingReply {
+  resolve(result: ReplyResult): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export interface ChildHostOptions {
+  /** Path of dist/child.js. */
+  script: string;
+  cwd: string;
+  readyTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+export class ChildHost extends EventEmitter<ChildHostEvents> {
+  private child: ChildProcess | undefined;
+  private nextReq = 1;
+  private readonly pending = new Map<number, PendingReply>();
+  private uncaught: string | undefined;
+  private exited: ChildExit | undefined;
+
+  constructor(private readonly options: ChildHostOptions) {
+    super();
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? 0;
+  }
+
+  get hasExited(): boolean {
+    return this.exited !== undefined;
+  }
+
+  /** Forks the child and resolves when it says it is ready. */
+  start(): Promise<void> {
+    const child = fork(this.options.script, [], {
+      cwd: this.options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    this.child = child;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const splitter = new LineSplitter((line) => this.emit('output', stream, line));
+      child[stream]?.on('data', (chunk: Buffer) => splitter.push(chunk));
+      child[stream]?.on('end', () => splitter.end());
+    }
+    child.on('message', (m) => this.handleMessage(m as ChildMessage));
+    // 'close' (not 'exit') comes after stdout/stderr have ended, so no output follows it.
+    child.on('close', (code, signal) => this.handleClose(code, signal));
+
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        this.kill();
+        reject(new ThingsError('E_CHILD_FAILED', `the program host did not start within ${this.options.readyTimeoutMs} ms`));
+      }, this.options.readyTimeoutMs);
+      const onMessage = (m: ChildMessage): void => {
+        if (m && m.type === 'event' && m.event === 'ready') {
+          cleanup();
+          resolve();
+        }
+      };
+      const onClose = (code: number | null, signal: NodeJS.Signals | null): void => {
+        cleanup();
+        reject(new ThingsError('E_CHILD_FAILED', `the program host exited before it was ready (${signal ?? `code ${code}`})`));
+      };
+      const onError = (err: Error): void => {
+        cleanup();
+        reject(new ThingsError('E_CHILD_FAILED', `cannot start the program host: ${err.message}`));
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('close', onClose);
+        child.off('error', onError);
+      };
+      child.on('message', onMessage);
+      child.on('close', onClose);
+      child.on('error', onError);
+    });
+  }
+
+  /** Sends one request; resolves with the child's result or rejects with its error. */
+  request(message: HostRequest, timeoutMs = this.options.requestTimeoutMs): Promise<ReplyResult> {
+    const child = this.child;
+    if (!child || this.exited || !child.connected) {
+      return Promise.reject(new ThingsError('E_BAD_STATE', 'the program has ended'));
+    }
+    const req = this.nextReq++;
+    return new Promise<ReplyResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(req);
+        reject(new ThingsError('E_TIMEOUT', `the program host did not answer ${message.type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(req, { resolve, reject, timer });
+      child.send({ ...message, req } as Request, (err) => {
+        if (!err) return;
+        const p = this.pending.get(req);
+        if (!p) return;
+        this.pending.delete(req);
+        clearTimeout(p.timer);
+        p.reject(new ThingsError('E_CHILD_FAILED', `cannot reach the program host: ${err.message}`));
+      });
+    });
+  }
+
+  /** SIGKILL (the contract: a host has nothing to flush); resolves when it is gone. */
+  kill(): Promise<ChildExit> {
+    if (this.exited) return Promise.resolve(this.exited);
+    if (!this.child) return Promise.resolve({ code: null, signal: null });
+    return new Promise((resolve) => {
+      this.once('exit', resolve);
+      this.child?.kill('SIGKILL');
+    });
+  }
+
+  private handleMessage(m: ChildMessage): void {
+    if (!m || typeof m !== 'object') return;
+    if (m.type === 'reply') {
+      const p = this.pending.get(m.req);
+      if (!p) return;
+      this.pending.delete(m.req);
+      clearTimeout(p.timer);
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new ThingsError(m.error.code, m.error.message));
+    } else if (m.type === 'event' && m.event === 'uncaught') {
+      this.uncaught = m.message;
+    }
+  }
+
+  private handleClose(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exited = { code, signal, uncaught: this.uncaught };
+    const why = this.uncaught ? `: ${this.uncaught}` : '';
+    for (const [req, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(req);
+      p.reject(new ThingsError('E_CHILD_FAILED', `the program host exited (${signal ?? `code ${code}`})${why}`));
+    }
+    this.emit('exit', this.exited);
+  }
+}

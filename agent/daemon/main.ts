@@ -1,0 +1,99 @@
+/**
+ * thingsjs-agent: the device daemon's entry point. It owns the command line, the signals and
+ * the exit codes; everything else lives in Agent.
+ *
+ *   thingsjs-agent [--config FILE | FILE] [--id ID] [--broker URL] [--state-dir DIR]
+ *
+ * Exit codes: 0 stopped by SIGTERM/SIGINT, 1 crashed, 2 usage error, 78 (EX_CONFIG) bad
+ * configuration — a unit can say RestartPreventExitStatus=78 so that systemd does not
+ * restart a daemon that cannot work until someone edits its file.
+ */
+import { Command, CommanderError } from 'commander';
+import { ThingsError } from '../shared/errors';
+import { PRODUCT_VERSION } from '../protocol/version';
+import { Agent } from './agent';
+import { loadConfig } from './config';
+import { configureLogging, createLogger } from './logger';
+
+const EXIT_CONFIG = 78;
+
+interface Flags {
+  config?: string;
+  id?: string;
+  broker?: string;
+  stateDir?: string;
+}
+
+function parseArgs(argv: string[]): { file?: string; flags: Flags } {
+  const cmd = new Command('thingsjs-agent')
+    .description('ThingsJS device agent: runs programs and migrates them on request over MQTT')
+    .version(PRODUCT_VERSION)
+    .argument('[file]', 'configuration file (INI, or the old worker JSON)')
+    .option('-c, --config <file>', 'configuration file (default /etc/thingsjs/agent.conf)')
+    .option('--id <id>', 'agent id (overrides [agent] id)')
+    .option('--broker <url>', 'broker URL or host[:port] (overrides [broker] address)')
+    .option('--state-dir <dir>', 'state directory (overrides [agent] state_dir)')
+    .exitOverride()
+    .parse(argv);
+  const flags = cmd.opts<Flags>();
+  const positional = cmd.args[0];
+  if (positional !== undefined && flags.config !== undefined && positional !== flags.config) {
+    throw new ThingsError('E_CONFIG', `two configuration files given (${flags.config} and ${positional}); use one`);
+  }
+  return { file: flags.config ?? positional, flags };
+}
+
+function fail(err: unknown, code: number): never {
+  const e = err as { code?: string; message?: string };
+  process.stderr.write(`thingsjs-agent: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}\n`);
+  process.exit(code);
+}
+
+function main(): void {
+  let file: string | undefined;
+  let flags: Flags;
+  try {
+    ({ file, flags } = parseArgs(process.argv));
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+    fail(err, EXIT_CONFIG);
+  }
+
+  let agent: Agent;
+  try {
+    const config = loadConfig(file, { id: flags.id, broker: flags.broker, stateDir: flags.stateDir });
+    configureLogging({ level: config.logLevel, format: config.logFormat });
+    agent = new Agent(config);
+    agent.start();
+  } catch (err) {
+    fail(err, err instanceof ThingsError && err.code === 'E_CONFIG' ? EXIT_CONFIG : 1);
+  }
+
+  const log = createLogger('main');
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      log.warn(`${signal} again: exiting without cleaning up`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    agent.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error(`stop failed: ${err.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // A bug in one request must not take the daemon (and every program on it) down.
+  process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+  process.on('uncaughtException', (err) => {
+    log.error(`uncaught exception: ${err.stack ?? err.message}`);
+    if (!stopping) shutdown('crash');
+  });
+}
+
+main();

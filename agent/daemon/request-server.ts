@@ -1,0 +1,120 @@
+/**
+ * Answers requests on the agent's request topic: parse, dispatch through the handler table,
+ * reply. Every request gets exactly one reply when a reply topic can be found; nothing a
+ * client sends can throw out of here.
+ *
+ * QoS 1 may deliver a request twice (after a reconnection): replies are remembered by
+ * correlation id for a while, so a duplicate is answered again instead of run again.
+ */
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import { toErrorPayload } from '../shared/errors';
+import { isV5, publishJson } from '../protocol/connection';
+import { parseRequest, type ReplyRoute } from '../protocol/validate';
+import type { ActionName, ReplyMessage, RequestMessage } from '../protocol/messages';
+import type { Topics } from '../protocol/topics';
+import { PROTOCOL_VERSION } from '../protocol/version';
+import { handlers, type HandlerContext } from './handlers';
+import type { Logger } from './logger';
+
+/** How many recent correlation ids are remembered for duplicate detection. */
+const RECENT_LIMIT = 256;
+/** Replies bigger than this (snapshots) are not kept whole: memory is scarce on a device. */
+const RECENT_MAX_BYTES = 64 * 1024;
+
+export class RequestServer {
+  readonly topic: string;
+  private client: MqttClient | undefined;
+  /** correlation id → the reply sent, or undefined while the request is running. */
+  private readonly recent = new Map<string, ReplyMessage | undefined>();
+  private readonly onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
+    if (topic !== this.topic) return;
+    this.handle(payload, packet).catch((err: Error) => this.log.error(`request handling failed: ${err.stack ?? err.message}`));
+  };
+
+  constructor(
+    private readonly agentId: string,
+    topics: Topics,
+    private readonly context: HandlerContext,
+    private readonly log: Logger,
+  ) {
+    this.topic = topics.agentRequest(agentId);
+  }
+
+  attach(client: MqttClient): void {
+    this.client = client;
+    client.on('message', this.onMessage);
+  }
+
+  detach(): void {
+    this.client?.off('message', this.onMessage);
+  }
+
+  private async handle(payload: Buffer, packet: IPublishPacket): Promise<void> {
+    const parsed = parseRequest(payload, packet.properties);
+    if (!parsed.ok) {
+      this.log.warn(`bad request (${parsed.error.code}: ${parsed.error.message})${parsed.route.replyTo ? '' : '; no reply topic, not answered'}`);
+      await this.reply(parsed.route, { v: PROTOCOL_VERSION, correlationId: parsed.route.correlationId ?? null, agent: this.agentId, ok: false, error: toErrorPayload(parsed.error) });
+      return;
+    }
+    const { request, route } = parsed;
+    if (this.recent.has(route.correlationId)) {
+      const earlier = this.recent.get(route.correlationId);
+      this.log.debug(`duplicate request ${route.correlationId} (${request.action}) ${earlier ? 'answered again' : 'still running'}`);
+      if (earlier) await this.reply(route, earlier);
+      return;
+    }
+    this.remember(route.correlationId, undefined);
+    const reply = await this.dispatch(request);
+    this.remember(route.correlationId, JSON.stringify(reply).length <= RECENT_MAX_BYTES ? reply : duplicateOf(reply));
+    await this.reply(route, reply);
+  }
+
+  private async dispatch(request: RequestMessage): Promise<ReplyMessage> {
+    const { action, correlationId } = request;
+    this.log.debug(() => `request ${correlationId}: ${action} ${summarize(request)}`);
+    try {
+      const handler = handlers[action] as (args: unknown, ctx: HandlerContext) => Promise<unknown>;
+      const result = await handler(request.args, this.context);
+      return { v: PROTOCOL_VERSION, correlationId, agent: this.agentId, ok: true, result };
+    } catch (err) {
+      const error = toErrorPayload(err);
+      if (error.code === 'E_INTERNAL') this.log.error(`${action} failed: ${(err as Error).stack ?? error.message}`);
+      else this.log.info(`${action} refused: ${error.code}: ${error.message}`);
+      return { v: PROTOCOL_VERSION, correlationId, agent: this.agentId, ok: false, error };
+    }
+  }
+
+  private async reply(route: ReplyRoute, reply: ReplyMessage): Promise<void> {
+    const client = this.client;
+    if (!client || route.replyTo === undefined) return;
+    const properties = isV5(client) && route.correlationId !== undefined ? { correlationData: Buffer.from(route.correlationId) } : undefined;
+    await publishJson(client, route.replyTo, reply, { qos: 1, properties }).catch((err: Error) =>
+      this.log.warn(`cannot send the reply to ${route.replyTo}: ${err.message}`),
+    );
+  }
+
+  private remember(correlationId: string, reply: ReplyMessage | undefined): void {
+    this.recent.delete(correlationId);
+    this.recent.set(correlationId, reply);
+    while (this.recent.size > RECENT_LIMIT) {
+      const oldest = this.recent.keys().next().value as string;
+      this.recent.delete(oldest);
+    }
+  }
+}
+
+/** A request's arguments for the debug log, without the bulky fields. */
+function summarize(request: RequestMessage<ActionName>): string {
+  return JSON.stringify(request.args, (key, value: unknown) => ((key === 'source' || key === 'snapshot') && typeof value === 'string' ? `<${value.length} chars>` : value));
+}
+
+/** What a duplicate of a request with a large reply gets instead of the reply itself. */
+function duplicateOf(reply: ReplyMessage): ReplyMessage {
+  return {
+    v: reply.v,
+    correlationId: reply.correlationId,
+    agent: reply.agent,
+    ok: false,
+    error: { code: 'E_BAD_REQUEST', message: 'duplicate request: it was already answered and the answer was too large to keep' },
+  };
+}
