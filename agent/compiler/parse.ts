@@ -5,7 +5,7 @@ import type { Node } from './walk';
 /** Parses a CommonJS script. Any syntax error becomes E_PARSE with its position. */
 export function parseProgram(source: string, filename: string): Node {
   try {
-    return parseScript(source, { next: true, loc: true, ranges: false, raw: true, globalReturn: true, webcompat: true }) as unknown as Node;
+    return parseScript(source, { next: true, loc: true, ranges: true, raw: true, globalReturn: true, webcompat: true }) as unknown as Node;
   } catch (err) {
     const e = err as { message?: string; description?: string; loc?: { start?: { line: number; column: number }; line?: number; column?: number } };
     const loc = e.loc?.start ?? (typeof e.loc?.line === 'number' ? { line: e.loc.line, column: e.loc.column ?? 0 } : undefined);

@@ -71,6 +71,9 @@ export class ChildHost extends EventEmitter<ChildHostEvents> {
       child[stream]?.on('end', () => splitter.end());
     }
     child.on('message', (m) => this.handleMessage(m as ChildMessage));
+    // Without a listener an 'error' (a failed kill or send) would be thrown and take the agent
+    // down; the failure itself surfaces through the request that caused it, or through 'close'.
+    child.on('error', () => undefined);
     // 'close' (not 'exit') comes after stdout/stderr have ended, so no output follows it.
     child.on('close', (code, signal) => this.handleClose(code, signal));
 

@@ -71,7 +71,7 @@ function main(): void {
 
   const log = createLogger('main');
   let stopping = false;
-  const shutdown = (signal: string): void => {
+  const shutdown = (signal: string, code = 0): void => {
     if (stopping) {
       log.warn(`${signal} again: exiting without cleaning up`);
       process.exit(1);
@@ -79,7 +79,7 @@ function main(): void {
     stopping = true;
     log.info(`${signal}: stopping`);
     agent.stop().then(
-      () => process.exit(0),
+      () => process.exit(code),
       (err: Error) => {
         log.error(`stop failed: ${err.message}`);
         process.exit(1);
@@ -92,7 +92,8 @@ function main(): void {
   process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
   process.on('uncaughtException', (err) => {
     log.error(`uncaught exception: ${err.stack ?? err.message}`);
-    if (!stopping) shutdown('crash');
+    // The agent's state is unknown now: stop the programs cleanly and let systemd restart us.
+    if (!stopping) shutdown('crash', 1);
   });
 }
 

@@ -85,6 +85,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.expect(e, ['Running', 'Paused'], 'pause');
       if (e.record.status === 'Paused') return { ...e.record };
       await e.host.request({ type: 'pause' });
+      this.opts.log.info(`process ${id} paused`);
       return this.setStatus(e, 'Paused');
     });
   }
@@ -94,6 +95,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.expect(e, ['Running', 'Paused'], 'resume');
       if (e.record.status === 'Running') return { ...e.record };
       await e.host.request({ type: 'resume' });
+      this.opts.log.info(`process ${id} resumed`);
       return this.setStatus(e, 'Running');
     });
   }
@@ -104,6 +106,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       // Set first: the exit handler must see that the end was asked for.
       this.setStatus(e, 'Killed');
       await e.host.kill();
+      this.opts.log.info(`process ${id} killed`);
       return { ...e.record };
     });
   }

@@ -82,13 +82,18 @@ export const isV5 = (client: MqttClient): boolean => client.options.protocolVers
  * Resolves on the first successful CONNACK; rejects after `timeoutMs` with the last error
  * seen (a refused connection, bad credentials...). Reconnection goes on in the meantime.
  */
-export function whenConnected(client: MqttClient, timeoutMs: number): Promise<void> {
+export function whenConnected(client: MqttClient, timeoutMs: number, options: { failFast?: (err: Error & { code?: unknown }) => boolean } = {}): Promise<void> {
   if (client.connected) return Promise.resolve();
   return new Promise((resolve, reject) => {
     let lastError: Error | undefined;
     const onError = (err: Error & { code?: unknown }): void => {
       // A version refusal in auto mode is expected and retried; not worth reporting.
-      if (!(typeof err.code === 'number' && UNSUPPORTED_VERSION.has(err.code) && client.options.protocolVersion === 4)) lastError = err;
+      if (typeof err.code === 'number' && UNSUPPORTED_VERSION.has(err.code) && client.options.protocolVersion === 4) return;
+      lastError = err;
+      if (options.failFast?.(err)) {
+        cleanup();
+        reject(err);
+      }
     };
     const onConnect = (): void => {
       cleanup();

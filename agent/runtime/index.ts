@@ -21,6 +21,8 @@ export { RestoreError } from './heap/decode';
 export { nativeTimers } from './timers';
 
 export const RUNTIME_GLOBAL = '$tjs_runtime';
+/** Marks a captured let/const/class that is not yet initialised (temporal dead zone). */
+const TDZ = Object.freeze({ tdz: true });
 export const CODE_VERSION = 1;
 
 /** What a snapshot body holds (the envelope around it is agent/snapshot). */
@@ -77,6 +79,7 @@ export class Runtime {
     Object.assign(timersModule, this.scheduler.api);
     this.builtins = new BuiltinTable(this.options.requireBuiltin);
     for (const [name, fn] of Object.entries(this.scheduler.api)) this.builtins.register(fn, [name]);
+    this.builtins.register(TDZ, [RUNTIME_GLOBAL, 'T']);
     Object.defineProperty(g, RUNTIME_GLOBAL, { value: this.api(), enumerable: false, configurable: true, writable: false });
   }
 
@@ -96,6 +99,15 @@ export class Runtime {
       codeVersion(v: number): symbol {
         if (v !== CODE_VERSION) throw new Error(`this program was instrumented for ThingsJS code version ${v}; this runtime runs version ${CODE_VERSION}: instrument it again`);
         return self.meta;
+      },
+      /** The value of a captured let/const/class before its declaration has run. */
+      T: TDZ,
+      tdz(value: unknown, name: string): unknown {
+        if (value === TDZ) throw new ReferenceError(`Cannot access '${name}' before initialization`);
+        return value;
+      },
+      constAssign(name: string): never {
+        throw new TypeError('Assignment to constant variable.');
       },
       /** Installs object-literal accessors: acc(obj, key, get, set, key, get, set, ...). */
       acc(obj: object, ...quads: unknown[]): object {

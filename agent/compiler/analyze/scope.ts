@@ -25,6 +25,8 @@ export interface Binding {
   kind: BindingKind;
   scope: Scope;
   captured: boolean;
+  /** For let/const/class: source offset where the binding becomes initialised. */
+  declEnd?: number;
 }
 
 export interface Scope {
@@ -56,6 +58,11 @@ export interface Analysis {
   /** References inside a function's parameter list to that function's own captured bindings:
    *  they run before the record exists, so they stay native. */
   nativeRefs: Set<Node>;
+  /** Captured let/const/class references that may run before the declaration (temporal
+   *  dead zone): they are read through a check. */
+  tdzRefs: Set<Node>;
+  /** Bindings with such references: their record field starts as the TDZ marker. */
+  tdzBindings: Set<Binding>;
   /** Function nodes that are units. */
   units: Set<Node>;
   scopes: Scope[];
@@ -142,12 +149,13 @@ export function analyze(program: Node): Analysis {
     }
   };
 
-  const declare = (scope: Scope, id: Node, kind: BindingKind): void => {
+  const declare = (scope: Scope, id: Node, kind: BindingKind, declEnd?: number): void => {
     checkReserved(id);
     const name: string = id.name;
     let b = scope.bindings.get(name);
     if (!b) {
       b = { name, kind, scope, captured: false };
+      if (declEnd !== undefined) b.declEnd = declEnd;
       scope.bindings.set(name, b);
     } else if (kind === 'function' || (b.kind === 'fname' && kind !== 'fname')) {
       b.kind = kind;
@@ -173,11 +181,11 @@ export function analyze(program: Node): Analysis {
     for (const st of stmts) {
       const s = st.type === 'ExportNamedDeclaration' || st.type === 'ExportDefaultDeclaration' ? st.declaration ?? st : st;
       if (s.type === 'VariableDeclaration' && s.kind !== 'var') {
-        for (const d of s.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, s.kind);
+        for (const d of s.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, s.kind, d.end);
       } else if (s.type === 'FunctionDeclaration' && s.id) {
         declare(scope, s.id, 'function');
       } else if (s.type === 'ClassDeclaration' && s.id) {
-        declare(scope, s.id, 'class');
+        declare(scope, s.id, 'class', s.end);
       }
     }
   };
@@ -518,7 +526,26 @@ export function analyze(program: Node): Analysis {
     }
   }
 
+  // ---- pass 4: temporal dead zone ---------------------------------------------------------
+  // A captured reference is safe when the code containing it can only run after the
+  // declaration: its own position (same unit), or the point where the outermost closure on
+  // the way is created (the scope start for hoisted function declarations), is after it.
+  const tdzRefs = new Set<Node>();
+  const tdzBindings = new Set<Binding>();
+  for (const [id, b] of refs) {
+    if (!b.captured || b.declEnd === undefined || nativeRefs.has(id)) continue;
+    let point: number = id.start;
+    for (let s: Scope | null = scopeOfRef.get(id)!; s && s !== b.scope; s = s.parent) {
+      if (!s.unit) continue;
+      point = s.node.type === 'FunctionDeclaration' ? (s.parent?.node.start ?? 0) : s.node.start;
+    }
+    if (point < b.declEnd) {
+      tdzRefs.add(id);
+      tdzBindings.add(b);
+    }
+  }
+
   const sorted = new Map<Node, number[]>();
   for (const [u, set] of unitEnvs) sorted.set(u, [...set].sort((a, b) => a - b));
-  return { scopeOf, refs, decls, lexicalThis, unitEnvs: sorted, nativeRefs, units, scopes };
+  return { scopeOf, refs, decls, lexicalThis, unitEnvs: sorted, nativeRefs, tdzRefs, tdzBindings, units, scopes };
 }

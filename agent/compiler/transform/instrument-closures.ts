@@ -38,6 +38,7 @@ type Out = Node | Node[] | null;
 
 export function instrumentProgram(program: Node, ctx: InstrumentContext): { main: Node[]; directives: Node[] } {
   const { analysis } = ctx;
+  currentTdz = analysis.tdzBindings;
   const top = analysis.scopeOf.get(program)!;
   const directives: Node[] = [];
   const body = [...program.body];
@@ -47,6 +48,8 @@ export function instrumentProgram(program: Node, ctx: InstrumentContext): { main
 }
 
 const envName = (s: Scope): string => names.env(s.id);
+let currentTdz: Set<Binding> = new Set();
+const tdzBindingsOf = (_s: Scope): Set<Binding> => currentTdz;
 const envRef = (s: Scope): Node => b.id(envName(s));
 
 function capturedRef(binding: Binding): Node {
@@ -59,7 +62,8 @@ function envCreation(scope: Scope, initFromNative: (bd: Binding) => boolean): No
   const props: Node[] = [];
   for (const bd of scope.bindings.values()) {
     if (!bd.captured) continue;
-    props.push(b.prop(bd.name, initFromNative(bd) ? b.id(bd.name) : b.undef()));
+    const init = initFromNative(bd) ? b.id(bd.name) : scope.kind !== 'for' && tdzBindingsOf(scope).has(bd) ? b.member(b.id(names.runtime), 'T') : b.undef();
+    props.push(b.prop(bd.name, init));
   }
   if (scope.thisCaptured) props.push(b.prop(names.thisField, { type: 'ThisExpression' }));
   if (scope.argsCaptured) props.push(b.prop(names.argsField, b.id('arguments')));
@@ -278,7 +282,9 @@ function declaration(st: Node, ctx: InstrumentContext): Node[] {
     }
     if (d.id.type === 'Identifier') {
       // `var x;` keeps the old value; `let x;` in a fresh record is already undefined.
-      if (init) out.push(b.exprStmt(b.assign(capturedRef(ctx.analysis.decls.get(d.id)!), init)));
+      const bd = ctx.analysis.decls.get(d.id)!;
+      if (init) out.push(b.exprStmt(b.assign(capturedRef(bd), init)));
+      else if (ctx.analysis.tdzBindings.has(bd)) out.push(b.exprStmt(b.assign(capturedRef(bd), b.undef())));
       continue;
     }
     const natives: Node[] = [];
@@ -389,7 +395,7 @@ function toAssignTargetExpr(p: Node, ctx: InstrumentContext): Node {
       p.argument = toAssignTargetExpr(p.argument, ctx);
       return p;
     default:
-      return expr(p, ctx);
+      return target(p, ctx);
   }
 }
 
@@ -399,7 +405,11 @@ function expr(n: Node, ctx: InstrumentContext): Node {
   switch (n.type) {
     case 'Identifier': {
       const bd = analysis.refs.get(n);
-      if (bd && bd.captured && !analysis.nativeRefs.has(n)) return capturedRef(bd);
+      if (bd && bd.captured && !analysis.nativeRefs.has(n)) {
+        // A read that may run before `let`/`const` is initialised throws as the engine would.
+        if (analysis.tdzRefs.has(n)) return b.call(b.member(b.id(names.runtime), 'tdz'), [capturedRef(bd), b.literal(bd.name)]);
+        return capturedRef(bd);
+      }
       const lex = analysis.lexicalThis.get(n);
       if (lex) return b.member(envRef(lex), names.argsField);
       return n;
@@ -439,8 +449,13 @@ function expr(n: Node, ctx: InstrumentContext): Node {
     }
     case 'ObjectExpression':
       return objectExpression(n, ctx);
+    case 'UpdateExpression':
+      if (isCapturedConst(n.argument, ctx)) return constAssign(n.argument, null);
+      n.argument = target(n.argument, ctx);
+      return n;
     case 'AssignmentExpression':
-      n.left = n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern' ? toAssignTargetExpr(n.left, ctx) : expr(n.left, ctx);
+      if (isCapturedConst(n.left, ctx)) return constAssign(n.left, expr(n.right, ctx));
+      n.left = n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern' ? toAssignTargetExpr(n.left, ctx) : target(n.left, ctx);
       n.right = expr(n.right, ctx);
       return n;
     case 'ClassExpression':
@@ -486,6 +501,24 @@ function objectExpression(n: Node, ctx: InstrumentContext): Node {
   const args: Node[] = [n];
   for (const [key, { get, set }] of accessors) args.push(b.literal(key), get ?? b.undef(), set ?? b.undef());
   return b.call(b.member(b.id(names.runtime), 'acc'), args);
+}
+
+/** An assignment target: like expr(), but a write never goes through the TDZ read check. */
+function target(n: Node, ctx: InstrumentContext): Node {
+  if (n.type !== 'Identifier') return expr(n, ctx);
+  const bd = ctx.analysis.refs.get(n);
+  if (bd && bd.captured && !ctx.analysis.nativeRefs.has(n)) return capturedRef(bd);
+  return n;
+}
+
+/** Assigning to a `const` that lives in a record: the TypeError the engine would throw. */
+function isCapturedConst(target: Node, ctx: InstrumentContext): boolean {
+  if (target.type !== 'Identifier') return false;
+  const bd = ctx.analysis.refs.get(target);
+  return !!bd && bd.captured && bd.kind === 'const' && !ctx.analysis.nativeRefs.has(target);
+}
+function constAssign(target: Node, value: Node | null): Node {
+  return b.call(b.member(b.id(names.runtime), 'constAssign'), value ? [b.literal(target.name), value] : [b.literal(target.name)]);
 }
 
 /** Functions left native (inside class bodies, super-using methods): only their references change. */
