@@ -78,13 +78,14 @@ process.on('message', (raw: unknown) => {
     reply = { type: 'reply', req, ok: false, error: toErrorPayload(err) };
   }
   send(reply);
+  // Only now may the channel stop holding the process: before a program is installed nothing
+  // else keeps the event loop alive, and the child would exit before `start` arrives. After,
+  // a finished program must not be kept alive by it (a paused one is, by the runtime).
+  if (installed) (process as unknown as { channel?: { unref(): void } }).channel?.unref();
 });
 
 process.on('uncaughtExceptionMonitor', (err) => {
   send({ type: 'event', event: 'uncaught', message: String((err as Error)?.message ?? err), stack: (err as Error)?.stack });
 });
 
-// The IPC channel must not keep a finished program alive; a paused one is kept alive by
-// the runtime itself.
-(process as unknown as { channel?: { unref(): void } }).channel?.unref();
 send({ type: 'event', event: 'ready', pid: process.pid, node: process.version });

@@ -1,0 +1,100 @@
+/**
+ * thingsctl dispatch: send one request to an agent and print its answer. Operand forms are
+ * in ../client/dispatch-args.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ThingsError } from '../../agent/shared/errors';
+import type { ProcessRecord } from '../../agent/protocol/messages';
+import { resolveBroker } from '../client/broker-url';
+import { parseDispatch, type DispatchPlan } from '../client/dispatch-args';
+import { formatRecord } from '../client/format';
+import { withSession, type ClientSession } from '../client/session';
+
+interface DispatchOptions {
+  broker?: string;
+  timeout: string;
+  out?: string;
+}
+
+export function registerDispatch(program: Command): void {
+  program
+    .command('dispatch')
+    .description('run, migrate, pause, resume or kill a program on an agent')
+    .usage('[URL] run AGENT FILE | [URL] migrate SOURCE TARGET FILE ID | [URL] migrate ID TARGET | [URL] pause|resume|kill [AGENT [FILE]] ID')
+    .argument('<operands...>', 'broker URL (optional), action and its operands')
+    .option('--broker <url>', 'broker URL when no URL operand is given (default: $THINGSJS_BROKER or mqtt://localhost)')
+    .option('--timeout <seconds>', 'how long to wait for the answer', '60')
+    .option('-o, --out <file>', 'snapshot: write the snapshot to this file instead of stdout')
+    .action(async (operands: string[], options: DispatchOptions) => {
+      const { brokerOperand, plan } = parseDispatch(operands);
+      const timeoutMs = Number(options.timeout) * 1000;
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ThingsError('E_BAD_REQUEST', `--timeout ${options.timeout} is not a positive number of seconds`);
+      const url = resolveBroker(brokerOperand, options.broker);
+      // Read local files before connecting: a typo should not cost a broker round trip.
+      const fileText = plan.action === 'run' || plan.action === 'restore' ? readLocal(plan.file) : undefined;
+      const output = await withSession(url, {}, (s) => execute(s, plan, fileText, timeoutMs));
+      if (plan.action === 'snapshot' && options.out) fs.writeFileSync(options.out, output);
+      else process.stdout.write(output + '\n');
+    });
+}
+
+function readLocal(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ThingsError('E_BAD_REQUEST', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** The agent that holds `id`: the one named (checked online), or the one whose status lists it. */
+function locate(s: ClientSession, id: string, named: string | undefined, file: string | undefined): string {
+  let holder: ProcessRecord | undefined;
+  if (named !== undefined) {
+    const status = s.presence.requireOnline(named);
+    holder = status.processes?.find((p) => p.id === id);
+  } else {
+    holder = s.presence.findProcess(id);
+    if (!holder) throw new ThingsError('E_UNKNOWN_PROCESS', `no online agent has a process ${id}`);
+  }
+  // The original form names the program too: catch a mix-up before acting on the wrong one.
+  if (file !== undefined && holder && holder.name !== 'snapshot' && path.basename(holder.name) !== path.basename(file)) {
+    throw new ThingsError('E_BAD_REQUEST', `process ${id} runs ${holder.name}, not ${path.basename(file)}`);
+  }
+  return named ?? (holder as ProcessRecord).agent;
+}
+
+async function execute(s: ClientSession, plan: DispatchPlan, fileText: string | undefined, timeoutMs: number): Promise<string> {
+  const { requester, presence } = s;
+  switch (plan.action) {
+    case 'run': {
+      presence.requireOnline(plan.agent);
+      const name = path.basename(plan.file);
+      return formatRecord(await requester.request(plan.agent, 'run', { name, source: fileText as string, args: plan.args.length > 0 ? plan.args : undefined }, timeoutMs));
+    }
+    case 'migrate': {
+      const source = locate(s, plan.id, plan.source, plan.file);
+      // Checked here as well as on the source: the user hears at once, nothing is paused.
+      presence.requireOnline(plan.target);
+      // The source waits for the target a little less than we wait for the source, so that
+      // its own, more precise, timeout error is the one the user sees.
+      const sourceTimeout = Math.max(1000, Math.min(30_000, timeoutMs - 2000));
+      return formatRecord(await requester.request(source, 'migrate', { id: plan.id, target: plan.target, timeoutMs: sourceTimeout }, timeoutMs));
+    }
+    case 'pause':
+    case 'resume':
+    case 'kill': {
+      const agent = locate(s, plan.id, plan.agent, plan.file);
+      return formatRecord(await requester.request(agent, plan.action, { id: plan.id }, timeoutMs));
+    }
+    case 'snapshot': {
+      const agent = locate(s, plan.id, plan.agent, plan.file);
+      return (await requester.request(agent, 'snapshot', { id: plan.id }, timeoutMs)).snapshot;
+    }
+    case 'restore': {
+      presence.requireOnline(plan.agent);
+      return formatRecord(await requester.request(plan.agent, 'restore', { snapshot: fileText as string, name: path.basename(plan.file) }, timeoutMs));
+    }
+  }
+}
