@@ -15,7 +15,8 @@ export const names = {
   runtime: `${RESERVED_PREFIX}rt`,
   /** The per-module handle returned by the runtime. */
   module: `${RESERVED_PREFIX}m`,
-  /** Symbol key under which each closure keeps its [factory, member, ...envs] record. */
+  /** The class that stamps each closure with its [factory, member, ...envs] record (a
+   *  private field: invisible to the program, to util.inspect and to Reflect.ownKeys). */
   metaKey: `${RESERVED_PREFIX}K`,
   /** The module's top-level code, as a function the runtime calls unless restoring. */
   main: `${RESERVED_PREFIX}main`,

@@ -21,6 +21,27 @@ export { RestoreError } from './heap/decode';
 export { nativeTimers } from './timers';
 
 export const RUNTIME_GLOBAL = '$tjs_runtime';
+
+/**
+ * Stamps a closure with its code record: `new ClosureTag(fn, [factory, member, ...envs])`.
+ * The base constructor returns `fn` itself, so the private field lands on the function:
+ * as cheap as a property store, and invisible to the program (no key, no inspect output).
+ */
+class ReturnTarget {
+  constructor(target: object) {
+    return target;
+  }
+}
+export class ClosureTag extends ReturnTarget {
+  #record: unknown[];
+  constructor(fn: object, record: unknown[]) {
+    super(fn);
+    this.#record = record;
+  }
+  static recordOf(fn: unknown): unknown[] | undefined {
+    return typeof fn === 'function' && #record in fn ? (fn as unknown as ClosureTag).#record : undefined;
+  }
+}
 /** Marks a captured let/const/class that is not yet initialised (temporal dead zone). */
 const TDZ = Object.freeze({ tdz: true });
 export const CODE_VERSION = 1;
@@ -54,7 +75,6 @@ export interface RuntimeOptions {
 }
 
 export class Runtime {
-  readonly meta = Symbol('thingsjs.closure');
   readonly scheduler = new TimerScheduler();
   builtins!: BuiltinTable;
   /** True while a snapshot's modules load: their top-level code must not run. */
@@ -96,9 +116,9 @@ export class Runtime {
   private api(): Record<string, unknown> {
     const self = this;
     return Object.freeze({
-      codeVersion(v: number): symbol {
+      codeVersion(v: number): typeof ClosureTag {
         if (v !== CODE_VERSION) throw new Error(`this program was instrumented for ThingsJS code version ${v}; this runtime runs version ${CODE_VERSION}: instrument it again`);
-        return self.meta;
+        return ClosureTag;
       },
       /** The value of a captured let/const/class before its declaration has run. */
       T: TDZ,
@@ -166,7 +186,7 @@ export class Runtime {
   capture(): CaptureResult {
     const enc = new HeapEncoder({
       builtins: this.builtins,
-      meta: this.meta,
+      recordOf: ClosureTag.recordOf,
       codeOf: (f) => this.factoryCode.get(f),
       scheduler: this.scheduler,
       transient: this.transient,

@@ -225,7 +225,7 @@ function toAssignTarget(p: Node, ctx: InstrumentContext, natives: Node[]): Node 
     case 'ArrayPattern':
       return { type: 'ArrayPattern', elements: p.elements.map((e: Node | null) => (e ? toAssignTarget(e, ctx, natives) : null)) };
     case 'AssignmentPattern':
-      return { type: 'AssignmentPattern', left: toAssignTarget(p.left, ctx, natives), right: expr(p.right, ctx) };
+      return { type: 'AssignmentPattern', right: named(p.right, nameOf(p.left), ctx), left: toAssignTarget(p.left, ctx, natives) };
     case 'RestElement':
       return { type: 'RestElement', argument: toAssignTarget(p.argument, ctx, natives) };
     default:
@@ -251,7 +251,7 @@ function patternExprs(p: Node | null, ctx: InstrumentContext): void {
       return;
     case 'AssignmentPattern':
       patternExprs(p.left, ctx);
-      p.right = expr(p.right, ctx);
+      p.right = named(p.right, nameOf(p.left), ctx);
       return;
     case 'RestElement':
       patternExprs(p.argument, ctx);
@@ -265,7 +265,7 @@ function patternExprs(p: Node | null, ctx: InstrumentContext): void {
 function plainDeclaration(st: Node, ctx: InstrumentContext): void {
   for (const d of st.declarations) {
     patternExprs(d.id, ctx);
-    if (d.init) d.init = expr(d.init, ctx);
+    if (d.init) d.init = named(d.init, nameOf(d.id), ctx);
   }
 }
 
@@ -274,7 +274,7 @@ function declaration(st: Node, ctx: InstrumentContext): Node[] {
   const kind: 'var' | 'let' | 'const' = st.kind;
   const out: Node[] = [];
   for (const d of st.declarations) {
-    const init = d.init ? expr(d.init, ctx) : null;
+    const init = d.init ? named(d.init, nameOf(d.id), ctx) : null;
     if (!anyCaptured(d.id, ctx)) {
       patternExprs(d.id, ctx);
       out.push({ type: 'VariableDeclaration', kind, declarations: [{ ...d, init }] });
@@ -309,7 +309,7 @@ function forStatement(st: Node, ctx: InstrumentContext): Out {
           const natives: Node[] = [];
           const target = toAssignTarget(d.id, ctx, natives);
           for (const n of natives) before.push(b.varDecl('var', n.name, null));
-          if (d.init) exprs.push(b.assign(target, expr(d.init, ctx)));
+          if (d.init) exprs.push(b.assign(target, named(d.init, nameOf(d.id), ctx)));
         }
         st.init = exprs.length ? b.seq(exprs) : null;
       } else plainDeclaration(init, ctx);
@@ -321,8 +321,8 @@ function forStatement(st: Node, ctx: InstrumentContext): Out {
       for (const d of init.declarations) {
         if (d.id.type !== 'Identifier') throw new CompileError('E_UNSUPPORTED_SYNTAX', 'destructuring in a for(;;) head whose variables are captured by closures is not supported yet', d.loc?.start);
         const bd = analysis.decls.get(d.id)!;
-        if (bd.captured) props.push(b.prop(bd.name, d.init ? expr(d.init, ctx) : b.undef()));
-        else rest.push({ ...d, init: d.init ? expr(d.init, ctx) : null });
+        if (bd.captured) props.push(b.prop(bd.name, d.init ? named(d.init, bd.name, ctx) : b.undef()));
+        else rest.push({ ...d, init: d.init ? named(d.init, bd.name, ctx) : null });
       }
       st.init = { type: 'VariableDeclaration', kind: 'let', declarations: [{ type: 'VariableDeclarator', id: envRef(s), init: b.object(props) }, ...rest] };
       const copy = b.object([...s.bindings.values()].filter((x) => x.captured).map((x) => b.prop(x.name, capturedRef(x))));
@@ -387,10 +387,12 @@ function toAssignTargetExpr(p: Node, ctx: InstrumentContext): Node {
     case 'ArrayPattern':
       p.elements = p.elements.map((e: Node | null) => (e ? toAssignTargetExpr(e, ctx) : null));
       return p;
-    case 'AssignmentPattern':
+    case 'AssignmentPattern': {
+      const name = nameOf(p.left);
       p.left = toAssignTargetExpr(p.left, ctx);
-      p.right = expr(p.right, ctx);
+      p.right = named(p.right, name, ctx);
       return p;
+    }
     case 'RestElement':
       p.argument = toAssignTargetExpr(p.argument, ctx);
       return p;
@@ -444,7 +446,13 @@ function expr(n: Node, ctx: InstrumentContext): Node {
         n.method = false;
         return n;
       }
-      n.value = expr(n.value, ctx);
+      n.value = named(n.value, keyName(n), ctx);
+      return n;
+    }
+    case 'AssignmentPattern': {
+      const name = nameOf(n.left);
+      n.left = toAssignTargetExpr(n.left, ctx);
+      n.right = named(n.right, name, ctx);
       return n;
     }
     case 'ObjectExpression':
@@ -455,6 +463,12 @@ function expr(n: Node, ctx: InstrumentContext): Node {
       return n;
     case 'AssignmentExpression':
       if (isCapturedConst(n.left, ctx)) return constAssign(n.left, expr(n.right, ctx));
+      if (n.left.type === 'Identifier' && ['=', '||=', '&&=', '??='].includes(n.operator)) {
+        const left = target(n.left, ctx);
+        n.right = named(n.right, n.left.name, ctx);
+        n.left = left;
+        return n;
+      }
       n.left = n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern' ? toAssignTargetExpr(n.left, ctx) : target(n.left, ctx);
       n.right = expr(n.right, ctx);
       return n;
@@ -559,7 +573,7 @@ function functionBody(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
  * Hoists a unit into a factory and returns the expression that creates the closure at the
  * original site: `$tjs_fN($tjs_eA, $tjs_eB)`.
  */
-function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'get' | 'set'): Node {
+function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'get' | 'set', inferredName?: string): Node {
   const { analysis } = ctx;
   const fs = analysis.scopeOf.get(fn)!;
   const envs = analysis.unitEnvs.get(fn)!;
@@ -591,16 +605,61 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
   } else {
     value = fn.type === 'FunctionDeclaration' ? { ...fn, type: 'FunctionExpression' } : fn;
   }
-  const t = names.temp(0);
+  // The closure's `name` must be what the engine would have inferred at the original site.
+  let t = names.temp(0);
+  if (!methodKey && !fn.id) {
+    if (inferredName === undefined) {
+      value = b.seq([b.literal(0), value]); // (0, () => ...): no name is inferred
+    } else if (isPlainName(inferredName) && !usesFreeName(fn, inferredName, ctx)) {
+      t = inferredName; // const inc = () => ...: named "inc"
+    } else {
+      value = b.computedMember(b.object([b.prop(inferredName, value)]), b.literal(inferredName)); // ({ "a b": () => ... })["a b"]
+    }
+  }
   const envIds = envs.map((e) => names.env(e));
   ctx.factories.push(
     b.fnDecl(factoryName, envIds, [
       b.varDecl('const', t, value),
-      b.exprStmt(b.assign(b.computedMember(b.id(t), b.id(names.metaKey)), b.array([b.id(factoryName), b.literal(-1), ...envIds.map(b.id)]))),
+      // The tag is a private field stamped on the closure: invisible to the program.
+      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(-1), ...envIds.map(b.id)])] }),
       b.ret(b.id(t)),
     ]),
   );
   return b.call(b.id(factoryName), envIds.map(b.id));
 }
+
+const RESERVED_WORDS = new Set(
+  'break case catch class const continue debugger default delete do else export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await enum arguments eval undefined NaN Infinity'.split(' '),
+);
+
+function isPlainName(name: string): boolean {
+  return /^[A-Za-z_$][\w$]*$/.test(name) && !RESERVED_WORDS.has(name) && !name.startsWith(names.runtime.slice(0, 5));
+}
+
+/** True if the function refers to a global (unbound) `name`, which a local of that name in
+ *  the factory would shadow. */
+function usesFreeName(fn: Node, name: string, ctx: InstrumentContext): boolean {
+  let found = false;
+  const visit = (n: Node): void => {
+    if (found) return;
+    if (n.type === 'Identifier' && n.name === name && !ctx.analysis.refs.has(n) && !ctx.analysis.decls.has(n)) found = true;
+    eachChild(n, visit);
+  };
+  visit(fn);
+  return found;
+}
+
+/** An expression in a position where an anonymous function gets `name` (a declarator, an
+ *  assignment to an identifier, a property, a default). */
+function named(n: Node, name: string | undefined, ctx: InstrumentContext): Node {
+  if (name !== undefined && (n.type === 'ArrowFunctionExpression' || (n.type === 'FunctionExpression' && !n.id)) && ctx.analysis.units.has(n)) {
+    return unit(n, ctx, undefined, undefined, name);
+  }
+  return expr(n, ctx);
+}
+
+const nameOf = (id: Node): string | undefined => (id.type === 'Identifier' ? id.name : undefined);
+const keyName = (p: Node): string | undefined =>
+  p.computed ? undefined : p.key.type === 'Identifier' ? p.key.name : p.key.type === 'Literal' && (typeof p.key.value === 'string' || typeof p.key.value === 'number') ? String(p.key.value) : undefined;
 
 export { isNode };

@@ -24,8 +24,8 @@ export class CaptureError extends Error {
 
 export interface EncodeEnv {
   builtins: BuiltinTable;
-  /** Closure tag key and the factory → [module key, unit index] registry. */
-  meta: symbol;
+  /** The code record a closure was stamped with, and the factory → [module key, unit index] registry. */
+  recordOf: (fn: unknown) => unknown[] | undefined;
   codeOf: (factory: unknown) => [string, number] | undefined;
   scheduler: TimerScheduler;
   /** Objects marked by the program as not to be migrated: encoded as undefined. */
@@ -128,7 +128,7 @@ export class HeapEncoder {
     const out: Prop[] = [];
     const descs = Object.getOwnPropertyDescriptors(o) as Record<string | symbol, PropertyDescriptor>;
     for (const k of Reflect.ownKeys(descs)) {
-      if (k === this.env.meta || (skip && skip.has(k))) continue;
+      if (skip && skip.has(k)) continue;
       if (skipIndices && typeof k === 'string' && isIndex(k)) continue;
       const d = descs[k];
       this.at(k);
@@ -167,7 +167,7 @@ export class HeapEncoder {
     if (typeof v === 'symbol') return { k: K.symbol, d: v.description } as RecordBase;
 
     if (typeof v === 'function') {
-      const meta = Object.prototype.hasOwnProperty.call(v, this.env.meta) ? (v as unknown as Record<symbol, unknown[]>)[this.env.meta] : undefined;
+      const meta = this.env.recordOf(v);
       if (!meta) {
         const name = v.name ? ` '${v.name}'` : '';
         if (/^bound /.test(v.name)) this.fail(`a bound function${name} cannot be captured yet`);
