@@ -66,12 +66,25 @@ export class ProgramHost {
     this.runtime.mainKey = body.program?.main ?? '';
     this.runtime.restoring = true;
     const root = this.runtime.options.root;
+    // Each module is compiled against its original `exports` object (the wrapper's `exports`
+    // and top-level `this`): the heap record of that object is filled in place.
+    const preset = new Map<number, object>();
+    const exportsOf = new Map<string, object>();
+    for (const r of body.roots.modules ?? []) {
+      const v = r.exports;
+      if (Array.isArray(v) && v[0] === 'r' && (body.heap[v[1] as number] as { k?: string } | undefined)?.k === 'O') {
+        const obj = {};
+        preset.set(v[1] as number, obj);
+        exportsOf.set(r.key, obj);
+      }
+    }
     try {
       for (const m of body.modules) {
-        const abs = m.key === body.program.main && filename ? path.resolve(filename) : path.resolve(root, m.key);
-        this.load(abs, m.code);
+        const abs = filename && m.key === body.program.main ? path.resolve(filename) : m.filename && path.isAbsolute(m.filename) ? m.filename : path.resolve(root, m.key);
+        this.runtime.moduleKeys.set(abs, m.key);
+        this.load(abs, m.code, exportsOf.get(m.key));
       }
-      this.runtime.restore(body);
+      this.runtime.restore(body, preset);
     } catch (err) {
       if (err instanceof ThingsError) throw err;
       const e = err as { code?: string; message?: string };
@@ -86,10 +99,11 @@ export class ProgramHost {
     return { snapshot, objects, timers, bytes: snapshot.length, captureMs: performance.now() - t0 };
   }
 
-  private load(abs: string, code: string): void {
+  private load(abs: string, code: string, exportsObject?: object): void {
     const key = this.runtime.moduleKey(abs);
     this.runtime.moduleCode.set(key, code);
     const m = new ModuleX(abs, null);
+    if (exportsObject) (m as unknown as { exports: object }).exports = exportsObject;
     m.filename = abs;
     m.paths = ModuleX._nodeModulePaths(path.dirname(abs));
     if (key === this.runtime.mainKey) (process as { mainModule?: unknown }).mainModule = m;

@@ -49,9 +49,11 @@ export const CODE_VERSION = 1;
 /** What a snapshot body holds (the envelope around it is agent/snapshot). */
 export interface SnapshotBody {
   program: { name: string; main: string };
-  modules: { key: string; code: string }[];
+  /** `filename`: where the module lived when captured (kept on restore for __filename). */
+  modules: { key: string; code: string; filename?: string }[];
   heap: RecordBase[];
-  roots: { timers: V[]; globals: [string, V][]; hooks: V[] };
+  /** `modules`: each module's original `exports` object and its current `module.exports`. */
+  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; modules?: { key: string; exports: V; moduleExports: V }[] };
   clock: { capturedAt: number };
   node: string;
   arch: string;
@@ -82,6 +84,8 @@ export class Runtime {
   /** Objects the program marked as not to be migrated. */
   readonly transient = new WeakSet<object>();
   private readonly factories = new Map<string, Factory[]>();
+  /** Each loaded module: its Module object and the `exports` object its code was given. */
+  readonly modules = new Map<string, { module: { exports: unknown; filename: string }; exports: unknown }>();
   private readonly factoryCode = new Map<unknown, [string, number]>();
   /** Instrumented source of each loaded module, by key: it travels in the snapshot. */
   readonly moduleCode = new Map<string, string>();
@@ -108,7 +112,12 @@ export class Runtime {
     this.builtins.addModule(name, exportsObject);
   }
 
+  /** Keys fixed by the host for restored modules (they keep the key they were captured with). */
+  readonly moduleKeys = new Map<string, string>();
+
   moduleKey(filename: string): string {
+    const fixed = this.moduleKeys.get(filename);
+    if (fixed !== undefined) return fixed;
     const rel = path.relative(this.options.root, filename);
     return (rel && !rel.startsWith('..') ? rel : path.basename(filename)).split(path.sep).join('/');
   }
@@ -136,8 +145,9 @@ export class Runtime {
         }
         return obj;
       },
-      module(mod: { filename: string }, factories: Factory[], main: () => unknown, thisArg: unknown): void {
+      module(mod: { filename: string; exports: unknown }, factories: Factory[], main: () => unknown, thisArg: unknown): void {
         const key = self.moduleKey(mod.filename);
+        self.modules.set(key, { module: mod, exports: thisArg });
         self.factories.set(key, factories);
         factories.forEach((f, i) => self.factoryCode.set(f, [key, i]));
         if (!self.restoring) main.call(thisArg);
@@ -204,11 +214,16 @@ export class Runtime {
       globals.push([name, enc.root(d.value, name)]);
     }
     const hooks = this.afterRestore.map((fn, i) => enc.root(fn, `onRestore hook ${i}`));
+    const modules = [...this.modules].map(([key, m]) => ({
+      key,
+      exports: enc.root(m.exports, `${key} exports`),
+      moduleExports: enc.root(m.module.exports, `${key} module.exports`),
+    }));
     const body: SnapshotBody = {
       program: { name: this.options.name, main: this.mainKey },
-      modules: [...this.moduleCode].map(([key, code]) => ({ key, code })),
+      modules: [...this.moduleCode].map(([key, code]) => ({ key, code, filename: this.modules.get(key)?.module.filename })),
       heap: enc.records,
-      roots: { timers, globals, hooks },
+      roots: { timers, globals, hooks, modules },
       clock: { capturedAt: Date.now() },
       node: process.version,
       arch: process.arch,
@@ -220,13 +235,21 @@ export class Runtime {
    * Rebuilds the heap of a snapshot whose modules have already been loaded (with
    * `restoring` set). Leaves the program paused; call resume() to let it run.
    */
-  restore(body: SnapshotBody): void {
+  restore(body: SnapshotBody, preset?: Map<number, object>): void {
     this.scheduler.pause();
-    const dec = new HeapDecoder(body.heap as never, {
-      builtins: this.builtins,
-      factoryOf: (key, i) => this.factories.get(key)?.[i],
-      scheduler: this.scheduler,
-    });
+    const dec = new HeapDecoder(
+      body.heap as never,
+      {
+        builtins: this.builtins,
+        factoryOf: (key, i) => this.factories.get(key)?.[i],
+        scheduler: this.scheduler,
+      },
+      preset,
+    );
+    for (const m of body.roots.modules ?? []) {
+      const loaded = this.modules.get(m.key);
+      if (loaded) loaded.module.exports = dec.value(m.moduleExports);
+    }
     for (const [name, v] of body.roots.globals) (globalThis as Record<string, unknown>)[name] = dec.value(v);
     for (const v of body.roots.timers) {
       const t = dec.value(v);

@@ -31,9 +31,14 @@ type Rec = RecordBase & Record<string, any>; // eslint-disable-line @typescript-
 export class HeapDecoder {
   private readonly objs: unknown[];
 
+  /**
+   * @param preset objects that already exist for some ordinary-object records (a module's
+   *   original `exports`, which the module's code was compiled against), filled in place.
+   */
   constructor(
     private readonly records: Rec[],
     private readonly env: DecodeEnv,
+    private readonly preset: Map<number, object> = new Map(),
   ) {
     this.objs = new Array(records.length);
     this.shells();
@@ -84,7 +89,7 @@ export class HeapDecoder {
           return;
         }
         case K.object:
-          this.objs[i] = {};
+          this.objs[i] = this.preset.get(i) ?? {};
           return;
         case K.array:
           this.objs[i] = new Array(r.n);
