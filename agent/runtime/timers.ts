@@ -89,6 +89,7 @@ export class TimerScheduler {
   private pausedAt = 0;
   private skew = 0;
   private keepAlive: ReturnType<typeof setInterval> | null = null;
+  private deferredArm: ReturnType<typeof setImmediate> | null = null;
   hooks: TurnHooks = {};
 
   /** The virtual clock, in ms: stands still while paused. */
@@ -177,6 +178,8 @@ export class TimerScheduler {
     if (this.paused) return;
     this.pausedAt = performance.now();
     this.paused = true;
+    if (this.deferredArm) native.clearImmediate(this.deferredArm);
+    this.deferredArm = null;
     for (const t of this.pending) this.disarm(t);
     if (keepAlive) this.keepAlive = native.setInterval(() => undefined, 1 << 30);
   }
@@ -187,7 +190,27 @@ export class TimerScheduler {
     this.paused = false;
     if (this.keepAlive) native.clearInterval(this.keepAlive);
     this.keepAlive = null;
-    for (const t of this.pending) this.arm(t);
+    // Pending immediates were queued for the check phase that comes before the next timers
+    // phase: they run first, then the timers are armed. Arming both at once would race a
+    // due timer against the immediates (the setTimeout-0-vs-setImmediate race of Node).
+    const timers: VirtualTimer[] = [];
+    let immediates = 0;
+    for (const t of this.pending) {
+      if (t._kind === 'immediate') {
+        this.arm(t);
+        immediates++;
+      } else timers.push(t);
+    }
+    if (!timers.length) return;
+    if (!immediates) {
+      for (const t of timers) this.arm(t);
+      return;
+    }
+    this.deferredArm = native.setImmediate(() => {
+      this.deferredArm = null;
+      if (this.paused) return;
+      for (const t of timers) if (this.pending.has(t) && !t._native) this.arm(t);
+    });
   }
 
   /** Installs the virtual timer functions as the program's globals (and in 'timers'). */

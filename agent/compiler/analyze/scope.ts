@@ -65,6 +65,8 @@ export interface Analysis {
   tdzBindings: Set<Binding>;
   /** Function nodes that are units. */
   units: Set<Node>;
+  /** Units whose parameter defaults, from this index on, are evaluated in the body. */
+  lowerParams: Map<Node, number>;
   scopes: Scope[];
 }
 
@@ -508,21 +510,31 @@ export function analyze(program: Node): Analysis {
   for (const [id, b] of refs) if (b.captured && !nativeRefs.has(id)) need(scopeOfRef.get(id)!, b.scope);
   for (const [node, owner] of lexicalThis) need(scopeOfRef.get(node)!, owner);
 
-  // Closures in a parameter list that need their own function's record cannot be built.
+  // Closures in a parameter default that need their own function's record: that record is
+  // made at body entry, after the defaults ran. Such defaults (from the first one on) are
+  // lowered into the body, after the record: `function f(a, g = () => a)` runs as
+  // `function f(a, g = void 0) { <record>; if (g === void 0) g = () => a; ... }` (same length).
+  const lowerParams = new Map<Node, number>();
   for (const u of units) {
     const fs = scopeOf.get(u)!;
-    for (const p of u.params) {
+    for (let pi = 0; pi < u.params.length && !lowerParams.has(u); pi++) {
+      const p = u.params[pi];
       const inner: Node[] = [];
       const find = (x: Node): void => {
         if (units.has(x)) inner.push(x);
         else eachChild(x, find);
       };
       find(p);
-      for (const f of inner) {
-        if (unitEnvs.get(f)!.has(fs.id)) {
-          throw new CompileError('E_UNSUPPORTED_SYNTAX', 'a closure in a parameter default that captures a parameter of the same function is not supported yet', f.loc?.start);
-        }
+      if (!inner.some((f) => unitEnvs.get(f)!.has(fs.id))) continue;
+      for (const q of u.params.slice(pi)) {
+        const simple = q.type === 'Identifier' || (q.type === 'AssignmentPattern' && q.left.type === 'Identifier') || (q.type === 'RestElement' && q.argument.type === 'Identifier');
+        if (!simple) throw new CompileError('E_UNSUPPORTED_SYNTAX', 'a destructuring parameter after a default whose closure captures a parameter is not supported yet', q.loc?.start);
       }
+      lowerParams.set(u, pi);
+      // The lowered defaults run in the body, after the record: their references are ordinary.
+      const from: number = p.start;
+      const to: number = u.params[u.params.length - 1].end;
+      for (const id of [...nativeRefs]) if (id.start >= from && id.end <= to) nativeRefs.delete(id);
     }
   }
 
@@ -547,5 +559,5 @@ export function analyze(program: Node): Analysis {
 
   const sorted = new Map<Node, number[]>();
   for (const [u, set] of unitEnvs) sorted.set(u, [...set].sort((a, b) => a - b));
-  return { scopeOf, refs, decls, lexicalThis, unitEnvs: sorted, nativeRefs, tdzRefs, tdzBindings, units, scopes };
+  return { scopeOf, refs, decls, lexicalThis, unitEnvs: sorted, nativeRefs, tdzRefs, tdzBindings, units, scopes, lowerParams };
 }

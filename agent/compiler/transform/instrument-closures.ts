@@ -75,7 +75,7 @@ function envCreation(scope: Scope, initFromNative: (bd: Binding) => boolean): No
  * switch's cases when `scope` is the switch scope). Emits the scope's record and its
  * function declarations first.
  */
-function statements(list: Node[], scope: Scope, ctx: InstrumentContext, opensScope: boolean, initFromNative: (bd: Binding) => boolean = () => false): Node[] {
+function statements(list: Node[], scope: Scope, ctx: InstrumentContext, opensScope: boolean, initFromNative: (bd: Binding) => boolean = () => false, prelude: () => Node[] = () => []): Node[] {
   const hoisted: Node[] = [];
   const out: Node[] = [];
   for (const st of list) {
@@ -88,7 +88,7 @@ function statements(list: Node[], scope: Scope, ctx: InstrumentContext, opensSco
     else if (r) out.push(r);
   }
   const head = opensScope ? envCreation(scope, initFromNative) : [];
-  return [...head, ...hoisted, ...out];
+  return [...head, ...prelude(), ...hoisted, ...out];
 }
 
 function functionDeclarationInit(fn: Node, ctx: InstrumentContext): Node {
@@ -566,7 +566,25 @@ function functionBody(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
   let i = 0;
   while (i < list.length && list[i].type === 'ExpressionStatement' && typeof list[i].directive === 'string') directives.push(list[i++]);
   const isSelf = (bd: Binding): boolean => bd.kind === 'param' || bd.kind === 'fname';
-  return [...directives, ...statements(list.slice(i), fs, ctx, true, isSelf)];
+  return [...directives, ...statements(list.slice(i), fs, ctx, true, isSelf, () => lowerDefaults(fn, ctx))];
+}
+
+/** Parameter defaults moved into the body (see analyze: lowerParams), in parameter order. */
+function lowerDefaults(fn: Node, ctx: InstrumentContext): Node[] {
+  const from = ctx.analysis.lowerParams.get(fn);
+  if (from === undefined) return [];
+  const out: Node[] = [];
+  for (let i = from; i < fn.params.length; i++) {
+    const p = fn.params[i];
+    if (p.type !== 'AssignmentPattern') continue;
+    const name: string = p.left.name;
+    const bd = ctx.analysis.decls.get(p.left)!;
+    const value = named(p.right, name, ctx);
+    p.right = b.undef(); // keeps the function's length
+    const test = { type: 'BinaryExpression', operator: '===', left: b.id(name), right: b.undef() };
+    out.push({ type: 'IfStatement', test, consequent: b.exprStmt(b.assign(bd.captured ? capturedRef(bd) : b.id(name), value)), alternate: null });
+  }
+  return out;
 }
 
 /**
@@ -580,7 +598,14 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
   const unitId = ++ctx.nextUnit;
   const factoryName = names.factory(unitId);
 
-  for (const p of fn.params) patternExprs(p, ctx);
+  const lowered = analysis.lowerParams.get(fn);
+  fn.params.forEach((p: Node, i: number) => {
+    if (lowered === undefined || i < lowered) patternExprs(p, ctx);
+  });
+  if (fn.body.type !== 'BlockStatement' && lowered !== undefined) {
+    fn.body = b.block([b.ret(fn.body)]);
+    fn.expression = false;
+  }
   if (fn.body.type === 'BlockStatement') {
     fn.body.body = functionBody(fn, fs, ctx);
   } else if (hasEnv(fs)) {
