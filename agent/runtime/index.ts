@@ -203,7 +203,7 @@ export class Runtime {
     });
     const timers: V[] = [];
     for (const t of this.scheduler.pending) {
-      const label = `${t._kind === 'immediate' ? 'setImmediate' : t._kind === 'interval' ? 'setInterval' : 'setTimeout'}(${t._callback.name || 'callback'})`;
+      const label = t._kind === 'immediate' ? 'setImmediate' : t._kind === 'interval' ? 'setInterval' : 'setTimeout';
       timers.push(enc.root(t, label));
     }
     const globals: [string, V][] = [];

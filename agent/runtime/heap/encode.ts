@@ -173,7 +173,7 @@ export class HeapEncoder {
         if (/^bound /.test(v.name)) this.fail(`a bound function${name} cannot be captured yet`);
         if (/\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(v))) this.fail(`a native function${name} (not a JavaScript built-in that exists on every device) cannot be captured`);
         if (/^class[\s{]/.test(Function.prototype.toString.call(v))) this.fail(`a class${name} cannot be captured yet`);
-        this.fail(`a function${name} that was not instrumented (created by eval, new Function, or inside a class body) cannot be captured`);
+        this.fail(`a function${name} that was not instrumented (part of Node.js itself, or made by eval, new Function or a class body) cannot be captured`);
       }
       const code = this.env.codeOf(meta[0]);
       if (!code) this.fail('a closure with an unknown factory');
@@ -278,6 +278,12 @@ export class HeapEncoder {
     }
     if (types.isAnyArrayBuffer(o) || (types as { isWeakRef?: (x: unknown) => boolean }).isWeakRef?.(o)) this.fail('this object cannot be captured yet');
 
+    // A host object (a socket's or server's handle, a file, a process): its prototype is not
+    // a known built-in and its constructor is native code.
+    const proto = Object.getPrototypeOf(o);
+    if (proto && !builtins.has(proto) && typeof proto.constructor === 'function' && !this.env.recordOf(proto.constructor) && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(proto.constructor))) {
+      this.fail(`a native ${proto.constructor.name || 'host'} handle (an open socket, server, file or child process) cannot be migrated`);
+    }
     const rec = { k: K.object } as RecordBase;
     const props = this.props(o);
     if (props) rec.o = props;
@@ -314,7 +320,7 @@ export class HeapEncoder {
       if (typeof e === 'string') parts.push(/^[A-Za-z_$][\w$]*$/.test(e) ? `.${e}` : `[${JSON.stringify(e)}]`);
       else if (typeof e === 'number') parts.push(`[${e}]`);
       else if (typeof e === 'symbol') parts.push(`[${String(e)}]`);
-      else if ('env' in e) parts.push(` › ${e.env}() › `);
+      else if ('env' in e) parts.push(e.env === '(anonymous)' ? ' › ' : ` › ${e.env}() › `);
       else if ('root' in e) parts.push(e.root);
       else if ('entry' in e) parts.push(`.<entry ${e.entry}>`);
       else if ('proto' in e) parts.push('.[[Prototype]]');
