@@ -281,8 +281,9 @@ export class HeapEncoder {
     // A host object (a socket's or server's handle, a file, a process): its prototype is not
     // a known built-in and its constructor is native code.
     const proto = Object.getPrototypeOf(o);
-    if (proto && !builtins.has(proto) && typeof proto.constructor === 'function' && !this.env.recordOf(proto.constructor) && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(proto.constructor))) {
-      this.fail(`a native ${proto.constructor.name || 'host'} handle (an open socket, server, file or child process) cannot be migrated`);
+    const ctor = proto && !builtins.has(proto) && Object.prototype.hasOwnProperty.call(proto, 'constructor') ? Object.getOwnPropertyDescriptor(proto, 'constructor')?.value : undefined;
+    if (typeof ctor === 'function' && !builtins.has(ctor) && !this.env.recordOf(ctor) && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(ctor))) {
+      this.fail(`a native ${ctor.name || 'host'} handle (an open socket, server, file or child process) cannot be migrated`);
     }
     const rec = { k: K.object } as RecordBase;
     const props = this.props(o);
