@@ -11,6 +11,7 @@ import { registerRun } from './commands/run';
 import { registerDispatch } from './commands/dispatch';
 import { registerLs } from './commands/ls';
 import { registerBroker } from './commands/broker';
+import { registerSnapshot } from './commands/snapshot';
 
 declare const THINGSJS_VERSION: string;
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerInstrument(program);
   registerRun(program);
   registerBroker(program);
+  registerSnapshot(program);
   return program;
 }
 
