@@ -10,6 +10,7 @@
  * This folder imports nothing of the compiler, MQTT or logging.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BuiltinTable } from './heap/builtins';
 import { HeapEncoder } from './heap/encode';
 import { HeapDecoder, RestoreError } from './heap/decode';
@@ -21,6 +22,25 @@ export { RestoreError } from './heap/decode';
 export { nativeTimers } from './timers';
 
 export const RUNTIME_GLOBAL = '$tjs_runtime';
+
+/** Marks the exports object of a module compiled from an ES module (its namespace). */
+const ESM_MARKER = Symbol.for('thingsjs.esm');
+const cjsNamespaces = new WeakMap<object, object>();
+/** An ES-module namespace for a module's exports: a compiled ES module's exports object
+ *  itself; for CommonJS `{ default: module.exports, ...own enumerable properties }` (null
+ *  prototype, keys sorted, taken once, as Node does). Plain data: it migrates as such. */
+function esmNamespace(m: unknown): unknown {
+  const isObj = (typeof m === 'object' && m !== null) || typeof m === 'function';
+  if (isObj && (m as Record<symbol, unknown>)[ESM_MARKER] === true) return m;
+  const cached = isObj ? cjsNamespaces.get(m as object) : undefined;
+  if (cached) return cached;
+  const ns: Record<string | symbol, unknown> = Object.create(null);
+  const keys = isObj ? Object.keys(m as object).filter((k) => k !== 'default') : [];
+  for (const k of [...keys, 'default'].sort()) ns[k] = k === 'default' ? m : (m as Record<string, unknown>)[k];
+  Object.defineProperty(ns, Symbol.toStringTag, { value: 'Module' });
+  if (isObj) cjsNamespaces.set(m as object, ns);
+  return ns;
+}
 
 /**
  * Stamps a closure with its code record: `new ClosureTag(fn, [factory, member, ...envs])`.
@@ -48,12 +68,13 @@ export const CODE_VERSION = 1;
 
 /** What a snapshot body holds (the envelope around it is agent/snapshot). */
 export interface SnapshotBody {
-  program: { name: string; main: string };
+  /** `root`: the program's directory when captured (module keys are relative to it). */
+  program: { name: string; main: string; root?: string };
   /** `filename`: where the module lived when captured (kept on restore for __filename). */
   modules: { key: string; code: string; filename?: string }[];
   heap: RecordBase[];
   /** `modules`: each module's original `exports` object and its current `module.exports`. */
-  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; modules?: { key: string; exports: V; moduleExports: V }[] };
+  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; modules?: { key: string; exports: V; moduleExports: V; filename?: string }[] };
   clock: { capturedAt: number };
   node: string;
   arch: string;
@@ -66,6 +87,15 @@ export interface CaptureResult {
 }
 
 type Factory = (...envs: unknown[]) => unknown;
+
+/** Reads and writes the private fields of a class's instances (and of the class itself). */
+export interface ClassReflector {
+  has(o: object): boolean;
+  get(o: object): unknown[];
+  set(o: object, v: unknown[]): void;
+  sget(c: object): unknown[];
+  sset(c: object, v: unknown[]): void;
+}
 
 export interface RuntimeOptions {
   /** Directory module keys are relative to. */
@@ -84,6 +114,10 @@ export class Runtime {
   /** Objects the program marked as not to be migrated. */
   readonly transient = new WeakSet<object>();
   private readonly factories = new Map<string, Factory[]>();
+  readonly classState = { r: false, s: false };
+  /** Private-state reflectors of classes, and each class's tagged members by index. */
+  readonly reflectors = new WeakMap<object, ClassReflector>();
+  readonly classMembers = new WeakMap<object, unknown[]>();
   /** Each loaded module: its Module object and the `exports` object its code was given. */
   readonly modules = new Map<string, { module: { exports: unknown; filename: string }; exports: unknown }>();
   private readonly factoryCode = new Map<unknown, [string, number]>();
@@ -119,7 +153,8 @@ export class Runtime {
     const fixed = this.moduleKeys.get(filename);
     if (fixed !== undefined) return fixed;
     const rel = path.relative(this.options.root, filename);
-    return (rel && !rel.startsWith('..') ? rel : path.basename(filename)).split(path.sep).join('/');
+    // Outside the root (a node_modules folder higher up): '../…' keeps keys unique.
+    return (rel && !path.isAbsolute(rel) ? rel : path.basename(filename)).split(path.sep).join('/');
   }
 
   private api(): Record<string, unknown> {
@@ -128,6 +163,24 @@ export class Runtime {
       codeVersion(v: number): typeof ClosureTag {
         if (v !== CODE_VERSION) throw new Error(`this program was instrumented for ThingsJS code version ${v}; this runtime runs version ${CODE_VERSION}: instrument it again`);
         return ClosureTag;
+      },
+      /** Flags read by class code: r — restoring (static blocks and static initializers do not
+       *  run again), s — stamping (constructors return at once, field initializers skipped). */
+      st: self.classState,
+      /** Registers the private-state reflector of a class (from its static block). */
+      cls(C: object, reflector: ClassReflector): void {
+        self.reflectors.set(C, reflector);
+      },
+      /** Tags a class's methods and accessors with their member index. */
+      members(C: { prototype: object }, table: [number, string | symbol, 'm' | 'g' | 's'][]): void {
+        const list: unknown[] = [];
+        table.forEach(([isStatic, key, kind], i) => {
+          const d = Object.getOwnPropertyDescriptor(isStatic ? C : C.prototype, key);
+          const fn = d ? (kind === 'g' ? d.get : kind === 's' ? d.set : d.value) : undefined;
+          list.push(fn);
+          if (typeof fn === 'function' && !ClosureTag.recordOf(fn)) new ClosureTag(fn, [null, i, C]);
+        });
+        self.classMembers.set(C, list);
       },
       /** The value of a captured let/const/class before its declaration has run. */
       T: TDZ,
@@ -144,6 +197,15 @@ export class Runtime {
           Object.defineProperty(obj, quads[i] as string, { get: quads[i + 1] as () => unknown, set: quads[i + 2] as (v: unknown) => void, enumerable: true, configurable: true });
         }
         return obj;
+      },
+      /** The namespace an ES-module import sees (see compiler/transform/esm-to-cjs.ts). */
+      importNs: esmNamespace,
+      /** `import(spec)` compiled: a promise of the namespace of `req(spec)`. */
+      dynamicImport(req: (id: string) => unknown, spec: unknown): Promise<unknown> {
+        return Promise.resolve().then(() => {
+          const s = String(spec);
+          return esmNamespace(req(s.startsWith('file:') ? fileURLToPath(s) : s));
+        });
       },
       module(mod: { filename: string; exports: unknown }, factories: Factory[], main: () => unknown, thisArg: unknown): void {
         const key = self.moduleKey(mod.filename);
@@ -200,6 +262,8 @@ export class Runtime {
       codeOf: (f) => this.factoryCode.get(f),
       scheduler: this.scheduler,
       transient: this.transient,
+      classMembers: this.classMembers,
+      reflectors: this.reflectors,
     });
     const timers: V[] = [];
     for (const t of this.scheduler.pending) {
@@ -218,9 +282,10 @@ export class Runtime {
       key,
       exports: enc.root(m.exports, `${key} exports`),
       moduleExports: enc.root(m.module.exports, `${key} module.exports`),
+      filename: m.module.filename,
     }));
     const body: SnapshotBody = {
-      program: { name: this.options.name, main: this.mainKey },
+      program: { name: this.options.name, main: this.mainKey, root: this.options.root },
       modules: [...this.moduleCode].map(([key, code]) => ({ key, code, filename: this.modules.get(key)?.module.filename })),
       heap: enc.records,
       roots: { timers, globals, hooks, modules },
@@ -237,15 +302,21 @@ export class Runtime {
    */
   restore(body: SnapshotBody, preset?: Map<number, object>): void {
     this.scheduler.pause();
+    // Class factories run again below: their static blocks and initializers must not.
+    this.classState.r = true;
     const dec = new HeapDecoder(
       body.heap as never,
       {
         builtins: this.builtins,
         factoryOf: (key, i) => this.factories.get(key)?.[i],
         scheduler: this.scheduler,
+        classState: this.classState,
+        classMembers: this.classMembers,
+        reflectors: this.reflectors,
       },
       preset,
     );
+    this.classState.r = false;
     for (const m of body.roots.modules ?? []) {
       const loaded = this.modules.get(m.key);
       if (loaded) loaded.module.exports = dec.value(m.moduleExports);

@@ -193,6 +193,8 @@ export function analyze(program: Node): Analysis {
   };
 
   let inNative = 0;
+  /** Function nodes that are class members (not units of their own). */
+  const memberFns = new Set<Node>();
 
   const build = (n: Node, scope: Scope): void => {
     switch (n.type) {
@@ -205,7 +207,9 @@ export function analyze(program: Node): Analysis {
       case 'FunctionDeclaration':
       case 'FunctionExpression':
       case 'ArrowFunctionExpression': {
-        const isUnit = inNative === 0;
+        // Class members are part of their class's unit; arrows that use `super` need their
+        // home object and stay in place.
+        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && usesSuper(n));
         const fs = newScope('function', n, scope, isUnit);
         if (isUnit) units.add(n);
         if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
@@ -237,12 +241,18 @@ export function analyze(program: Node): Analysis {
       }
       case 'ClassDeclaration':
       case 'ClassExpression': {
+        // A class is one unit: its factory re-creates the class (methods, accessors, field
+        // initializers, static blocks) from its environment records and heritage.
         if (n.superClass) build(n.superClass, scope);
-        const cs = newScope('class', n, scope);
+        const isUnit = inNative === 0;
+        const cs = newScope('class', n, scope, isUnit);
+        if (isUnit) units.add(n);
         if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
-        inNative++;
+        // Inside its body a declared class sees its own inner binding, initialised before
+        // any static code runs (the outer one is still in its TDZ then).
+        else if (n.id) cs.bindings.set(n.id.name, { name: n.id.name, kind: 'class', scope: cs, captured: false });
+        for (const el of n.body.body) if (el.type === 'MethodDefinition') memberFns.add(el.value);
         build(n.body, cs);
-        inNative--;
         return;
       }
       case 'MethodDefinition':
@@ -516,6 +526,7 @@ export function analyze(program: Node): Analysis {
   // `function f(a, g = void 0) { <record>; if (g === void 0) g = () => a; ... }` (same length).
   const lowerParams = new Map<Node, number>();
   for (const u of units) {
+    if (!u.params) continue; // classes
     const fs = scopeOf.get(u)!;
     for (let pi = 0; pi < u.params.length && !lowerParams.has(u); pi++) {
       const p = u.params[pi];

@@ -49,6 +49,10 @@ export function instrumentProgram(program: Node, ctx: InstrumentContext): { main
 
 const envName = (s: Scope): string => names.env(s.id);
 let currentTdz: Set<Binding> = new Set();
+/** Scopes of derived-class constructors whose `this` arrows capture. */
+const derivedCtorScopes = new Set<Scope>();
+/** While transforming such a constructor: its record, so `super(...)` also stores `this`. */
+let superThisEnv: Scope | null = null;
 const tdzBindingsOf = (_s: Scope): Set<Binding> => currentTdz;
 const envRef = (s: Scope): Node => b.id(envName(s));
 
@@ -65,7 +69,8 @@ function envCreation(scope: Scope, initFromNative: (bd: Binding) => boolean): No
     const init = initFromNative(bd) ? b.id(bd.name) : scope.kind !== 'for' && tdzBindingsOf(scope).has(bd) ? b.member(b.id(names.runtime), 'T') : b.undef();
     props.push(b.prop(bd.name, init));
   }
-  if (scope.thisCaptured) props.push(b.prop(names.thisField, { type: 'ThisExpression' }));
+  // In a derived constructor `this` exists only after super(): the record gets it from there.
+  if (scope.thisCaptured) props.push(b.prop(names.thisField, derivedCtorScopes.has(scope) ? b.undef() : { type: 'ThisExpression' }));
   if (scope.argsCaptured) props.push(b.prop(names.argsField, b.id('arguments')));
   return [b.varDecl(scope.kind === 'function' || scope.kind === 'module' ? 'var' : 'const', envName(scope), b.object(props))];
 }
@@ -192,6 +197,11 @@ function genericStatement(st: Node, ctx: InstrumentContext): Node {
 
 function classDeclaration(st: Node, ctx: InstrumentContext): Out {
   const binding = ctx.analysis.decls.get(st.id)!;
+  if (ctx.analysis.units.has(st)) {
+    const create = classUnit(st, ctx);
+    if (binding.captured) return b.exprStmt(b.assign(capturedRef(binding), create));
+    return b.varDecl('let', st.id.name, create);
+  }
   const cls = expr({ ...st, type: 'ClassExpression' }, ctx);
   if (binding.captured) return b.exprStmt(b.assign(capturedRef(binding), cls));
   cls.type = 'ClassDeclaration';
@@ -474,18 +484,26 @@ function expr(n: Node, ctx: InstrumentContext): Node {
       return n;
     case 'ClassExpression':
     case 'ClassDeclaration':
+      if (analysis.units.has(n)) return classUnit(n, ctx);
       nativeClass(n, ctx);
       return n;
+    case 'CallExpression':
+      if (n.callee.type === 'Super' && superThisEnv) {
+        n.arguments = n.arguments.map((a: Node) => expr(a, ctx));
+        return b.assign(b.member(envRef(superThisEnv), names.thisField), n);
+      }
+      break;
     case 'MetaProperty':
       return n;
     default:
-      eachChild(n, (c, key, index) => {
-        const v = expr(c, ctx);
-        if (index >= 0) n[key][index] = v;
-        else n[key] = v;
-      });
-      return n;
+      break;
   }
+  eachChild(n, (c, key, index) => {
+    const v = expr(c, ctx);
+    if (index >= 0) n[key][index] = v;
+    else n[key] = v;
+  });
+  return n;
 }
 
 /**
@@ -558,6 +576,145 @@ function nativeClass(cls: Node, ctx: InstrumentContext): void {
       el.value = expr(el.value, ctx);
     }
   }
+}
+
+/**
+ * A class as one unit. Its factory re-creates the whole class; on restore it runs with the
+ * runtime's `st.r` flag set, so static blocks and static initializers do not run again (the
+ * statics come from the snapshot). Instances with private state are rebuilt by constructing
+ * the class with `st.s` ("stamping") set: each constructor returns at once (after `super()`)
+ * and field initializers are skipped, so only the private brand and slots are created; the
+ * values come from the snapshot through a reflector the class registers with the runtime.
+ *
+ *   class A extends B { #n = 0; inc() { return ++this.#n; } }
+ * →
+ *   function $tjs_f3($tjs_t1) {
+ *     const A = class A extends $tjs_t1 {
+ *       #n = $tjs_rt.st.s ? void 0 : 0;
+ *       inc() { return ++this.#n; }
+ *       static { $tjs_rt.cls(this, { has: o => #n in o, get: o => [o.#n], set: (o, v) => { o.#n = v[0]; } }); }
+ *     };
+ *     new $tjs_K(A, [$tjs_f3, -2]);
+ *     $tjs_rt.members(A, [[0, "inc", "m"]]);
+ *     return A;
+ *   }
+ *   let A = $tjs_f3(B);
+ */
+function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): Node {
+  const { analysis } = ctx;
+  const envs = analysis.unitEnvs.get(cls)!;
+  const unitId = ++ctx.nextUnit;
+  const factoryName = names.factory(unitId);
+  const rt = b.id(names.runtime);
+  const flag = (f: 'r' | 's'): Node => b.member(b.member(rt, 'st'), f);
+  const heritageParam = names.temp(1);
+  const heritage = cls.superClass ? expr(cls.superClass, ctx) : null;
+  if (heritage) cls.superClass = b.id(heritageParam);
+
+  const prelude: Node[] = [];
+  const table: Node[] = [];
+  const privInstance: string[] = [];
+  const privStatic: string[] = [];
+  let brand: string | null = null;
+  let keyTemps = 0;
+  let ctor: Node | null = null;
+
+  for (const el of cls.body.body) {
+    if (el.type === 'StaticBlock') {
+      const fs = analysis.scopeOf.get(el)!;
+      el.body = [{ type: 'IfStatement', test: { type: 'UnaryExpression', operator: '!', prefix: true, argument: flag('r') }, consequent: b.block(statements(el.body, fs, ctx, true)), alternate: null }];
+      continue;
+    }
+    const isPrivate = el.key.type === 'PrivateIdentifier';
+    let keyValue: Node | null = null;
+    if (isPrivate) {
+      if (el.type === 'PropertyDefinition') (el.static ? privStatic : privInstance).push(el.key.name);
+      if (!el.static && !brand) brand = el.key.name;
+    } else if (el.computed) {
+      // Evaluated inside the factory (again on restore), kept in a temp for the member table.
+      const k = `${names.temp(2)}_${keyTemps++}`;
+      prelude.push(b.varDecl('let', k, null));
+      el.key = b.assign(b.id(k), expr(el.key, ctx));
+      keyValue = b.id(k);
+    } else {
+      keyValue = b.literal(el.key.type === 'Identifier' ? el.key.name : String(el.key.value));
+    }
+
+    if (el.type === 'MethodDefinition') {
+      const fn = el.value;
+      const fs = analysis.scopeOf.get(fn)!;
+      if (el.kind === 'constructor') {
+        ctor = el;
+        const derived = !!heritage;
+        if (derived && fs.thisCaptured) derivedCtorScopes.add(fs);
+        const saved = superThisEnv;
+        superThisEnv = derived && fs.thisCaptured ? fs : null;
+        for (const p of fn.params) patternExprs(p, ctx);
+        const body = functionBody(fn, fs, ctx);
+        superThisEnv = saved;
+        fn.body.body = [stampGuard(derived, flag('s')), ...body];
+      } else {
+        nativeFunction(fn, ctx);
+        if (!isPrivate) table.push(b.array([b.literal(el.static ? 1 : 0), keyValue!, b.literal(el.kind === 'get' ? 'g' : el.kind === 'set' ? 's' : 'm')]));
+      }
+    } else if (el.type === 'PropertyDefinition' && el.value) {
+      const fs = analysis.scopeOf.get(el)!;
+      const name = isPrivate ? `#${el.key.name}` : keyValue && keyValue.type === 'Literal' ? String(keyValue.value) : undefined;
+      let v = named(el.value, name, ctx);
+      if (hasEnv(fs)) {
+        // A field initializer whose arrows capture `this`: its record, made per evaluation.
+        const envDecl = envCreation(fs, () => false)[0];
+        v = b.call({ type: 'ArrowFunctionExpression', params: [envRef(fs)], body: v, expression: true, async: false, generator: false }, [envDecl.declarations[0].init]);
+      }
+      el.value = { type: 'ConditionalExpression', test: flag(el.static ? 'r' : 's'), consequent: b.undef(), alternate: v };
+    }
+  }
+  if (!ctor && heritage === null) {
+    // Base classes without a constructor need no guard: field initializers check `st.s`.
+  }
+
+  if (privInstance.length || privStatic.length || brand) {
+    const o = b.id('o');
+    const v = b.id('v');
+    const priv = (obj: Node, name: string): Node => ({ type: 'MemberExpression', object: obj, property: { type: 'PrivateIdentifier', name }, computed: false, optional: false });
+    const arrow = (params: Node[], body: Node): Node => ({ type: 'ArrowFunctionExpression', params, body, expression: body.type !== 'BlockStatement', async: false, generator: false });
+    const setter = (list: string[]): Node => b.block(list.map((n, i) => b.exprStmt(b.assign(priv(o, n), b.computedMember(v, b.literal(i))))));
+    const reflector = b.object([
+      b.prop('has', arrow([o], brand ? { type: 'BinaryExpression', operator: 'in', left: { type: 'PrivateIdentifier', name: brand }, right: o } : b.literal(false))),
+      b.prop('get', arrow([o], b.array(privInstance.map((n) => priv(o, n))))),
+      b.prop('set', arrow([o, v], setter(privInstance))),
+      b.prop('sget', arrow([o], b.array(privStatic.map((n) => priv(o, n))))),
+      b.prop('sset', arrow([o, v], setter(privStatic))),
+    ]);
+    cls.body.body.push({ type: 'StaticBlock', body: [b.exprStmt(b.call(b.member(rt, 'cls'), [{ type: 'ThisExpression' }, reflector]))] });
+  }
+
+  let t = names.temp(0);
+  let value: Node = { ...cls, type: 'ClassExpression' };
+  if (!cls.id) {
+    if (inferredName === undefined) value = b.seq([b.literal(0), value]);
+    else if (isPlainName(inferredName) && !usesFreeName(cls, inferredName, ctx)) t = inferredName;
+    else value = b.computedMember(b.object([b.prop(inferredName, value)]), b.literal(inferredName));
+  }
+  const envIds = envs.map((e) => names.env(e));
+  const params = heritage ? [...envIds, heritageParam] : envIds;
+  ctx.factories.push(
+    b.fnDecl(factoryName, params, [
+      ...prelude,
+      b.varDecl('const', t, value),
+      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(heritage ? -2 : -1), ...envIds.map(b.id)])] }),
+      b.exprStmt(b.call(b.member(rt, 'members'), [b.id(t), b.array(table)])),
+      b.ret(b.id(t)),
+    ]),
+  );
+  return b.call(b.id(factoryName), heritage ? [...envIds.map(b.id), heritage] : envIds.map(b.id));
+}
+
+/** First statement of every class constructor: under `st.s` only the brand is made. */
+function stampGuard(derived: boolean, stamping: Node): Node {
+  const ret = b.ret(null);
+  const consequent = derived ? b.block([b.exprStmt(b.call({ type: 'Super' }, [])), ret]) : ret;
+  return { type: 'IfStatement', test: stamping, consequent, alternate: null };
 }
 
 function functionBody(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
@@ -680,6 +837,7 @@ function named(n: Node, name: string | undefined, ctx: InstrumentContext): Node 
   if (name !== undefined && (n.type === 'ArrowFunctionExpression' || (n.type === 'FunctionExpression' && !n.id)) && ctx.analysis.units.has(n)) {
     return unit(n, ctx, undefined, undefined, name);
   }
+  if (name !== undefined && n.type === 'ClassExpression' && !n.id && ctx.analysis.units.has(n)) return classUnit(n, ctx, name);
   return expr(n, ctx);
 }
 

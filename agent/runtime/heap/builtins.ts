@@ -33,6 +33,23 @@ export function wellKnownSymbol(name: string): symbol | undefined {
   return wellKnownByName.get(name);
 }
 
+const proto = (o: unknown): unknown => Object.getPrototypeOf(o);
+/* eslint-disable @typescript-eslint/no-empty-function */
+const INTRINSICS: Record<string, unknown> = {
+  '%GeneratorFunction%': (proto(function* () {}) as { constructor: unknown }).constructor,
+  '%AsyncFunction%': (proto(async function () {}) as { constructor: unknown }).constructor,
+  '%AsyncGeneratorFunction%': (proto(async function* () {}) as { constructor: unknown }).constructor,
+  '%IteratorPrototype%': proto(proto([][Symbol.iterator]())),
+  '%AsyncIteratorPrototype%': proto(proto(proto((async function* () {})()))),
+  '%ArrayIteratorPrototype%': proto([][Symbol.iterator]()),
+  '%MapIteratorPrototype%': proto(new Map()[Symbol.iterator]()),
+  '%SetIteratorPrototype%': proto(new Set()[Symbol.iterator]()),
+  '%StringIteratorPrototype%': proto(''[Symbol.iterator]()),
+  '%RegExpStringIteratorPrototype%': proto(/a/[Symbol.matchAll]('')),
+  '%TypedArray%': proto(Int8Array),
+};
+/* eslint-enable @typescript-eslint/no-empty-function */
+
 /** Globals that belong to the runtime or the host, never to the program's state. */
 const SKIP_GLOBALS = new Set(['$tjs_runtime', 'global', 'globalThis']);
 
@@ -50,6 +67,9 @@ export class BuiltinTable {
       if (!d) continue;
       this.visitDescriptor(d, [name], 0);
     }
+    // Intrinsics no global names (the constructors of generator and async functions, the
+    // iterator prototypes): named as the specification does, %Name%.
+    for (const [name, value] of Object.entries(INTRINSICS)) this.visit(value, [name], 0, false);
   }
 
   /** Adds a core module (and what hangs off it) under `node:<name>`. */
@@ -79,6 +99,7 @@ export class BuiltinTable {
     let cur: unknown;
     const [root, ...rest] = path;
     if (root === 'globalThis') cur = globalThis;
+    else if (root.startsWith('%')) cur = INTRINSICS[root];
     else if (root.startsWith('node:')) cur = this.requireBuiltin(root.slice(5));
     else cur = (globalThis as Record<string, unknown>)[root];
     let holder: unknown = undefined;

@@ -24,6 +24,10 @@ export interface DecodeEnv {
   builtins: BuiltinTable;
   factoryOf: (moduleKey: string, index: number) => ((...envs: unknown[]) => unknown) | undefined;
   scheduler: TimerScheduler;
+  /** Class support: the flags class code reads, each class's members, private reflectors. */
+  classState: { r: boolean; s: boolean };
+  classMembers: WeakMap<object, unknown[]>;
+  reflectors: WeakMap<object, { set(o: object, v: unknown[]): void; sset(c: object, v: unknown[]): void }>;
 }
 
 type Rec = RecordBase & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -95,6 +99,8 @@ export class HeapDecoder {
           this.objs[i] = new Array(r.n);
           return;
         case K.func:
+        case K.classProto:
+        case K.instance:
           return; // step 2
         case K.symbol:
           this.objs[i] = Symbol(r.d);
@@ -155,13 +161,55 @@ export class HeapDecoder {
         this.objs[i] = new Ctor(buf, r.off, r.l);
         return;
       }
-      if (r.k !== K.func) return;
+    });
+    // Closures and classes (a class's heritage, and a member's class, first), then class
+    // prototypes and instances with private state, which need their classes.
+    this.records.forEach((r, i) => {
+      if (r.k === K.func) this.ensure(i);
+    });
+    this.records.forEach((r, i) => {
+      if (r.k === K.classProto) this.objs[i] = (this.ensured(r.cls) as { prototype: object }).prototype;
+    });
+    const st = this.env.classState;
+    this.records.forEach((r, i) => {
+      if (r.k !== K.instance) return;
+      const C = this.ensured(r.cls) as new () => object;
+      st.s = true;
+      try {
+        this.objs[i] = Reflect.construct(C, [], C);
+      } finally {
+        st.s = false;
+      }
+    });
+  }
+
+  /** The value of V, creating the closure or class it refers to first if needed. */
+  private ensured(v: V): unknown {
+    if (Array.isArray(v) && v[0] === 'r' && this.records[v[1] as number]?.k === K.func) this.ensure(v[1] as number);
+    return this.value(v);
+  }
+
+  private readonly making = new Set<number>();
+
+  private ensure(i: number): void {
+    if (this.objs[i] !== undefined) return;
+    if (this.making.has(i)) throw new RestoreError(`closure record ${i} depends on itself`);
+    this.making.add(i);
+    const r = this.records[i];
+    if (typeof r.m === 'number' && r.m >= 0) {
+      const C = this.ensured(r.cls) as object;
+      const member = this.env.classMembers.get(C)?.[r.m];
+      if (typeof member !== 'function') throw new RestoreError(`member ${r.m} of a class is missing`);
+      this.objs[i] = member;
+    } else {
       const [moduleKey, index] = r.c as [string, number];
       const factory = this.env.factoryOf(moduleKey, index);
       if (!factory) throw new RestoreError(`code unit ${index} of module ${moduleKey} is not loaded`);
-      const envs = (r.e as V[]).map((e) => this.value(e));
-      this.objs[i] = factory(...envs);
-    });
+      const args = (r.e as V[]).map((e) => this.value(e));
+      if (r.h !== undefined) args.push(this.ensured(r.h));
+      this.objs[i] = factory(...args);
+    }
+    this.making.delete(i);
   }
 
   private contents(): void {
@@ -220,6 +268,11 @@ export class HeapDecoder {
       }
       if (r.k === K.regexp && r.o === undefined) return;
       if (r.o) this.defineProps(obj, r.o as Prop[]);
+      if (r.k === K.instance) {
+        for (const [cv, vals] of r.priv as [V, V[]][]) this.env.reflectors.get(this.value(cv) as object)?.set(obj, vals.map((x) => this.value(x)));
+      } else if (r.k === K.func && r.sp) {
+        this.env.reflectors.get(obj)?.sset(obj, (r.sp as V[]).map((x) => this.value(x)));
+      }
     });
   }
 

@@ -30,9 +30,35 @@ export interface EncodeEnv {
   scheduler: TimerScheduler;
   /** Objects marked by the program as not to be migrated: encoded as undefined. */
   transient: WeakSet<object>;
+  /** Classes made by instrumented code: their tagged members, and private-state reflectors. */
+  classMembers: WeakMap<object, unknown[]>;
+  reflectors: WeakMap<object, ClassReflectorLike>;
 }
 
-type Edge = string | number | symbol | { env: string } | { root: string } | { entry: number } | { proto: true };
+export interface ClassReflectorLike {
+  has(o: object): boolean;
+  get(o: object): unknown[];
+  sget(c: object): unknown[];
+}
+
+/** The [[Prototype]] the factory gives a function of this kind. */
+function naturalProto(fn: unknown): object {
+  if (types.isGeneratorFunction(fn)) return Object.getPrototypeOf(types.isAsyncFunction(fn) ? ASYNC_GEN : GEN);
+  if (types.isAsyncFunction(fn)) return Object.getPrototypeOf(ASYNC);
+  return Function.prototype;
+}
+/* eslint-disable @typescript-eslint/no-empty-function */
+const GEN = function* () {};
+const ASYNC = async function () {};
+const ASYNC_GEN = async function* () {};
+/* eslint-enable @typescript-eslint/no-empty-function */
+
+function ownConstructor(o: object): unknown {
+  const d = Object.getOwnPropertyDescriptor(o, 'constructor');
+  return d && 'value' in d ? d.value : undefined;
+}
+
+type Edge = string | number | symbol | { env: string } | { root: string } | { entry: number } | { proto: true } | { priv: number };
 
 const FN_SKIP = new Set<string | symbol>(['length', 'name', 'arguments', 'caller']);
 
@@ -175,18 +201,38 @@ export class HeapEncoder {
         if (/^class[\s{]/.test(Function.prototype.toString.call(v))) this.fail(`a class${name} cannot be captured yet`);
         this.fail(`a function${name} that was not instrumented (part of Node.js itself, or made by eval, new Function or a class body) cannot be captured`);
       }
+      if ((meta[1] as number) >= 0) {
+        // A method or accessor of a class: rebuilt from its (restored) class.
+        const rec = { k: K.func, m: meta[1] } as RecordBase & Record<string, unknown>;
+        this.at('[[class]]');
+        rec.cls = this.value(meta[2]);
+        const o = this.props(v, FN_SKIP);
+        if (o) rec.o = o;
+        return this.withProto(rec, v, naturalProto(v));
+      }
       const code = this.env.codeOf(meta[0]);
       if (!code) this.fail('a closure with an unknown factory');
-      const rec = { k: K.func, c: code } as RecordBase & { c: unknown; e: V[] };
+      const rec = { k: K.func, c: code } as RecordBase & { c: unknown; e: V[] } & Record<string, unknown>;
       const fname = v.name || '(anonymous)';
       rec.e = [];
       for (let i = 2; i < meta.length; i++) {
         this.at({ env: fname });
         rec.e.push(this.value(meta[i]));
       }
+      if (meta[1] === -2) {
+        // A derived class: its factory takes the heritage (the class's [[Prototype]]).
+        this.at('[[extends]]');
+        rec.h = this.value(Object.getPrototypeOf(v));
+      }
+      const reflector = this.env.reflectors.get(v);
+      if (reflector) {
+        const sp = reflector.sget(v);
+        if (sp.length) rec.sp = sp.map((x, i) => this.at({ priv: i }).value(x));
+      }
       const o = this.props(v, FN_SKIP);
       if (o) rec.o = o;
-      return this.withProto(rec, v, Function.prototype);
+      // A derived class's [[Prototype]] is its heritage, which its factory sets.
+      return this.withProto(rec, v, meta[1] === -2 ? Object.getPrototypeOf(v) : naturalProto(v));
     }
 
     const o = v as object;
@@ -197,6 +243,17 @@ export class HeapEncoder {
       this.at('callback');
       rec.f = this.value(t._callback);
       rec.a = t._args.map((a, i) => this.at(i).value(a));
+      return rec;
+    }
+
+    // The prototype object of an instrumented class: the restored class makes its own.
+    const ctorOfO = ownConstructor(o);
+    if (typeof ctorOfO === 'function' && this.env.classMembers.has(ctorOfO) && (ctorOfO as { prototype?: unknown }).prototype === o) {
+      const rec = { k: K.classProto } as RecordBase & Record<string, unknown>;
+      this.at('[[class]]');
+      rec.cls = this.value(ctorOfO);
+      const props = this.props(o);
+      if (props) rec.o = props;
       return rec;
     }
 
@@ -285,6 +342,28 @@ export class HeapEncoder {
     if (typeof ctor === 'function' && !builtins.has(ctor) && !this.env.recordOf(ctor) && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(ctor))) {
       this.fail(`a native ${ctor.name || 'host'} handle (an open socket, server, file or child process) cannot be migrated`);
     }
+    // An instance of instrumented classes with private state (#fields, #methods).
+    const direct = proto ? ownConstructor(proto) : undefined;
+    if (typeof direct === 'function' && this.env.classMembers.has(direct)) {
+      const priv: [V, V[]][] = [];
+      for (let p: object | null = proto; p; p = Object.getPrototypeOf(p)) {
+        const c = ownConstructor(p);
+        const r = typeof c === 'function' ? this.env.reflectors.get(c) : undefined;
+        if (r && r.has(o)) {
+          this.at('[[class]]');
+          const cv = this.value(c);
+          priv.push([cv, r.get(o).map((x, i) => this.at({ priv: i }).value(x))]);
+        }
+      }
+      if (priv.length) {
+        const rec = { k: K.instance, priv } as RecordBase & Record<string, unknown>;
+        this.at('[[class]]');
+        rec.cls = this.value(direct);
+        const props = this.props(o);
+        if (props) rec.o = props;
+        return rec;
+      }
+    }
     const rec = { k: K.object } as RecordBase;
     const props = this.props(o);
     if (props) rec.o = props;
@@ -325,6 +404,7 @@ export class HeapEncoder {
       else if ('root' in e) parts.push(e.root);
       else if ('entry' in e) parts.push(`.<entry ${e.entry}>`);
       else if ('proto' in e) parts.push('.[[Prototype]]');
+      else if ('priv' in e) parts.push(`.#${e.priv}`);
       first = false;
     }
     void first;
