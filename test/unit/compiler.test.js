@@ -66,3 +66,12 @@ test('golden: closures sample', () => {
   if (process.env.UPDATE_GOLDEN) fs.writeFileSync(goldenFile, out);
   assert.equal(out, fs.readFileSync(goldenFile, 'utf8'));
 });
+
+test('direct eval is refused; indirect eval and a local named eval are not', () => {
+  const e = codeOf(() => instrument('let x = 1;\nconsole.log(eval("x"));\n'));
+  assert.equal(e.code, 'E_UNSUPPORTED_SYNTAX');
+  assert.match(e.message, /direct eval/);
+  assert.match(e.message, /line 2/);
+  assert.doesNotThrow(() => instrument('console.log((0, eval)("1"));'));
+  assert.doesNotThrow(() => instrument('function f(eval) { return eval("1"); }'));
+});

@@ -482,6 +482,13 @@ export function analyze(program: Node): Analysis {
         if (n.computed) resolve(n.key, scope);
         if (n.value) resolve(n.value, own ?? scope);
         return;
+      case 'CallExpression':
+        if (n.callee.type === 'Identifier' && n.callee.name === 'eval' && !lookup(scope, 'eval')) {
+          // Direct eval would run uninstrumented code against the program's scopes, whose
+          // captured variables live in records: refuse it rather than run it wrongly.
+          throw new CompileError('E_UNSUPPORTED_SYNTAX', "direct eval() cannot be instrumented (its code would not see the program's variables); use indirect eval ((0, eval)(code)) or new Function, whose functions run but cannot be migrated", n.loc?.start);
+        }
+        break;
       case 'LabeledStatement':
         resolve(n.body, scope);
         return;

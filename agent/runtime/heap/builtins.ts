@@ -65,6 +65,9 @@ export class BuiltinTable {
       if (SKIP_GLOBALS.has(name)) continue;
       const d = Object.getOwnPropertyDescriptor(globalThis, name);
       if (!d) continue;
+      // Node defines many globals (Buffer, process, TextEncoder...) as lazy getters: they are
+      // walked only when a capture meets an object it does not know (see pathOf).
+      if (d.get && !('value' in d)) this.lazyGlobals.push(name);
       this.visitDescriptor(d, [name], 0);
     }
     // Intrinsics no global names (the constructors of generator and async functions, the
@@ -83,8 +86,26 @@ export class BuiltinTable {
   }
 
   pathOf(value: unknown): BuiltinPath | undefined {
+    const p = this.paths.get(value);
+    if (p || !this.lazyGlobals.length) return p;
+    this.expandLazyGlobals();
     return this.paths.get(value);
   }
+
+  /** Walks the globals that Node defines as getters (loading them if they are lazy). */
+  private expandLazyGlobals(): void {
+    const names = this.lazyGlobals.splice(0);
+    for (const name of names) {
+      let v: unknown;
+      try {
+        v = (globalThis as Record<string, unknown>)[name];
+      } catch {
+        continue;
+      }
+      this.visit(v, [name], 0, false);
+    }
+  }
+  private readonly lazyGlobals: string[] = [];
 
   has(value: unknown): boolean {
     return this.paths.has(value);

@@ -98,6 +98,12 @@ export class HeapDecoder {
         case K.array:
           this.objs[i] = new Array(r.n);
           return;
+        case K.url:
+          this.objs[i] = new URL(r.s);
+          return;
+        case K.urlParams:
+          this.objs[i] = new URLSearchParams(r.s);
+          return;
         case K.func:
         case K.classProto:
         case K.instance:
@@ -219,6 +225,8 @@ export class HeapDecoder {
       switch (r.k) {
         case K.builtin:
         case K.symbol:
+        case K.url:
+        case K.urlParams:
           return;
         case K.array: {
           const a = obj as unknown as unknown[];

@@ -53,6 +53,12 @@ const ASYNC = async function () {};
 const ASYNC_GEN = async function* () {};
 /* eslint-enable @typescript-eslint/no-empty-function */
 
+/** Built-in classes whose instances hold state no reflection can read. */
+const HIDDEN_STATE: [string, unknown][] = ['AbortController', 'AbortSignal', 'Blob', 'MessagePort', 'MessageChannel', 'BroadcastChannel', 'ReadableStream', 'WritableStream', 'TransformStream', 'TextDecoder', 'CompressionStream', 'DecompressionStream', 'EventTarget', 'Headers', 'Request', 'Response', 'FormData', 'WebSocket', 'Worker'].map((n) => {
+  const d = Object.getOwnPropertyDescriptor(globalThis, n);
+  return [n, d && 'value' in d ? d.value : undefined];
+});
+
 function ownConstructor(o: object): unknown {
   const d = Object.getOwnPropertyDescriptor(o, 'constructor');
   return d && 'value' in d ? d.value : undefined;
@@ -256,6 +262,12 @@ export class HeapEncoder {
       if (props) rec.o = props;
       return rec;
     }
+
+    // Built-in classes that keep their state in private fields: rebuilt from their text form,
+    // or refused by name.
+    if (o instanceof URL && Object.getPrototypeOf(o) === URL.prototype) return { k: K.url, s: (o as URL).href } as RecordBase;
+    if (o instanceof URLSearchParams && Object.getPrototypeOf(o) === URLSearchParams.prototype) return { k: K.urlParams, s: String(o) } as RecordBase;
+    for (const [name, C] of HIDDEN_STATE) if (typeof C === 'function' && o instanceof (C as new () => object)) this.fail(`a ${name} keeps internal state that cannot be migrated`);
 
     if (Array.isArray(o)) return this.array(o as unknown[]);
     if (types.isPromise(o)) this.fail('a Promise cannot be captured yet (pending async work is a later feature)');

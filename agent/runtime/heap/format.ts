@@ -55,5 +55,7 @@ export const K = {
   typed: 'TA', // { c: constructor name, b: buffer V, off: byte offset, l: length }
   classProto: 'CP', // { cls: the class V } the prototype object of an instrumented class
   instance: 'I', // { cls: class V, priv: [[class V, [V...]]] } an instance with private state
+  url: 'URL', // { s: href }
+  urlParams: 'USP', // { s: the query string }
   timer: 'T', // { t: kind, f: callback V, a: [args V], d: delay, r: remaining, ref: 0|1, id }
 } as const;
