@@ -177,7 +177,7 @@ function statement(st: Node, scope: Scope, ctx: InstrumentContext): Out {
     case 'ClassDeclaration':
       return classDeclaration(st, ctx);
     default:
-      return genericStatement(st, ctx);
+      return exprChildren(st, ctx);
   }
 }
 
@@ -186,13 +186,14 @@ function asStatement(r: Out): Node {
   return r ?? { type: 'EmptyStatement' };
 }
 
-function genericStatement(st: Node, ctx: InstrumentContext): Node {
-  eachChild(st, (c, key, index) => {
+/** Rewrites every child of `n` as an expression, in place. */
+function exprChildren(n: Node, ctx: InstrumentContext): Node {
+  eachChild(n, (c, key, index) => {
     const v = expr(c, ctx);
-    if (index >= 0) st[key][index] = v;
-    else st[key] = v;
+    if (index >= 0) n[key][index] = v;
+    else n[key] = v;
   });
-  return st;
+  return n;
 }
 
 function classDeclaration(st: Node, ctx: InstrumentContext): Out {
@@ -498,12 +499,7 @@ function expr(n: Node, ctx: InstrumentContext): Node {
     default:
       break;
   }
-  eachChild(n, (c, key, index) => {
-    const v = expr(c, ctx);
-    if (index >= 0) n[key][index] = v;
-    else n[key] = v;
-  });
-  return n;
+  return exprChildren(n, ctx);
 }
 
 /**
