@@ -8,7 +8,8 @@
  * program host before the program loads.
  */
 import { generate } from 'astring';
-import { parseProgram } from './parse';
+import { parseModuleProgram, parseProgram } from './parse';
+import { esmToCjs, lowerDynamicImport } from './transform/esm-to-cjs';
 import { analyze } from './analyze/scope';
 import { instrumentProgram, type InstrumentContext } from './transform/instrument-closures';
 import * as b from './transform/builders';
@@ -22,6 +23,9 @@ export { INSTRUMENTED_MARKER, RESERVED_PREFIX, CODE_VERSION } from './reserved';
 export interface InstrumentOptions {
   /** Used in error messages. */
   filename?: string;
+  /** 'module': the source is an ES module (.mjs, "type": "module"); it is compiled to an
+   *  equivalent CommonJS module first (transform/esm-to-cjs.ts). Default 'script'. */
+  goal?: 'script' | 'module';
 }
 
 export interface InstrumentResult {
@@ -43,7 +47,8 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
   // A hashbang line is not JavaScript for meriyah's script goal.
   const text = source.startsWith('#!') ? '//' + source.slice(2) : source;
 
-  const program = parseProgram(text, filename);
+  const program =
+    options.goal === 'module' ? esmToCjs(parseModuleProgram(text, filename), filename) : lowerDynamicImport(parseProgram(text, filename), filename);
   const analysis = analyze(program);
   const ctx: InstrumentContext = { analysis, factories: [], nextUnit: 0, nextTemp: 0 };
   const { main, directives } = instrumentProgram(program, ctx);

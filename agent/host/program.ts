@@ -2,7 +2,16 @@
  * ProgramHost: runs one program in this process — instrumented, under the runtime — and
  * captures or restores it. Used by the agent's child processes (child.ts) and by the local
  * `thingsctl run`.
+ *
+ * A program is one file or a directory (package.json `main`, else index.js). Every module it
+ * loads from its own files and from node_modules is instrumented as it loads (the loader hook
+ * below); ES modules are compiled to CommonJS-shaped modules on the way (compiler goal
+ * 'module'). A restore rebuilds Node's module graph from the snapshot: require.cache,
+ * require.main, parent/children, and the resolutions the program made, so a require() after a
+ * restore returns the restored module without running it again (even where the files are
+ * absent).
  */
+import fs from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import { instrument } from '../compiler';
@@ -10,14 +19,42 @@ import { Runtime, type SnapshotBody } from '../runtime';
 import { openSnapshot, sealSnapshot } from '../snapshot/envelope';
 import { ErrorCodes, ThingsError } from '../shared/errors';
 
-interface ModuleInternals {
+/** The parts of a Node module object the host uses. */
+interface NodeModule {
+  id: string;
+  filename: string;
+  path: string;
+  paths: string[];
+  loaded: boolean;
+  exports: unknown;
+  parent?: NodeModule | null;
+  children: NodeModule[];
   _compile(code: string, filename: string): unknown;
+}
+type Extension = (this: unknown, module: NodeModule, filename: string) => void;
+interface ModuleInternals {
   _nodeModulePaths(dir: string): string[];
+  _extensions: Record<string, Extension>;
+  _cache: Record<string, NodeModule>;
+  _resolveFilename(request: string, parent: NodeModule | null | undefined, isMain?: boolean, options?: unknown): string;
   isBuiltin?(name: string): boolean;
   builtinModules: string[];
   prototype: { require(id: string): unknown };
 }
-const ModuleX = Module as unknown as ModuleInternals & (new (id: string, parent?: unknown) => Module & ModuleInternals & { filename: string; paths: string[]; loaded: boolean });
+const ModuleX = Module as unknown as ModuleInternals & (new (id: string, parent?: unknown) => NodeModule);
+
+/** A module entry of the snapshot body, with the module-graph fields the host adds. */
+export interface ModuleEntry {
+  key: string;
+  code: string;
+  filename?: string;
+  /** Key of the module that first required it (null for the main module). */
+  parent?: string | null;
+  /** Keys of the program modules it required, in order. */
+  children?: string[];
+  /** How its require() calls resolved: request → module key. */
+  requires?: Record<string, string>;
+}
 
 export interface CaptureOutput {
   snapshot: string;
@@ -27,14 +64,40 @@ export interface CaptureOutput {
   captureMs: number;
 }
 
+/** The main module of a program given as a file or a directory, and the program's root. */
+export function resolveProgram(target: string): { root: string; main: string } {
+  const abs = path.resolve(target);
+  if (!fs.statSync(abs).isDirectory()) return { root: path.dirname(abs), main: abs };
+  const isFile = (p: string): boolean => fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+  let main: string | undefined;
+  const pkgFile = path.join(abs, 'package.json');
+  if (isFile(pkgFile)) {
+    const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { main?: unknown };
+    if (typeof pkg.main === 'string' && pkg.main) {
+      const m = path.resolve(abs, pkg.main);
+      main = [m, `${m}.js`, `${m}.json`, path.join(m, 'index.js')].find(isFile);
+      if (!main) throw new ThingsError(ErrorCodes.BAD_REQUEST, `${pkgFile}: its "main" (${pkg.main}) is not a file`);
+    }
+  }
+  main ??= path.join(abs, 'index.js');
+  if (!isFile(main)) throw new ThingsError(ErrorCodes.BAD_REQUEST, `${abs} is a directory without package.json "main" or index.js`);
+  return { root: abs, main };
+}
+
 export class ProgramHost {
   runtime!: Runtime;
   name = '';
+  /** Module objects of the program (instrumented, or JSON data it loaded). */
+  private readonly programModules = new WeakSet<object>();
+  /** Resolutions made by program modules: parent filename → request → resolved filename. */
+  private readonly resolved = new Map<string, Map<string, string>>();
+  /** `"type"` of the nearest package.json of each directory (cache). */
+  private readonly packageType = new Map<string, string | undefined>();
 
   /** Call once per process, before start() or restore(). */
   install(root: string, name: string): void {
     this.name = name;
-    this.runtime = new Runtime({ root, name, requireBuiltin: (n) => require(n) });
+    this.runtime = new Runtime({ root: path.resolve(root), name, requireBuiltin: (n) => require(n) });
     this.runtime.install();
     const runtime = this.runtime;
     const isBuiltin = ModuleX.isBuiltin ?? ((n: string) => ModuleX.builtinModules.includes(n.replace(/^node:/, '')));
@@ -46,14 +109,133 @@ export class ProgramHost {
       if (typeof id === 'string' && isBuiltin(id)) runtime.noteBuiltinModule(id, exp);
       return exp;
     };
+    this.installLoader(isBuiltin);
+    // The runtime's built-in table walks `process` and `node:module` (a few levels deep):
+    // program modules hang off process.mainModule and Module._cache, and their exports must
+    // never be taken for built-ins. As accessors these two are not walked.
+    let cache = ModuleX._cache;
+    Object.defineProperty(ModuleX, '_cache', { get: () => cache, set: (v) => (cache = v), enumerable: true, configurable: true });
+    let main = (process as { mainModule?: unknown }).mainModule;
+    Object.defineProperty(process, 'mainModule', { get: () => main, set: (v) => (main = v), enumerable: true, configurable: true });
   }
 
-  /** Instruments and runs a program's source as its main module. */
-  start(filename: string, source: string): void {
+  /**
+   * The require hook: program files (under the root, or required by a program module — a
+   * node_modules folder higher up) are instrumented when they load; .mjs and "type":
+   * "module" files are compiled as ES modules. Other files load as Node loads them.
+   */
+  private installLoader(isBuiltin: (n: string) => boolean): void {
+    const host = this;
+    const ext = ModuleX._extensions;
+    const js = ext['.js'];
+    const json = ext['.json'];
+    const code: Extension = function (module, filename) {
+      if (!filename.endsWith('.mjs') && !host.owns(module, filename)) return js.call(this, module, filename);
+      host.compileFile(module, filename);
+    };
+    ext['.js'] = code;
+    ext['.cjs'] = code;
+    ext['.mjs'] = code;
+    ext['.json'] = function (module, filename) {
+      json.call(this, module, filename);
+      if (host.owns(module, filename)) host.registerData(module, filename);
+    };
+    const resolve = ModuleX._resolveFilename;
+    ModuleX._resolveFilename = function (this: unknown, request: string, parent: NodeModule | null | undefined, isMain?: boolean, options?: unknown): string {
+      const fromProgram = parent && host.programModules.has(parent) && typeof request === 'string' && !options;
+      if (fromProgram) {
+        // After a restore: the resolution the program made before, if that module is loaded.
+        const known = host.resolved.get(parent.filename)?.get(request);
+        if (known && ModuleX._cache[known]) return known;
+      }
+      const filename = resolve.call(this, request, parent, isMain, options);
+      if (fromProgram && !isBuiltin(request) && path.isAbsolute(filename)) {
+        let m = host.resolved.get(parent.filename);
+        if (!m) host.resolved.set(parent.filename, (m = new Map()));
+        m.set(request, filename);
+      }
+      return filename;
+    };
+  }
+
+  private owns(module: NodeModule, filename: string): boolean {
+    const rel = path.relative(this.runtime.options.root, filename);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return true;
+    return !!module.parent && this.programModules.has(module.parent);
+  }
+
+  /** 'module' for .mjs and for .js under a package.json with "type": "module". */
+  goalOf(filename: string): 'script' | 'module' {
+    if (filename.endsWith('.mjs')) return 'module';
+    if (filename.endsWith('.cjs') || !filename.endsWith('.js')) return 'script';
+    return this.typeOfDir(path.dirname(filename)) === 'module' ? 'module' : 'script';
+  }
+
+  private typeOfDir(dir: string): string | undefined {
+    if (this.packageType.has(dir)) return this.packageType.get(dir);
+    let type: string | undefined;
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg)) {
+      try {
+        const t = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { type?: unknown }).type;
+        type = typeof t === 'string' ? t : undefined;
+      } catch {
+        type = undefined;
+      }
+    } else if (path.basename(dir) !== 'node_modules' && path.dirname(dir) !== dir) {
+      type = this.typeOfDir(path.dirname(dir));
+    }
+    this.packageType.set(dir, type);
+    return type;
+  }
+
+  private compileFile(module: NodeModule, filename: string): void {
+    let source = fs.readFileSync(filename, 'utf8');
+    if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
+    const { code } = instrument(source, { filename, goal: this.goalOf(filename) });
+    this.runtime.moduleCode.set(this.runtime.moduleKey(filename), code);
+    this.programModules.add(module);
+    module._compile(code, filename);
+  }
+
+  /** A JSON module: its value is ordinary heap state, kept with the module's key. */
+  private registerData(module: NodeModule, filename: string): void {
+    this.programModules.add(module);
+    this.runtime.modules.set(this.runtime.moduleKey(filename), { module, exports: module.exports });
+  }
+
+  /** Instruments and runs a program's main module (read from the file unless `source` is
+   *  given: then the file need not exist). */
+  start(filename: string, source?: string): void {
     const abs = path.resolve(filename);
-    const { code } = instrument(source, { filename });
-    this.runtime.mainKey = this.runtime.moduleKey(abs);
-    this.load(abs, code);
+    let text = source ?? fs.readFileSync(abs, 'utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const { code } = instrument(text, { filename, goal: this.goalOf(abs) });
+    const key = this.runtime.moduleKey(abs);
+    this.runtime.mainKey = key;
+    this.runtime.moduleCode.set(key, code);
+    const m = this.newModule(abs, true);
+    try {
+      m._compile(code, abs);
+    } catch (err) {
+      delete ModuleX._cache[abs];
+      throw err;
+    }
+    m.loaded = true;
+  }
+
+  /** A module object as Node's loader makes it, in require.cache. */
+  private newModule(abs: string, isMain: boolean): NodeModule {
+    const m = new ModuleX(abs, null);
+    m.filename = abs;
+    m.paths = ModuleX._nodeModulePaths(path.dirname(abs));
+    if (isMain) {
+      m.id = '.';
+      (process as { mainModule?: unknown }).mainModule = m;
+    }
+    ModuleX._cache[abs] = m;
+    this.programModules.add(m);
+    return m;
   }
 
   /** Rebuilds a program from snapshot text. It is left paused: call resume(). */
@@ -64,6 +246,7 @@ export class ProgramHost {
     }
     this.name = body.program?.name ?? this.name;
     this.runtime.mainKey = body.program?.main ?? '';
+    if (typeof body.program?.root === 'string' && path.isAbsolute(body.program.root)) this.runtime.options.root = body.program.root;
     this.runtime.restoring = true;
     const root = this.runtime.options.root;
     // Each module is compiled against its original `exports` object (the wrapper's `exports`
@@ -79,10 +262,47 @@ export class ProgramHost {
       }
     }
     try {
-      for (const m of body.modules) {
-        const abs = filename && m.key === body.program.main ? path.resolve(filename) : m.filename && path.isAbsolute(m.filename) ? m.filename : path.resolve(root, m.key);
-        this.runtime.moduleKeys.set(abs, m.key);
-        this.load(abs, m.code, exportsOf.get(m.key));
+      const entries = body.modules as ModuleEntry[];
+      const byKey = new Map<string, NodeModule>();
+      const absOf = (key: string, recorded: string | undefined): string =>
+        filename && key === body.program.main ? path.resolve(filename) : recorded && path.isAbsolute(recorded) ? recorded : path.resolve(root, key);
+      // Every module object first (require.main, require.cache), then compile.
+      const withCode = new Set(entries.map((m) => m.key));
+      const all: { key: string; abs: string; code?: string }[] = entries.map((m) => ({ key: m.key, abs: absOf(m.key, m.filename), code: m.code }));
+      for (const r of body.roots.modules ?? []) if (!withCode.has(r.key)) all.push({ key: r.key, abs: absOf(r.key, r.filename) });
+      for (const e of all) {
+        this.runtime.moduleKeys.set(e.abs, e.key);
+        byKey.set(e.key, this.newModule(e.abs, e.key === body.program.main));
+      }
+      // The module graph: parent/children and the resolutions made before the capture.
+      for (const e of entries) {
+        const m = byKey.get(e.key)!;
+        for (const c of e.children ?? []) {
+          const child = byKey.get(c);
+          if (!child) continue;
+          m.children.push(child);
+          if (!child.parent) child.parent = m;
+        }
+        if (e.parent && byKey.has(e.parent)) m.parent = byKey.get(e.parent)!;
+        const table = new Map<string, string>();
+        for (const [request, key] of Object.entries(e.requires ?? {})) {
+          const target = byKey.get(key);
+          if (target) table.set(request, target.filename);
+        }
+        if (table.size) this.resolved.set(m.filename, table);
+      }
+      for (const e of all) {
+        const m = byKey.get(e.key)!;
+        if (e.code === undefined) {
+          this.runtime.modules.set(e.key, { module: m, exports: m.exports });
+          m.loaded = true;
+          continue;
+        }
+        this.runtime.moduleCode.set(e.key, e.code);
+        const exportsObject = exportsOf.get(e.key);
+        if (exportsObject) m.exports = exportsObject;
+        m._compile(e.code, e.abs);
+        m.loaded = true;
       }
       this.runtime.restore(body, preset);
     } catch (err) {
@@ -95,19 +315,30 @@ export class ProgramHost {
   capture(): CaptureOutput {
     const t0 = performance.now();
     const { body, objects, timers } = this.runtime.capture();
+    this.describeGraph(body);
     const snapshot = sealSnapshot(body);
     return { snapshot, objects, timers, bytes: snapshot.length, captureMs: performance.now() - t0 };
   }
 
-  private load(abs: string, code: string, exportsObject?: object): void {
-    const key = this.runtime.moduleKey(abs);
-    this.runtime.moduleCode.set(key, code);
-    const m = new ModuleX(abs, null);
-    if (exportsObject) (m as unknown as { exports: object }).exports = exportsObject;
-    m.filename = abs;
-    m.paths = ModuleX._nodeModulePaths(path.dirname(abs));
-    if (key === this.runtime.mainKey) (process as { mainModule?: unknown }).mainModule = m;
-    m._compile(code, abs);
-    m.loaded = true;
+  /** Adds each module's parent, children and require() resolutions to the snapshot body. */
+  private describeGraph(body: SnapshotBody): void {
+    const keyOf = new Map<unknown, string>();
+    const keyOfFile = new Map<string, string>();
+    for (const [key, m] of this.runtime.modules) {
+      keyOf.set(m.module, key);
+      keyOfFile.set(m.module.filename, key);
+    }
+    for (const e of body.modules as ModuleEntry[]) {
+      const m = this.runtime.modules.get(e.key)?.module as NodeModule | undefined;
+      if (!m) continue;
+      e.parent = (m.parent && keyOf.get(m.parent)) ?? null;
+      e.children = (m.children ?? []).map((c) => keyOf.get(c)).filter((k): k is string => k !== undefined);
+      const requires: Record<string, string> = {};
+      for (const [request, file] of this.resolved.get(m.filename) ?? []) {
+        const key = keyOfFile.get(file);
+        if (key !== undefined) requires[request] = key;
+      }
+      if (Object.keys(requires).length) e.requires = requires;
+    }
   }
 }

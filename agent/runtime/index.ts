@@ -16,6 +16,8 @@ import { HeapEncoder } from './heap/encode';
 import { HeapDecoder, RestoreError } from './heap/decode';
 import type { RecordBase, V } from './heap/format';
 import { TimerScheduler, VirtualTimer } from './timers';
+import { installBind } from './intrinsics/bind';
+import { installWeak } from './intrinsics/weak';
 
 export { CaptureError } from './heap/encode';
 export { RestoreError } from './heap/decode';
@@ -74,7 +76,8 @@ export interface SnapshotBody {
   modules: { key: string; code: string; filename?: string }[];
   heap: RecordBase[];
   /** `modules`: each module's original `exports` object and its current `module.exports`. */
-  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; modules?: { key: string; exports: V; moduleExports: V; filename?: string }[] };
+  /** `process`: listeners the program added to `process` ([event, listener, once]). */
+  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; process?: [string, V, 0 | 1][]; modules?: { key: string; exports: V; moduleExports: V; filename?: string }[] };
   clock: { capturedAt: number };
   node: string;
   arch: string;
@@ -135,6 +138,10 @@ export class Runtime {
     this.scheduler.install(g);
     const timersModule = this.options.requireBuiltin('timers') as Record<string, unknown>;
     Object.assign(timersModule, this.scheduler.api);
+    // Patched intrinsics (bound functions, cleared WeakRefs) before the table is taken, so
+    // the table names the patched functions by their ordinary paths.
+    installBind();
+    installWeak();
     this.builtins = new BuiltinTable(this.options.requireBuiltin);
     for (const [name, fn] of Object.entries(this.scheduler.api)) this.builtins.register(fn, [name]);
     this.builtins.register(TDZ, [RUNTIME_GLOBAL, 'T']);
@@ -278,17 +285,29 @@ export class Runtime {
       globals.push([name, enc.root(d.value, name)]);
     }
     const hooks = this.afterRestore.map((fn, i) => enc.root(fn, `onRestore hook ${i}`));
+    // Listeners the program put on `process` (instrumented functions only: Node's own stay).
+    const processListeners: [string, V, 0 | 1][] = [];
+    for (const ev of process.eventNames()) {
+      if (typeof ev !== 'string') continue;
+      for (const raw of process.rawListeners(ev) as ((...a: unknown[]) => unknown)[]) {
+        const inner = (raw as { listener?: unknown }).listener;
+        const fn = typeof inner === 'function' ? inner : raw;
+        if (!ClosureTag.recordOf(fn)) continue;
+        processListeners.push([ev, enc.root(fn, `process.on('${ev}')`), fn === raw ? 0 : 1]);
+      }
+    }
     const modules = [...this.modules].map(([key, m]) => ({
       key,
       exports: enc.root(m.exports, `${key} exports`),
       moduleExports: enc.root(m.module.exports, `${key} module.exports`),
       filename: m.module.filename,
     }));
+    enc.finish(); // weak collections and WeakRefs, once everything strongly reachable is in
     const body: SnapshotBody = {
       program: { name: this.options.name, main: this.mainKey, root: this.options.root },
       modules: [...this.moduleCode].map(([key, code]) => ({ key, code, filename: this.modules.get(key)?.module.filename })),
       heap: enc.records,
-      roots: { timers, globals, hooks, modules },
+      roots: { timers, globals, hooks, process: processListeners, modules },
       clock: { capturedAt: Date.now() },
       node: process.version,
       arch: process.arch,
@@ -322,6 +341,11 @@ export class Runtime {
       if (loaded) loaded.module.exports = dec.value(m.moduleExports);
     }
     for (const [name, v] of body.roots.globals) (globalThis as Record<string, unknown>)[name] = dec.value(v);
+    for (const [ev, v, once] of body.roots.process ?? []) {
+      const fn = dec.value(v) as (...a: unknown[]) => void;
+      if (once) process.once(ev, fn);
+      else process.on(ev, fn);
+    }
     for (const v of body.roots.timers) {
       const t = dec.value(v);
       if (!(t instanceof VirtualTimer)) throw new RestoreError('timer root is not a timer');

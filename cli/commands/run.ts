@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ProgramHost } from '../../agent/host/program';
+import { ProgramHost, resolveProgram } from '../../agent/host/program';
 import { nativeTimers } from '../../agent/runtime';
 import { ThingsError, ErrorCodes, toErrorPayload } from '../../agent/shared/errors';
 
@@ -13,7 +13,7 @@ interface RunOptions {
 }
 
 /**
- * `thingsctl run FILE` / `thingsctl run --restore SNAP`: runs a program instrumented in this
+ * `thingsctl run FILE|DIR` / `thingsctl run --restore SNAP`: runs a program instrumented in this
  * process, no broker needed. With --snapshot-after MS (or --snapshot-after-turns N) it
  * captures at the first event-loop turn boundary after that point, writes --snapshot-out
  * and exits 0; a program that ends first just ends and no snapshot is written.
@@ -22,7 +22,7 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run a program instrumented, locally (optionally capture a snapshot, or resume from one)')
-    .argument('[file]', 'JavaScript program (omit with --restore)')
+    .argument('[file]', 'JavaScript program: a file, or a directory with package.json "main" or index.js (omit with --restore)')
     .argument('[args...]', 'arguments passed to the program')
     .option('--restore <snap>', 'resume the program from a snapshot file')
     .option('--snapshot-after <ms>', 'capture at the first safe point after this many milliseconds')
@@ -85,11 +85,12 @@ function runLocal(file: string | undefined, args: string[], opts: RunOptions): v
     if (wantsCapture) armCapture();
     host.runtime.resume();
   } else {
-    const filename = path.resolve(file!);
-    const source = fs.readFileSync(filename, 'utf8');
-    host.install(path.dirname(filename), path.basename(filename));
-    process.argv = [process.argv[0], filename, ...args];
+    // A file, or a directory (package.json "main", else index.js); CommonJS or ES module.
+    const target = path.resolve(file!);
+    const { root, main } = resolveProgram(target);
+    host.install(root, path.basename(target));
+    process.argv = [process.argv[0], target, ...args];
     if (wantsCapture) armCapture();
-    host.start(filename, source);
+    host.start(main);
   }
 }

@@ -50,6 +50,8 @@ const INTRINSICS: Record<string, unknown> = {
 };
 /* eslint-enable @typescript-eslint/no-empty-function */
 
+const STATE_KEYS = new Set(['_events', '_eventsCount', '_maxListeners', 'mainModule', '_cache', '_pathCache', 'children', 'parent', 'exports']);
+
 /** Globals that belong to the runtime or the host, never to the program's state. */
 const SKIP_GLOBALS = new Set(['$tjs_runtime', 'global', 'globalThis']);
 
@@ -111,6 +113,11 @@ export class BuiltinTable {
     return this.paths.has(value);
   }
 
+  /** Every built-in value in the table (weak-collection keys that are always reachable). */
+  values(): IterableIterator<unknown> {
+    return this.paths.keys();
+  }
+
   /** Registers a runtime-provided object (for example the virtual setTimeout) by path. */
   register(value: unknown, path: BuiltinPath): void {
     if (!this.paths.has(value)) this.paths.set(value, path);
@@ -168,6 +175,9 @@ export class BuiltinTable {
       return;
     }
     for (const key of keys) {
+      // Places where built-ins hold the program's own state (listeners, loaded modules):
+      // never part of the table, or program objects would be named as built-ins.
+      if (typeof key === 'string' && STATE_KEYS.has(key)) continue;
       let seg: string;
       if (typeof key === 'symbol') {
         const n = wellKnownSymbols.get(key);

@@ -1,0 +1,3 @@
+'use strict';
+let count = 0;
+exports.label = (s) => `#${++count} ${s}`;

@@ -1,0 +1,5 @@
+'use strict';
+console.log('early.js runs its top level');
+const notes = [];
+exports.note = (n) => notes.push(n);
+exports.notes = () => notes.length;
