@@ -5,4 +5,5 @@ export { instrument, isInstrumented, CompileError, INSTRUMENTED_MARKER, RESERVED
 export { Runtime, CaptureError, RestoreError } from './runtime';
 export { ProgramHost } from './host/program';
 export { sealSnapshot, openSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot/envelope';
+export { summarize, formatSummary, SUSPENDED_KINDS, KIND_NAMES } from './snapshot/summary';
 export { ThingsError, ErrorCodes } from './shared/errors';

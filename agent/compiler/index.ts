@@ -70,7 +70,7 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
   ];
   const mainFn: Node = { type: 'FunctionExpression', id: b.id(names.main), params: [], body: b.block(main), async: false, generator: false };
   const register = b.exprStmt(
-    b.call(b.member(rt, 'module'), [b.id('module'), b.array(ctx.factories.map((f) => b.id(f.id.name))), mainFn, { type: 'ThisExpression' }]),
+    b.call(b.member(rt, 'module'), [b.id('module'), b.array(ctx.factories.map((f) => b.id(f.id.name))), mainFn, { type: 'ThisExpression' }, b.id('require')]),
   );
   const out: Node = { type: 'Program', sourceType: 'script', body: [...directives, ...prologue, ...ctx.factories, register] };
   let code: string;

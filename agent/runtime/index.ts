@@ -16,6 +16,8 @@ import { HeapEncoder } from './heap/encode';
 import { HeapDecoder, RestoreError } from './heap/decode';
 import type { RecordBase, V } from './heap/format';
 import { TimerScheduler, VirtualTimer } from './timers';
+import { Generator, delegate, delegateStep, iter, keys, resumeCompletion, sent } from './generators';
+import { RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
 import { installBind } from './intrinsics/bind';
 import { installWeak } from './intrinsics/weak';
 
@@ -122,7 +124,9 @@ export class Runtime {
   readonly reflectors = new WeakMap<object, ClassReflector>();
   readonly classMembers = new WeakMap<object, unknown[]>();
   /** Each loaded module: its Module object and the `exports` object its code was given. */
-  readonly modules = new Map<string, { module: { exports: unknown; filename: string }; exports: unknown }>();
+  readonly modules = new Map<string, { module: { exports: unknown; filename: string }; exports: unknown; require?: unknown }>();
+  /** Module objects and require functions of instrumented modules → module key. */
+  readonly moduleKeyOf = new WeakMap<object, string>();
   private readonly factoryCode = new Map<unknown, [string, number]>();
   /** Instrumented source of each loaded module, by key: it travels in the snapshot. */
   readonly moduleCode = new Map<string, string>();
@@ -142,6 +146,12 @@ export class Runtime {
     // the table names the patched functions by their ordinary paths.
     installBind();
     installWeak();
+    // Promises the program makes are the runtime's (their state is capturable); Node's own
+    // internals keep the engine's.
+    setClosureTagger((fn, record) => new ClosureTag(fn, record));
+    (g as { Promise: unknown }).Promise = RtPromise;
+    this.factories.set('$rt', RUNTIME_FACTORIES as never);
+    RUNTIME_FACTORIES.forEach((f, i) => this.factoryCode.set(f, ['$rt', i]));
     this.builtins = new BuiltinTable(this.options.requireBuiltin);
     for (const [name, fn] of Object.entries(this.scheduler.api)) this.builtins.register(fn, [name]);
     this.builtins.register(TDZ, [RUNTIME_GLOBAL, 'T']);
@@ -189,6 +199,15 @@ export class Runtime {
         });
         self.classMembers.set(C, list);
       },
+      /** Resumable generators (compiler/transform/resumable.ts). */
+      gen: (step: () => [number, unknown], frame: object) => new Generator(step, frame as never),
+      async: runAsync,
+      sent,
+      resumeCompletion,
+      delegate,
+      delegateStep,
+      iter,
+      keys,
       /** The value of a captured let/const/class before its declaration has run. */
       T: TDZ,
       tdz(value: unknown, name: string): unknown {
@@ -214,9 +233,12 @@ export class Runtime {
           return esmNamespace(req(s.startsWith('file:') ? fileURLToPath(s) : s));
         });
       },
-      module(mod: { filename: string; exports: unknown }, factories: Factory[], main: () => unknown, thisArg: unknown): void {
+      module(mod: { filename: string; exports: unknown }, factories: Factory[], main: () => unknown, thisArg: unknown, req?: unknown): void {
         const key = self.moduleKey(mod.filename);
-        self.modules.set(key, { module: mod, exports: thisArg });
+        self.modules.set(key, { module: mod, exports: thisArg, require: req });
+        // A program may keep its `module` or `require`: a snapshot names them by module key.
+        self.moduleKeyOf.set(mod, key);
+        if (typeof req === 'function') self.moduleKeyOf.set(req, key);
         self.factories.set(key, factories);
         factories.forEach((f, i) => self.factoryCode.set(f, [key, i]));
         if (!self.restoring) main.call(thisArg);
@@ -271,6 +293,7 @@ export class Runtime {
       transient: this.transient,
       classMembers: this.classMembers,
       reflectors: this.reflectors,
+      moduleKeyOf: this.moduleKeyOf,
     });
     const timers: V[] = [];
     for (const t of this.scheduler.pending) {
@@ -320,6 +343,17 @@ export class Runtime {
    * `restoring` set). Leaves the program paused; call resume() to let it run.
    */
   restore(body: SnapshotBody, preset?: Map<number, object>): void {
+    try {
+      this.restoreHeap(body, preset);
+    } catch (err) {
+      // Nothing of the program runs: let the process end instead of idling paused.
+      this.scheduler.abandon();
+      this.classState.r = false;
+      throw err;
+    }
+  }
+
+  private restoreHeap(body: SnapshotBody, preset?: Map<number, object>): void {
     this.scheduler.pause();
     // Class factories run again below: their static blocks and initializers must not.
     this.classState.r = true;
@@ -332,6 +366,10 @@ export class Runtime {
         classState: this.classState,
         classMembers: this.classMembers,
         reflectors: this.reflectors,
+        moduleOf: (key: string, what: 'module' | 'require') => {
+          const m = this.modules.get(key);
+          return what === 'module' ? m?.module : m?.require;
+        },
       },
       preset,
     );

@@ -62,12 +62,16 @@ export class VirtualTimer {
     return this._ref;
   }
   refresh(): this {
-    if (this._kind !== 'immediate' && this._scheduler.pending.has(this)) {
+    // As in Node: restarts a pending timer, and reactivates one that already fired (even
+    // from its own callback); a cleared timer stays cleared.
+    if (this._kind !== 'immediate' && !this._cleared) {
       this._due = this._scheduler.now() + this._delay;
-      this._scheduler.rearm(this);
+      if (this._scheduler.pending.has(this)) this._scheduler.rearm(this);
+      else this._scheduler.add(this);
     }
     return this;
   }
+  /** @internal */ _cleared = false;
   close(): this {
     this._scheduler.clear(this);
     return this;
@@ -128,7 +132,9 @@ export class TimerScheduler {
     let timer: VirtualTimer | undefined;
     if (t instanceof VirtualTimer) timer = t;
     else if (typeof t === 'number' || typeof t === 'string') timer = this.byId.get(Number(t));
-    if (!timer || !this.pending.has(timer)) return;
+    if (!timer) return;
+    timer._cleared = true;
+    if (!this.pending.has(timer)) return;
     this.disarm(timer);
     this.pending.delete(timer);
     this.byId.delete(timer._id);
@@ -211,6 +217,15 @@ export class TimerScheduler {
       if (this.paused) return;
       for (const t of timers) if (this.pending.has(t) && !t._native) this.arm(t);
     });
+  }
+
+  /** Drops every timer and the keep-alive (a restore that failed). */
+  abandon(): void {
+    for (const t of this.pending) this.disarm(t);
+    this.pending.clear();
+    this.byId.clear();
+    if (this.keepAlive) native.clearInterval(this.keepAlive);
+    this.keepAlive = null;
   }
 
   /** Installs the virtual timer functions as the program's globals (and in 'timers'). */

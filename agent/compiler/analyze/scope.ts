@@ -67,6 +67,9 @@ export interface Analysis {
   units: Set<Node>;
   /** Units whose parameter defaults, from this index on, are evaluated in the body. */
   lowerParams: Map<Node, number>;
+  /** Generator units compiled to resumable state machines: every binding of theirs lives in
+   *  a record (the frame), so a suspended activation is ordinary heap state. */
+  resumable: Set<Node>;
   scopes: Scope[];
 }
 
@@ -99,6 +102,20 @@ export function patternIdentifiers(p: Node | null, out: Node[] = []): Node[] {
       break; // MemberExpression targets in assignment patterns declare nothing
   }
   return out;
+}
+
+function usesPrivateName(fn: Node): boolean {
+  let found = false;
+  const visit = (n: Node): void => {
+    if (found) return;
+    if (n.type === 'PrivateIdentifier') {
+      found = true;
+      return;
+    }
+    eachChild(n, visit);
+  };
+  visit(fn);
+  return found;
 }
 
 function usesSuper(fn: Node): boolean {
@@ -193,6 +210,8 @@ export function analyze(program: Node): Analysis {
   };
 
   let inNative = 0;
+  let classDepth = 0;
+  const resumableScopes = new Set<Scope>();
   /** Function nodes that are class members (not units of their own). */
   const memberFns = new Set<Node>();
 
@@ -209,9 +228,12 @@ export function analyze(program: Node): Analysis {
       case 'ArrowFunctionExpression': {
         // Class members are part of their class's unit; arrows that use `super` need their
         // home object and stay in place.
-        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && usesSuper(n));
+        // Functions inside a class body that use its private names (#x) cannot leave it either.
+        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && usesSuper(n)) && !(classDepth > 0 && usesPrivateName(n));
         const fs = newScope('function', n, scope, isUnit);
         if (isUnit) units.add(n);
+        // Generators and async functions (not async generators yet) become state machines.
+        if (isUnit && n.generator !== n.async) resumableScopes.add(fs);
         if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
         for (const p of n.params) for (const id of patternIdentifiers(p)) declare(fs, id, 'param');
         if (n.body.type === 'BlockStatement') {
@@ -252,7 +274,9 @@ export function analyze(program: Node): Analysis {
         // any static code runs (the outer one is still in its TDZ then).
         else if (n.id) cs.bindings.set(n.id.name, { name: n.id.name, kind: 'class', scope: cs, captured: false });
         for (const el of n.body.body) if (el.type === 'MethodDefinition') memberFns.add(el.value);
+        classDepth++;
         build(n.body, cs);
+        classDepth--;
         return;
       }
       case 'MethodDefinition':
@@ -364,8 +388,13 @@ export function analyze(program: Node): Analysis {
     scopeOfRef.set(node, scope);
     let s: Scope | null = scope;
     while (s && !(s.kind === 'module' || (s.kind === 'function' && s.node.type !== 'ArrowFunctionExpression'))) s = s.parent;
-    if (!s || s === scope.varScope) return; // not inside an arrow: native
-    if (!crossesUnit(scope, s)) return;
+    if (!s) return;
+    // A resumable function's body runs inside its step function: its `this` and `arguments`
+    // are kept in its frame.
+    if (!resumableScopes.has(s)) {
+      if (s === scope.varScope) return; // not inside an arrow: native
+      if (!crossesUnit(scope, s)) return;
+    }
     if (what === 'this') s.thisCaptured = true;
     else s.argsCaptured = true;
     lexicalThis.set(node, s);
@@ -518,6 +547,14 @@ export function analyze(program: Node): Analysis {
 
   for (const c of program.body) resolve(c, top);
 
+  // Every binding of a resumable function (and of the blocks in it, not of nested functions)
+  // lives in a record: a suspension keeps no native local.
+  for (const s of scopes) {
+    if (!resumableScopes.has(s.varScope)) continue;
+    for (const b of s.bindings.values()) b.captured = true;
+    if (s === s.varScope) s.thisCaptured = true; // the frame always exists
+  }
+
   // ---- pass 3: which records each unit's factory takes ---------------------------------
   const unitEnvs = new Map<Node, Set<number>>();
   for (const u of units) unitEnvs.set(u, new Set());
@@ -577,5 +614,6 @@ export function analyze(program: Node): Analysis {
 
   const sorted = new Map<Node, number[]>();
   for (const [u, set] of unitEnvs) sorted.set(u, [...set].sort((a, b) => a - b));
-  return { scopeOf, refs, decls, lexicalThis, unitEnvs: sorted, nativeRefs, tdzRefs, tdzBindings, units, scopes, lowerParams };
+  const resumable = new Set<Node>([...resumableScopes].map((s) => s.node));
+  return { scopeOf, refs, decls, lexicalThis, unitEnvs: sorted, nativeRefs, tdzRefs, tdzBindings, units, scopes, lowerParams, resumable };
 }

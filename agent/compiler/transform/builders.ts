@@ -34,3 +34,4 @@ export const fnDecl = (name: string, params: string[], body: Node[]): Node => ({
   async: false,
   generator: false,
 });
+export const binary = (left: Node, operator: string, right: Node): Node => ({ type: 'BinaryExpression', operator, left, right });

@@ -25,6 +25,7 @@ import { names } from '../reserved';
 import { hasEnv, patternIdentifiers, type Analysis, type Binding, type Scope } from '../analyze/scope';
 import * as b from './builders';
 import { eachChild, isNode, type Node } from '../walk';
+import { buildStateMachine, Unsupported } from './resumable';
 
 export interface InstrumentContext {
   analysis: Analysis;
@@ -39,6 +40,8 @@ type Out = Node | Node[] | null;
 export function instrumentProgram(program: Node, ctx: InstrumentContext): { main: Node[]; directives: Node[] } {
   const { analysis } = ctx;
   currentTdz = analysis.tdzBindings;
+  scopeById = analysis.scopes;
+  resumableScopes = new Set([...analysis.resumable].map((n) => analysis.scopeOf.get(n)!));
   const top = analysis.scopeOf.get(program)!;
   const directives: Node[] = [];
   const body = [...program.body];
@@ -54,7 +57,18 @@ const derivedCtorScopes = new Set<Scope>();
 /** While transforming such a constructor: its record, so `super(...)` also stores `this`. */
 let superThisEnv: Scope | null = null;
 const tdzBindingsOf = (_s: Scope): Set<Binding> => currentTdz;
-const envRef = (s: Scope): Node => b.id(envName(s));
+/** Resumable (generator) function scopes: the records of their blocks live in their frame. */
+let resumableScopes = new Set<Scope>();
+let scopeById: Scope[] = [];
+const frameOf = (s: Scope): Scope | null => (s.kind !== 'function' && s.kind !== 'module' && resumableScopes.has(s.varScope) ? s.varScope : null);
+/** The function whose body is being emitted: a generator's block records are members of
+ *  its frame only there (a nested closure receives them as factory parameters). */
+let currentFn: Scope | null = null;
+const envRef = (s: Scope): Node => {
+  const frame = frameOf(s);
+  return frame && frame === currentFn ? b.member(b.id(envName(frame)), envName(s)) : b.id(envName(s));
+};
+const envArgs = (ids: number[]): Node[] => ids.map((i) => envRef(scopeById[i]));
 
 function capturedRef(binding: Binding): Node {
   return b.member(envRef(binding.scope), binding.name);
@@ -72,6 +86,7 @@ function envCreation(scope: Scope, initFromNative: (bd: Binding) => boolean): No
   // In a derived constructor `this` exists only after super(): the record gets it from there.
   if (scope.thisCaptured) props.push(b.prop(names.thisField, derivedCtorScopes.has(scope) ? b.undef() : { type: 'ThisExpression' }));
   if (scope.argsCaptured) props.push(b.prop(names.argsField, b.id('arguments')));
+  if (frameOf(scope)) return [b.exprStmt(b.assign(envRef(scope), b.object(props)))];
   return [b.varDecl(scope.kind === 'function' || scope.kind === 'module' ? 'var' : 'const', envName(scope), b.object(props))];
 }
 
@@ -335,7 +350,10 @@ function forStatement(st: Node, ctx: InstrumentContext): Out {
         if (bd.captured) props.push(b.prop(bd.name, d.init ? named(d.init, bd.name, ctx) : b.undef()));
         else rest.push({ ...d, init: d.init ? named(d.init, bd.name, ctx) : null });
       }
-      st.init = { type: 'VariableDeclaration', kind: 'let', declarations: [{ type: 'VariableDeclarator', id: envRef(s), init: b.object(props) }, ...rest] };
+      if (frameOf(s)) {
+        // In a generator the loop's record lives in the frame (all its names are captured there).
+        st.init = b.seq([b.assign(envRef(s), b.object(props)), ...rest.map((d) => b.assign(b.id(d.id.name), d.init ?? b.undef()))]);
+      } else st.init = { type: 'VariableDeclaration', kind: 'let', declarations: [{ type: 'VariableDeclarator', id: envRef(s), init: b.object(props) }, ...rest] };
       const copy = b.object([...s.bindings.values()].filter((x) => x.captured).map((x) => b.prop(x.name, capturedRef(x))));
       perIteration = b.assign(envRef(s), copy);
     } else {
@@ -703,7 +721,7 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
       b.ret(b.id(t)),
     ]),
   );
-  return b.call(b.id(factoryName), heritage ? [...envIds.map(b.id), heritage] : envIds.map(b.id));
+  return b.call(b.id(factoryName), heritage ? [...envArgs(envs), heritage] : envArgs(envs));
 }
 
 /** First statement of every class constructor: under `st.s` only the brand is made. */
@@ -720,6 +738,45 @@ function functionBody(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
   while (i < list.length && list[i].type === 'ExpressionStatement' && typeof list[i].directive === 'string') directives.push(list[i++]);
   const isSelf = (bd: Binding): boolean => bd.kind === 'param' || bd.kind === 'fname';
   return [...directives, ...statements(list.slice(i), fs, ctx, true, isSelf, () => lowerDefaults(fn, ctx))];
+}
+
+/**
+ * A generator's body as a state machine: the function itself makes its frame (parameters,
+ * `this`, `arguments`) and returns a runtime Generator driving a step closure, which is a
+ * unit of its own (factory over the generator's records and its frame). Constructs the
+ * machine does not handle leave the generator native.
+ */
+function resumableBody(fn: Node, fs: Scope, envs: number[], ctx: InstrumentContext): Node[] {
+  const list: Node[] = fn.body.body;
+  const directives: Node[] = [];
+  let i = 0;
+  while (i < list.length && list[i].type === 'ExpressionStatement' && typeof list[i].directive === 'string') directives.push(list[i++]);
+  const isSelf = (bd: Binding): boolean => bd.kind === 'param' || bd.kind === 'fname';
+  const head = [...directives, ...envCreation(fs, isSelf), ...lowerDefaults(fn, ctx)];
+  const rest = statements(list.slice(i), fs, ctx, false);
+  const frame = envName(fs);
+  let machine: Node[];
+  try {
+    machine = buildStateMachine(rest, { frame, rt: (n) => b.member(b.id(names.runtime), n) });
+  } catch (err) {
+    if (err instanceof Unsupported) return [...head, ...rest];
+    throw err;
+  }
+  const stepId = ++ctx.nextUnit;
+  const stepName = names.factory(stepId);
+  const stepParams = [...envs.map((e) => names.env(e)), frame];
+  const t = names.temp(0);
+  ctx.factories.push(
+    b.fnDecl(stepName, stepParams, [
+      b.varDecl('const', t, { type: 'FunctionExpression', id: null, params: [], body: b.block([...directives, ...machine]), async: false, generator: false }),
+      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(stepName), b.literal(-1), ...stepParams.map(b.id)])] }),
+      b.ret(b.id(t)),
+    ]),
+  );
+  const driver = fn.async ? 'async' : 'gen';
+  fn.generator = false;
+  fn.async = false;
+  return [...head, b.ret(b.call(b.member(b.id(names.runtime), driver), [b.call(b.id(stepName), stepParams.map(b.id)), b.id(frame)]))];
 }
 
 /** Parameter defaults moved into the body (see analyze: lowerParams), in parameter order. */
@@ -755,12 +812,14 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
   fn.params.forEach((p: Node, i: number) => {
     if (lowered === undefined || i < lowered) patternExprs(p, ctx);
   });
-  if (fn.body.type !== 'BlockStatement' && lowered !== undefined) {
+  if (fn.body.type !== 'BlockStatement' && (lowered !== undefined || analysis.resumable.has(fn))) {
     fn.body = b.block([b.ret(fn.body)]);
     fn.expression = false;
   }
+  const savedFn = currentFn;
+  currentFn = fs;
   if (fn.body.type === 'BlockStatement') {
-    fn.body.body = functionBody(fn, fs, ctx);
+    fn.body.body = analysis.resumable.has(fn) ? resumableBody(fn, fs, envs, ctx) : functionBody(fn, fs, ctx);
   } else if (hasEnv(fs)) {
     // An arrow with an expression body whose own bindings are captured needs a block.
     const e = expr(fn.body, ctx);
@@ -769,6 +828,7 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
   } else {
     fn.body = expr(fn.body, ctx);
   }
+  currentFn = savedFn;
 
   let value: Node;
   if (methodKey && accessor) {
@@ -803,7 +863,7 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
       b.ret(b.id(t)),
     ]),
   );
-  return b.call(b.id(factoryName), envIds.map(b.id));
+  return b.call(b.id(factoryName), envArgs(envs));
 }
 
 const RESERVED_WORDS = new Set(

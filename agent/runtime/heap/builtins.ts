@@ -57,12 +57,14 @@ const SKIP_GLOBALS = new Set(['$tjs_runtime', 'global', 'globalThis']);
 
 export class BuiltinTable {
   private readonly paths = new Map<unknown, BuiltinPath>();
+  private readonly depths = new Map<unknown, number>();
   /** Names of globals that existed before the program ran. */
   readonly globalNames: Set<string>;
 
   constructor(private readonly requireBuiltin: (name: string) => unknown) {
     this.globalNames = new Set(Object.getOwnPropertyNames(globalThis));
     this.paths.set(globalThis, ['globalThis']);
+    this.depths.set(globalThis, -1);
     for (const name of [...this.globalNames].sort()) {
       if (SKIP_GLOBALS.has(name)) continue;
       const d = Object.getOwnPropertyDescriptor(globalThis, name);
@@ -121,6 +123,7 @@ export class BuiltinTable {
   /** Registers a runtime-provided object (for example the virtual setTimeout) by path. */
   register(value: unknown, path: BuiltinPath): void {
     if (!this.paths.has(value)) this.paths.set(value, path);
+    this.depths.set(value, -1); // pinned: never renamed by the walk
   }
 
   resolve(path: BuiltinPath): unknown {
@@ -165,8 +168,15 @@ export class BuiltinTable {
 
   private visit(value: unknown, path: BuiltinPath, depth: number, force: boolean): void {
     if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
-    if (this.paths.has(value) && !force) return;
-    if (!this.paths.has(value)) this.paths.set(value, path);
+    // The walk is depth-first with a depth limit: an object first met deep down (say
+    // Object.prototype under some global's prototype chain) is walked again when met closer
+    // to a root, so that what hangs off it is reached, under the shorter path.
+    const seen = this.depths.get(value);
+    if (seen !== undefined && seen <= depth && !force) return;
+    if (seen === undefined || depth < seen) {
+      this.paths.set(value, path);
+      this.depths.set(value, depth);
+    }
     if (depth >= MAX_DEPTH) return;
     let keys: (string | symbol)[];
     try {

@@ -11,6 +11,9 @@ import type { BuiltinTable } from './builtins';
 import { wellKnownSymbol } from './builtins';
 import { FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, type Prop, type RecordBase, type V } from './format';
 import { VirtualTimer, type TimerScheduler } from '../timers';
+import { RUNTIME_CLASSES } from '../generators';
+import { bindTracked } from '../intrinsics/bind';
+import { makeWeakRef, weakMapSet, weakSetAdd } from '../intrinsics/weak';
 
 export class RestoreError extends Error {
   readonly code = 'E_RESTORE_FAILED';
@@ -28,6 +31,7 @@ export interface DecodeEnv {
   classState: { r: boolean; s: boolean };
   classMembers: WeakMap<object, unknown[]>;
   reflectors: WeakMap<object, { set(o: object, v: unknown[]): void; sset(c: object, v: unknown[]): void }>;
+  moduleOf: (key: string, what: 'module' | 'require') => unknown;
 }
 
 type Rec = RecordBase & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -47,6 +51,7 @@ export class HeapDecoder {
     this.objs = new Array(records.length);
     this.shells();
     this.closures();
+    this.late();
     this.contents();
     this.integrity();
   }
@@ -98,9 +103,21 @@ export class HeapDecoder {
         case K.array:
           this.objs[i] = new Array(r.n);
           return;
+        case K.runtimeObject: {
+          const c = RUNTIME_CLASSES[r.c as string];
+          if (!c) throw new RestoreError(`unknown runtime object ${JSON.stringify(r.c)}`);
+          this.objs[i] = Object.create(c.prototype);
+          return;
+        }
         case K.url:
           this.objs[i] = new URL(r.s);
           return;
+        case K.module: {
+          const m = this.env.moduleOf(r.key, r.w);
+          if (m === undefined) throw new RestoreError(`module ${r.key} is not loaded`);
+          this.objs[i] = m;
+          return;
+        }
         case K.urlParams:
           this.objs[i] = new URLSearchParams(r.s);
           return;
@@ -130,8 +147,18 @@ export class HeapDecoder {
           return;
         }
         case K.boxed:
-          this.objs[i] = Object(this.value(r.v));
+          // A boxed unique symbol waits for its symbol record (step 2b).
+          if (!(Array.isArray(r.v) && r.v[0] === 'r')) this.objs[i] = Object(this.value(r.v));
           return;
+        case K.weakmap:
+          this.objs[i] = new WeakMap();
+          return;
+        case K.weakset:
+          this.objs[i] = new WeakSet();
+          return;
+        case K.weakref:
+        case K.bound:
+          return; // step 2b
         case K.args:
           this.objs[i] = (function () {
             return arguments; // eslint-disable-line prefer-rest-params
@@ -139,7 +166,9 @@ export class HeapDecoder {
           return;
         case K.arraybuffer: {
           const bytes = Buffer.from(r.b, 'base64');
-          const ab = r.shared ? new SharedArrayBuffer(bytes.length) : new ArrayBuffer(bytes.length);
+          // A resizable / growable buffer keeps its maximum where this Node.js has them.
+          const opts = typeof r.max === 'number' ? { maxByteLength: r.max } : undefined;
+          const ab = r.shared ? new (SharedArrayBuffer as new (n: number, o?: object) => SharedArrayBuffer)(bytes.length, opts) : new (ArrayBuffer as new (n: number, o?: object) => ArrayBuffer)(bytes.length, opts);
           new Uint8Array(ab).set(bytes);
           this.objs[i] = ab;
           return;
@@ -189,6 +218,38 @@ export class HeapDecoder {
     });
   }
 
+  /** Step 2b: bound functions, WeakRefs and boxed unique symbols, once what they refer to
+   *  exists (a bound function's target may itself be bound: made first). */
+  private late(): void {
+    this.records.forEach((_r, i) => this.lateMake(i));
+  }
+
+  private readonly lateMaking = new Set<number>();
+
+  private lateValue(v: V): unknown {
+    if (Array.isArray(v) && v[0] === 'r') this.lateMake(v[1] as number);
+    return this.value(v);
+  }
+
+  private lateMake(i: number): void {
+    const r = this.records[i];
+    if (!r || this.objs[i] !== undefined || (r.k !== K.bound && r.k !== K.weakref && r.k !== K.boxed)) return;
+    if (this.lateMaking.has(i)) throw new RestoreError(`record ${i} depends on itself`);
+    this.lateMaking.add(i);
+    if (r.k === K.bound) {
+      const target = this.lateValue(r.f);
+      if (typeof target !== 'function') throw new RestoreError(`the target of bound function record ${i} is not a function`);
+      const f = bindTracked(target, this.lateValue(r.t), (r.a as V[]).map((x) => this.lateValue(x)));
+      if (r.p === undefined && Object.getPrototypeOf(f) !== Function.prototype) Object.setPrototypeOf(f, Function.prototype);
+      this.objs[i] = f;
+    } else if (r.k === K.weakref) {
+      this.objs[i] = makeWeakRef(r.t === undefined ? undefined : this.lateValue(r.t));
+    } else {
+      this.objs[i] = Object(this.lateValue(r.v));
+    }
+    this.lateMaking.delete(i);
+  }
+
   /** The value of V, creating the closure or class it refers to first if needed. */
   private ensured(v: V): unknown {
     if (Array.isArray(v) && v[0] === 'r' && this.records[v[1] as number]?.k === K.func) this.ensure(v[1] as number);
@@ -223,10 +284,16 @@ export class HeapDecoder {
     this.records.forEach((r, i) => {
       const obj = this.objs[i] as Record<string | symbol, unknown>;
       switch (r.k) {
+        case K.runtimeObject: {
+          const fields = RUNTIME_CLASSES[r.c as string].fields;
+          (r.f as V[]).forEach((v, n) => ((obj as Record<string, unknown>)[fields[n]] = this.value(v)));
+          return;
+        }
         case K.builtin:
         case K.symbol:
         case K.url:
         case K.urlParams:
+        case K.module:
           return;
         case K.array: {
           const a = obj as unknown as unknown[];
@@ -238,6 +305,11 @@ export class HeapDecoder {
               a[j] = this.value(e);
             }
           } else if (r.s) for (const [j, e] of r.s as [number, V][]) a[j] = this.value(e);
+          if (typeof r.ef === 'number') {
+            // Every element has these flags (a frozen or sealed array).
+            const f = r.ef as number;
+            for (let j = 0; j < a.length; j++) Object.defineProperty(a, j, { writable: !!(f & FLAG_WRITABLE), enumerable: !!(f & FLAG_ENUMERABLE), configurable: !!(f & FLAG_CONFIGURABLE) });
+          }
           break;
         }
         case K.map:
@@ -245,6 +317,12 @@ export class HeapDecoder {
           break;
         case K.set:
           for (const sv of r.v as V[]) (obj as unknown as Set<unknown>).add(this.value(sv));
+          break;
+        case K.weakmap:
+          for (const [mk, mv] of r.v as [V, V][]) weakMapSet(obj, this.value(mk), this.value(mv));
+          break;
+        case K.weakset:
+          for (const sv of r.v as V[]) weakSetAdd(obj, this.value(sv));
           break;
         case K.args: {
           const vals = (r.v as V[]).map((x) => this.value(x));
@@ -261,6 +339,7 @@ export class HeapDecoder {
           t._args = (r.a as V[]).map((x) => this.value(x));
           t._delay = r.d;
           t._ref = r.ref === 1;
+          t._cleared = r.cl === 1;
           t._id = r.id;
           t._native = null;
           t._due = scheduler.now() + r.r;

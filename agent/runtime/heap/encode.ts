@@ -10,6 +10,18 @@ import type { BuiltinTable } from './builtins';
 import { wellKnownSymbolName } from './builtins';
 import { FLAGS_DEFAULT, FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, type Prop, type RecordBase, type V } from './format';
 import { VirtualTimer, type TimerScheduler } from '../timers';
+import { RUNTIME_CLASSES } from '../generators';
+
+let runtimeClassOf: Map<object, string> | null = null;
+/** Runtime classes by prototype (built on first use: other runtime modules add to the list). */
+function RUNTIME_CLASS(proto: object | null): string | undefined {
+  runtimeClassOf ??= new Map<object, string>(Object.entries(RUNTIME_CLASSES).map(([name, c]) => [c.prototype, name]));
+  return proto ? runtimeClassOf.get(proto) : undefined;
+}
+import { boundParts } from '../intrinsics/bind';
+import { isFinalizationRegistry, isWeakRef } from '../intrinsics/weak';
+import { finishWeak } from '../intrinsics/weak-scan';
+import { nativeBoxedValue, nativeDateTime, nativeMapEntries, nativeMaxByteLength, nativeRegExp, nativeSetValues, nativeTypedArray } from '../intrinsics/native';
 
 export class CaptureError extends Error {
   readonly code = 'E_NOT_CAPTURABLE';
@@ -33,6 +45,8 @@ export interface EncodeEnv {
   /** Classes made by instrumented code: their tagged members, and private-state reflectors. */
   classMembers: WeakMap<object, unknown[]>;
   reflectors: WeakMap<object, ClassReflectorLike>;
+  /** `module` objects and `require` functions of the program's modules → module key. */
+  moduleKeyOf: WeakMap<object, string>;
 }
 
 export interface ClassReflectorLike {
@@ -67,6 +81,20 @@ function ownConstructor(o: object): unknown {
 type Edge = string | number | symbol | { env: string } | { root: string } | { entry: number } | { proto: true } | { priv: number };
 
 const FN_SKIP = new Set<string | symbol>(['length', 'name', 'arguments', 'caller']);
+const FN_SKIP_NAME = new Set<string | symbol>(['name', 'arguments', 'caller']);
+const FN_SKIP_LENGTH = new Set<string | symbol>(['length', 'arguments', 'caller']);
+const FN_SKIP_NEITHER = new Set<string | symbol>(['arguments', 'caller']);
+/** The own properties a factory recreates by itself: `name` and `length` are skipped while
+ *  they have the engine's flags (read-only, configurable); sealed or frozen, they are kept. */
+function fnSkip(fn: object): Set<string | symbol> {
+  const usual = (k: string): boolean => {
+    const d = Object.getOwnPropertyDescriptor(fn, k);
+    return !d || ('value' in d && !d.writable && !d.enumerable && d.configurable === true);
+  };
+  const name = usual('name');
+  const length = usual('length');
+  return name && length ? FN_SKIP : name ? FN_SKIP_NAME : length ? FN_SKIP_LENGTH : FN_SKIP_NEITHER;
+}
 
 export class HeapEncoder {
   readonly records: RecordBase[] = [];
@@ -91,6 +119,27 @@ export class HeapEncoder {
 
   get objectCount(): number {
     return this.records.length;
+  }
+
+  /** Set when a WeakMap, WeakSet or WeakRef is met: finish() has work to do. */
+  private hasWeak = false;
+
+  /** Call after the last root: adds the entries of weak collections and the targets of
+   *  WeakRefs that are reachable, to a fixed point (intrinsics/weak-scan.ts). */
+  finish(): void {
+    if (!this.hasWeak) return;
+    finishWeak({
+      ids: this.ids,
+      records: this.records,
+      flush: () => this.drain(),
+      valueFrom: (parent, edge, v) => {
+        this.current = parent;
+        this.currentEdge = edge;
+        return this.value(v);
+      },
+      isBuiltin: (v) => this.env.builtins.has(v),
+      builtinValues: () => this.env.builtins.values(),
+    });
   }
 
   private drain(): void {
@@ -162,19 +211,21 @@ export class HeapEncoder {
     for (const k of Reflect.ownKeys(descs)) {
       if (skip && skip.has(k)) continue;
       if (skipIndices && typeof k === 'string' && isIndex(k)) continue;
-      const d = descs[k];
-      this.at(k);
-      const key = this.key(k);
-      if ('value' in d) {
-        const flags = (d.writable ? FLAG_WRITABLE : 0) | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0);
-        const val = this.value(d.value);
-        out.push(flags === FLAGS_DEFAULT ? [key, val] : [key, val, flags]);
-      } else {
-        const flags = FLAG_ACCESSOR | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0);
-        out.push([key, ['acc', this.value(d.get), this.value(d.set)] as unknown as V, flags]);
-      }
+      out.push(this.prop(k, descs[k]));
     }
     return out.length ? out : undefined;
+  }
+
+  private prop(k: string | symbol, d: PropertyDescriptor): Prop {
+    this.at(k);
+    const key = this.key(k);
+    if ('value' in d) {
+      const flags = (d.writable ? FLAG_WRITABLE : 0) | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0);
+      const val = this.value(d.value);
+      return flags === FLAGS_DEFAULT ? [key, val] : [key, val, flags];
+    }
+    const flags = FLAG_ACCESSOR | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0);
+    return [key, ['acc', this.value(d.get), this.value(d.set)] as unknown as V, flags];
   }
 
   private withProto(rec: RecordBase, o: object, defaultProto: object | null): RecordBase {
@@ -198,9 +249,25 @@ export class HeapEncoder {
 
     if (typeof v === 'symbol') return { k: K.symbol, d: v.description } as RecordBase;
 
+    const moduleKey = this.env.moduleKeyOf.get(v as object);
+    if (moduleKey !== undefined) return { k: K.module, key: moduleKey, w: typeof v === 'function' ? 'require' : 'module' } as RecordBase;
+
     if (typeof v === 'function') {
       const meta = this.env.recordOf(v);
       if (!meta) {
+        const bound = boundParts(v);
+        if (bound) {
+          // A bound function: bound again on restore (its name and length are own properties).
+          const rec = { k: K.bound } as RecordBase & Record<string, unknown>;
+          this.at('[[target]]');
+          rec.f = this.value(bound.target);
+          this.at('[[this]]');
+          rec.t = this.value(bound.thisArg);
+          rec.a = bound.args.map((x, i) => this.at(i).value(x));
+          const o = this.props(v);
+          if (o) rec.o = o;
+          return this.withProto(rec, v, Function.prototype);
+        }
         const name = v.name ? ` '${v.name}'` : '';
         if (/^bound /.test(v.name)) this.fail(`a bound function${name} cannot be captured yet`);
         if (/\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(v))) this.fail(`a native function${name} (not a JavaScript built-in that exists on every device) cannot be captured`);
@@ -212,7 +279,7 @@ export class HeapEncoder {
         const rec = { k: K.func, m: meta[1] } as RecordBase & Record<string, unknown>;
         this.at('[[class]]');
         rec.cls = this.value(meta[2]);
-        const o = this.props(v, FN_SKIP);
+        const o = this.props(v, fnSkip(v));
         if (o) rec.o = o;
         return this.withProto(rec, v, naturalProto(v));
       }
@@ -235,7 +302,7 @@ export class HeapEncoder {
         const sp = reflector.sget(v);
         if (sp.length) rec.sp = sp.map((x, i) => this.at({ priv: i }).value(x));
       }
-      const o = this.props(v, FN_SKIP);
+      const o = this.props(v, fnSkip(v));
       if (o) rec.o = o;
       // A derived class's [[Prototype]] is its heritage, which its factory sets.
       return this.withProto(rec, v, meta[1] === -2 ? Object.getPrototypeOf(v) : naturalProto(v));
@@ -246,6 +313,7 @@ export class HeapEncoder {
       const t = o as VirtualTimer;
       const pending = this.env.scheduler.pending.has(t);
       const rec = { k: K.timer, t: t._kind, d: t._delay, id: t._id, ref: t._ref ? 1 : 0, live: pending ? 1 : 0, r: pending ? Math.max(0, t._due - this.env.scheduler.now()) : 0 } as RecordBase & Record<string, unknown>;
+      if (t._cleared) rec.cl = 1;
       this.at('callback');
       rec.f = this.value(t._callback);
       rec.a = t._args.map((a, i) => this.at(i).value(a));
@@ -260,7 +328,9 @@ export class HeapEncoder {
       rec.cls = this.value(ctorOfO);
       const props = this.props(o);
       if (props) rec.o = props;
-      return rec;
+      // Kept explicitly: a heritage that is a plain constructor function gets its restored
+      // `prototype` object only after the class is made.
+      return this.withProto(rec, o, Object.prototype);
     }
 
     // Built-in classes that keep their state in private fields: rebuilt from their text form,
@@ -269,17 +339,40 @@ export class HeapEncoder {
     if (o instanceof URLSearchParams && Object.getPrototypeOf(o) === URLSearchParams.prototype) return { k: K.urlParams, s: String(o) } as RecordBase;
     for (const [name, C] of HIDDEN_STATE) if (typeof C === 'function' && o instanceof (C as new () => object)) this.fail(`a ${name} keeps internal state that cannot be migrated`);
 
+    // Runtime objects that are program state (a suspended generator, a for-of iterator).
+    const runtimeClass = RUNTIME_CLASS(Object.getPrototypeOf(o));
+    if (runtimeClass) {
+      const fields = RUNTIME_CLASSES[runtimeClass].fields;
+      return { k: K.runtimeObject, c: runtimeClass, f: fields.map((name) => this.at(name).value((o as Record<string, unknown>)[name])) } as RecordBase;
+    }
+
     if (Array.isArray(o)) return this.array(o as unknown[]);
     if (types.isPromise(o)) this.fail('a Promise cannot be captured yet (pending async work is a later feature)');
     if (types.isGeneratorObject(o)) this.fail('a suspended generator cannot be captured yet');
     if (types.isProxy(o)) this.fail('a Proxy cannot be captured');
-    if (types.isWeakMap(o) || types.isWeakSet(o)) this.fail('a WeakMap or WeakSet cannot be captured yet');
+    if (types.isWeakMap(o) || types.isWeakSet(o)) {
+      // Entries are added by finish(), for the keys that turn out to be reachable.
+      const map = types.isWeakMap(o);
+      const rec = { k: map ? K.weakmap : K.weakset, v: [] } as RecordBase & Record<string, unknown>;
+      this.hasWeak = true;
+      const props = this.props(o);
+      if (props) rec.o = props;
+      return this.withProto(rec, o, map ? WeakMap.prototype : WeakSet.prototype);
+    }
+    if (isWeakRef(o)) {
+      const rec = { k: K.weakref } as RecordBase; // `t` is set by finish() if the target is reachable
+      this.hasWeak = true;
+      const props = this.props(o);
+      if (props) rec.o = props;
+      return this.withProto(rec, o, WeakRef.prototype);
+    }
+    if (isFinalizationRegistry(o)) this.fail('a FinalizationRegistry cannot be captured (its registrations cannot be read)');
     if (types.isExternal(o) || types.isModuleNamespaceObject(o)) this.fail('a native object cannot be captured');
     if (types.isMap(o)) {
       const rec = { k: K.map } as RecordBase & { v: V[][] };
       rec.v = [];
       let i = 0;
-      for (const [mk, mv] of o as Map<unknown, unknown>) {
+      for (const [mk, mv] of nativeMapEntries(o)) {
         this.at({ entry: i++ });
         rec.v.push([this.value(mk), this.value(mv)]);
       }
@@ -291,20 +384,20 @@ export class HeapEncoder {
       const rec = { k: K.set } as RecordBase & { v: V[] };
       rec.v = [];
       let i = 0;
-      for (const sv of o as Set<unknown>) rec.v.push(this.at({ entry: i++ }).value(sv));
+      for (const sv of nativeSetValues(o)) rec.v.push(this.at({ entry: i++ }).value(sv));
       const props = this.props(o);
       if (props) rec.o = props;
       return this.withProto(rec, o, Set.prototype);
     }
     if (types.isDate(o)) {
-      const t = (o as Date).getTime();
+      const t = nativeDateTime(o);
       const rec = { k: K.date, t: Number.isNaN(t) ? null : t } as RecordBase;
       const props = this.props(o);
       if (props) rec.o = props;
       return this.withProto(rec, o, Date.prototype);
     }
     if (types.isRegExp(o)) {
-      const r = o as RegExp;
+      const r = nativeRegExp(o);
       const rec = { k: K.regexp, s: r.source, f: r.flags } as RecordBase;
       const props = this.props(o);
       if (props) rec.o = props;
@@ -317,11 +410,15 @@ export class HeapEncoder {
       return this.withProto(rec, o, Error.prototype);
     }
     if (types.isBoxedPrimitive(o)) {
-      const rec = { k: K.boxed, v: this.value((o as { valueOf(): unknown }).valueOf()) } as RecordBase;
-      const props = this.props(o, undefined, types.isStringObject(o));
-      if (props) rec.o = props.filter((p) => !(types.isStringObject(o) && p[0] === 'length'));
+      const prim = nativeBoxedValue(o);
+      const rec = { k: K.boxed, v: this.value(prim) } as RecordBase;
+      // A String object's characters and length are not properties to keep; indices past
+      // its length are.
+      const chars = typeof prim === 'string' ? prim.length : -1;
+      const props = this.props(o);
+      if (props) rec.o = props.filter((p) => !(chars >= 0 && typeof p[0] === 'string' && (p[0] === 'length' || (isIndex(p[0]) && Number(p[0]) < chars))));
       if (rec.o && !rec.o.length) delete rec.o;
-      return this.withProto(rec, o, Object.getPrototypeOf(Object((o as { valueOf(): unknown }).valueOf())));
+      return this.withProto(rec, o, Object.getPrototypeOf(Object(prim)));
     }
     if (types.isArgumentsObject(o)) {
       const a = o as ArrayLike<unknown>;
@@ -331,16 +428,22 @@ export class HeapEncoder {
     if (types.isArrayBuffer(o) || types.isSharedArrayBuffer(o)) {
       const buf = Buffer.from(new Uint8Array(o as ArrayBuffer));
       const rec = { k: K.arraybuffer, b: buf.toString('base64') } as RecordBase & Record<string, unknown>;
-      if (types.isSharedArrayBuffer(o)) rec.shared = 1;
-      return rec;
+      const shared = types.isSharedArrayBuffer(o);
+      if (shared) rec.shared = 1;
+      const max = nativeMaxByteLength(o);
+      if (max !== undefined) rec.max = max;
+      const props = this.props(o);
+      if (props) rec.o = props;
+      return this.withProto(rec, o, shared ? SharedArrayBuffer.prototype : ArrayBuffer.prototype);
     }
     if (types.isTypedArray(o) || types.isDataView(o)) {
-      const ta = o as unknown as { buffer: ArrayBuffer; byteOffset: number; byteLength: number; length?: number; constructor: { name: string } };
-      const ctor = types.isDataView(o) ? 'DataView' : Object.prototype.toString.call(o).slice(8, -1);
-      const rec = { k: K.typed, c: ctor, off: ta.byteOffset, l: types.isDataView(o) ? ta.byteLength : ta.length } as unknown as RecordBase & Record<string, unknown>;
+      const ta = nativeTypedArray(o);
+      const ctor = ta.ctor;
+      const rec = { k: K.typed, c: ctor, off: ta.byteOffset, l: ta.length } as unknown as RecordBase & Record<string, unknown>;
       this.at('buffer');
       rec.b = this.value(ta.buffer);
-      const props = this.props(o, undefined, true);
+      // A typed array's index keys are its elements; a DataView's are ordinary properties.
+      const props = this.props(o, undefined, ctor !== 'DataView');
       if (props) rec.o = props;
       const dflt = (globalThis as unknown as Record<string, { prototype: object } | undefined>)[ctor]?.prototype ?? null;
       return this.withProto(rec, o, dflt);
@@ -384,22 +487,46 @@ export class HeapEncoder {
 
   private array(a: unknown[]): RecordBase {
     const rec = { k: K.array, n: a.length } as RecordBase & { n: number; v?: V[]; s?: [number, V][] };
-    const keys = Object.keys(a);
+    // Elements that are ordinary data properties go in `v` / `s`; elements with other
+    // descriptors (read-only, non-enumerable, accessors: frozen arrays...) go in `o` with
+    // their flags, like the non-index properties and a read-only `length`.
+    const descs = Object.getOwnPropertyDescriptors(a) as unknown as Record<string | symbol, PropertyDescriptor>;
+    const keys = Reflect.ownKeys(descs);
+    const plain = (d: PropertyDescriptor | undefined): d is PropertyDescriptor => d !== undefined && 'value' in d && d.writable === true && d.enumerable === true && d.configurable === true;
     let indexCount = 0;
-    for (const k of keys) if (isIndex(k)) indexCount++;
-    if (indexCount === a.length) {
+    let allPlain = true;
+    // Flags shared by every element when all are data properties (a frozen array: `ef`).
+    let common = -1;
+    for (const k of keys) {
+      if (typeof k !== 'string' || !isIndex(k)) continue;
+      indexCount++;
+      const d = descs[k];
+      if (!plain(d)) allPlain = false;
+      const f = 'value' in d ? (d.writable ? FLAG_WRITABLE : 0) | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0) : -2;
+      common = common === -1 || common === f ? f : -2;
+    }
+    const shared = indexCount === a.length && !allPlain && common >= 0;
+    if (indexCount === a.length && (allPlain || shared)) {
       rec.v = new Array(a.length);
-      for (let i = 0; i < a.length; i++) rec.v[i] = this.at(i).value(a[i]);
+      for (let i = 0; i < a.length; i++) rec.v[i] = this.at(i).value(descs[i].value);
+      if (shared) (rec as RecordBase & { ef?: number }).ef = common;
     } else if (indexCount * 2 >= a.length) {
       rec.v = new Array(a.length);
-      for (let i = 0; i < a.length; i++) rec.v[i] = i in a ? this.at(i).value(a[i]) : ['h'];
+      for (let i = 0; i < a.length; i++) {
+        const d = descs[i];
+        rec.v[i] = plain(d) ? this.at(i).value(d.value) : ['h'];
+      }
     } else {
       rec.s = [];
-      for (const k of keys) if (isIndex(k)) rec.s.push([Number(k), this.at(Number(k)).value(a[Number(k)])]);
+      for (const k of keys) if (typeof k === 'string' && isIndex(k) && plain(descs[k])) rec.s.push([Number(k), this.at(Number(k)).value(descs[k].value)]);
     }
-    // Non-index own properties (and non-default descriptors of elements are not kept yet).
-    const extra = this.props(a, LENGTH, true);
-    if (extra) rec.o = extra;
+    const extra: Prop[] = [];
+    for (const k of keys) {
+      const d = descs[k as string];
+      if (typeof k === 'string' && (k === 'length' ? d.writable : isIndex(k) && (shared || plain(d)))) continue;
+      extra.push(this.prop(k, d));
+    }
+    if (extra.length) rec.o = extra;
     return this.withProto(rec, a, Array.prototype);
   }
 

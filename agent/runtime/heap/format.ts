@@ -55,7 +55,13 @@ export const K = {
   typed: 'TA', // { c: constructor name, b: buffer V, off: byte offset, l: length }
   classProto: 'CP', // { cls: the class V } the prototype object of an instrumented class
   instance: 'I', // { cls: class V, priv: [[class V, [V...]]] } an instance with private state
+  module: 'MOD', // { key, w: 'module' | 'require' } a module's `module` object or its `require`
+  runtimeObject: 'RO', // { c: runtime class (Generator, ArrayIterator...), f: [field V...] }
   url: 'URL', // { s: href }
   urlParams: 'USP', // { s: the query string }
   timer: 'T', // { t: kind, f: callback V, a: [args V], d: delay, r: remaining, ref: 0|1, id }
+  weakmap: 'WM', // { v: [[kV, vV]] } entries whose keys are reachable
+  weakset: 'WS', // { v: [V] } values that are reachable
+  weakref: 'WR', // { t?: target V } no t: cleared
+  bound: 'B', // { f: target V, t: this V, a: [args V] }
 } as const;

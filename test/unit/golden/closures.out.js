@@ -73,4 +73,4 @@ $tjs_rt.module(module, [$tjs_f2, $tjs_f1, $tjs_f3, $tjs_f4, $tjs_f6, $tjs_f5], f
     api,
     outer
   };
-}, this);
+}, this, require);

@@ -1,0 +1,496 @@
+/**
+ * Generators as resumable state machines.
+ *
+ * Runs on a generator's body *after* the closure pass, when every binding of the generator
+ * already lives in its frame record (see analyze: resumable). What is left is control flow:
+ * the body becomes a step function `() => [kind, value]` over numbered states, with the
+ * current state, temporaries and the try stack in the frame, so a suspended generator is
+ * plain heap state that a snapshot carries and a restore resumes.
+ *
+ *   function* g() { let i = 0; while (i < 3) yield i++; }
+ * →
+ *   step: $tjs_loop: for (;;) switch (F.$s) {
+ *     case 0: { F.i = 0; F.$s = 1; continue $tjs_loop; }
+ *     case 1: { if (!(F.i < 3)) { F.$s = 3; continue $tjs_loop; } F.$s = 2; return [0, F.i++]; }
+ *     case 2: { $tjs_rt.sent(F); F.$s = 1; continue $tjs_loop; }
+ *     case 3: { return [1, void 0]; }
+ *   }
+ *
+ * Kinds: 0 yield, 1 return. A statement without `yield` is emitted whole (its `break` /
+ * `continue` / `return` that leave it are rewritten into state jumps); an expression with
+ * `yield` is evaluated left to right into frame temporaries. Constructs this pass does not
+ * handle raise Unsupported: the generator then stays a native one (it runs, but a capture
+ * that meets it suspended fails with E_NOT_CAPTURABLE).
+ */
+import * as b from './builders';
+import { eachChild, isFunction, type Node } from '../walk';
+
+export class Unsupported extends Error {}
+
+const LOOP = '$tjs_loop';
+
+interface Jumps {
+  /** label (or '' for the innermost) → state to go to on break / continue */
+  breaks: Map<string, number>;
+  continues: Map<string, number>;
+  /** try entries open at this point (to pop when a jump leaves them) */
+  tryDepth: number;
+  /** try depth where each break/continue target lives */
+  depthOf: Map<number, number>;
+}
+
+function containsYield(n: Node | null | undefined): boolean {
+  if (!n) return false;
+  let found = false;
+  const visit = (x: Node): void => {
+    if (found) return;
+    if (x.type === 'YieldExpression' || x.type === 'AwaitExpression') {
+      found = true;
+      return;
+    }
+    if (isFunction(x) || x.type === 'ClassExpression' || x.type === 'ClassDeclaration') return;
+    eachChild(x, visit);
+  };
+  visit(n);
+  return found;
+}
+
+export interface MachineOptions {
+  /** Name of the frame variable (the generator's function record). */
+  frame: string;
+  /** Member expression builder for the runtime namespace, e.g. `$tjs_rt.x`. */
+  rt: (name: string) => Node;
+}
+
+export function buildStateMachine(body: Node[], opts: MachineOptions): Node[] {
+  return new Machine(opts).build(body);
+}
+
+class Machine {
+  private readonly cases: Node[][] = [[]];
+  private cur = 0;
+  private temps = 0;
+  constructor(private readonly o: MachineOptions) {}
+
+  build(body: Node[]): Node[] {
+    const j: Jumps = { breaks: new Map(), continues: new Map(), tryDepth: 0, depthOf: new Map() };
+    for (const st of body) this.stmt(st, j);
+    this.emit(b.ret(b.array([b.literal(1), b.undef()])));
+    const cases = this.cases.map((list, i) => ({ type: 'SwitchCase', test: b.literal(i), consequent: [b.block(list)] }));
+    cases.push({ type: 'SwitchCase', test: null, consequent: [b.ret(b.array([b.literal(1), b.undef()]))] } as never);
+    const sw = { type: 'SwitchStatement', discriminant: this.f('$s'), cases };
+    const loop = { type: 'ForStatement', init: null, test: null, update: null, body: sw };
+    return [{ type: 'LabeledStatement', label: b.id(LOOP), body: loop }];
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------
+  private f(name: string): Node {
+    return b.member(b.id(this.o.frame), name);
+  }
+  private temp(): Node {
+    return this.f(`$t${this.temps++}`);
+  }
+  private emit(st: Node): void {
+    this.cases[this.cur].push(st);
+  }
+  private newState(): number {
+    this.cases.push([]);
+    return this.cases.length - 1;
+  }
+  private jumpStmts(target: number): Node[] {
+    return [b.exprStmt(b.assign(this.f('$s'), b.literal(target))), { type: 'ContinueStatement', label: b.id(LOOP) }];
+  }
+  private jump(target: number): void {
+    for (const s of this.jumpStmts(target)) this.emit(s);
+  }
+  /** Continues emitting in `state` (the current state falls through to it). */
+  private mark(state: number): void {
+    this.jump(state);
+    this.cur = state;
+  }
+  private jumpIfNot(test: Node, target: number): void {
+    this.emit({ type: 'IfStatement', test: { type: 'UnaryExpression', operator: '!', prefix: true, argument: test }, consequent: b.block(this.jumpStmts(target)), alternate: null });
+  }
+  private popTries(n: number): Node[] {
+    const out: Node[] = [];
+    for (let i = 0; i < n; i++) out.push(b.exprStmt(b.call(b.member(this.f('$tr'), 'pop'), [])));
+    return out;
+  }
+
+  // ---- statements ---------------------------------------------------------------------
+  private stmt(s: Node, j: Jumps, label?: string): void {
+    if (!containsYield(s)) {
+      this.emit(this.rewriteJumps(s, j));
+      return;
+    }
+    switch (s.type) {
+      case 'BlockStatement':
+        for (const x of s.body) this.stmt(x, j);
+        return;
+      case 'ExpressionStatement':
+        this.emit(b.exprStmt(this.expr(s.expression)));
+        return;
+      case 'ReturnStatement':
+        this.emit(b.ret(b.array([b.literal(1), s.argument ? this.expr(s.argument) : b.undef()])));
+        return;
+      case 'ThrowStatement':
+        this.emit({ type: 'ThrowStatement', argument: this.expr(s.argument) });
+        return;
+      case 'IfStatement': {
+        const test = this.expr(s.test);
+        const elseS = this.newState();
+        const end = this.newState();
+        this.jumpIfNot(test, s.alternate ? elseS : end);
+        this.stmt(s.consequent, j);
+        this.jump(end);
+        this.cur = elseS;
+        if (s.alternate) this.stmt(s.alternate, j);
+        this.mark(end);
+        return;
+      }
+      case 'LabeledStatement': {
+        const name: string = s.label.name;
+        if (/Statement$/.test(s.body.type) && /^(For|While|DoWhile|ForOf|ForIn)Statement$/.test(s.body.type)) {
+          this.stmt(s.body, j, name);
+          return;
+        }
+        const end = this.newState();
+        const inner: Jumps = { ...j, breaks: new Map(j.breaks).set(name, end), depthOf: new Map(j.depthOf).set(end, j.tryDepth) };
+        this.stmt(s.body, inner);
+        this.mark(end);
+        return;
+      }
+      case 'WhileStatement': {
+        const top = this.newState();
+        const end = this.newState();
+        this.mark(top);
+        this.jumpIfNot(this.expr(s.test), end);
+        this.stmt(s.body, this.loopJumps(j, end, top, label));
+        this.jump(top);
+        this.cur = end;
+        return;
+      }
+      case 'DoWhileStatement': {
+        const body = this.newState();
+        const test = this.newState();
+        const end = this.newState();
+        this.mark(body);
+        this.stmt(s.body, this.loopJumps(j, end, test, label));
+        this.mark(test);
+        const t = this.expr(s.test);
+        this.emit({ type: 'IfStatement', test: t, consequent: b.block(this.jumpStmts(body)), alternate: null });
+        this.jump(end);
+        this.cur = end;
+        return;
+      }
+      case 'ForStatement': {
+        if (s.init) {
+          if (s.init.type === 'VariableDeclaration') throw new Unsupported('declaration in a generator loop head');
+          this.emit(b.exprStmt(this.expr(s.init)));
+        }
+        const top = this.newState();
+        const update = this.newState();
+        const end = this.newState();
+        this.mark(top);
+        if (s.test) this.jumpIfNot(this.expr(s.test), end);
+        this.stmt(s.body, this.loopJumps(j, end, update, label));
+        this.mark(update);
+        if (s.update) this.emit(b.exprStmt(this.expr(s.update)));
+        this.jump(top);
+        this.cur = end;
+        return;
+      }
+      case 'ForOfStatement':
+      case 'ForInStatement': {
+        if (s.await) throw new Unsupported('for await');
+        const it = this.temp();
+        const step = this.temp();
+        const source = this.expr(s.right);
+        this.emit(b.exprStmt(b.assign(it, b.call(this.o.rt(s.type === 'ForOfStatement' ? 'iter' : 'keys'), [source]))));
+        const top = this.newState();
+        const end = this.newState();
+        this.mark(top);
+        this.emit(b.exprStmt(b.assign(step, b.call(b.member(it, 'next'), []))));
+        this.emit({ type: 'IfStatement', test: b.member(step, 'done'), consequent: b.block(this.jumpStmts(end)), alternate: null });
+        const value = b.member(step, 'value');
+        // The head binding is native for the first statements of the body only (the closure
+        // pass copies it into the iteration's record right away).
+        const head: Node =
+          s.left.type === 'VariableDeclaration'
+            ? { type: 'VariableDeclaration', kind: 'const', declarations: [{ type: 'VariableDeclarator', id: s.left.declarations[0].id, init: value }] }
+            : b.exprStmt(b.assign(s.left, value));
+        if (containsYield(s.left)) throw new Unsupported('yield in a loop head');
+        const bodyList = s.body.type === 'BlockStatement' ? s.body.body : [s.body];
+        this.stmt({ type: 'BlockStatement', body: [head, ...bodyList] }, this.loopJumps(j, end, top, label));
+        this.jump(top);
+        this.cur = end;
+        return;
+      }
+      case 'TryStatement':
+        this.tryStmt(s, j);
+        return;
+      case 'VariableDeclaration':
+        // Left by the closure pass only for native (uncaptured) names: none in a generator.
+        throw new Unsupported('a native declaration with yield');
+      default:
+        throw new Unsupported(`yield inside ${s.type}`);
+    }
+  }
+
+  private loopJumps(j: Jumps, end: number, cont: number, label?: string): Jumps {
+    const breaks = new Map(j.breaks).set('', end);
+    const continues = new Map(j.continues).set('', cont);
+    const depthOf = new Map(j.depthOf).set(end, j.tryDepth).set(cont, j.tryDepth);
+    if (label) {
+      breaks.set(label, end);
+      continues.set(label, cont);
+    }
+    return { breaks, continues, tryDepth: j.tryDepth, depthOf };
+  }
+
+  /**
+   * try/catch/finally with yields: the frame's try stack ($tr) holds [catch state, finally
+   * state, phase] for each open try; the runtime's dispatcher routes a throw or a return
+   * through it (see runtime/generators.ts).
+   */
+  private tryStmt(s: Node, j: Jumps): void {
+    const catchS = s.handler ? this.newState() : -1;
+    const finallyS = s.finalizer ? this.newState() : -1;
+    const end = this.newState();
+    this.emit(b.exprStmt(b.call(b.member(this.f('$tr'), 'push'), [b.array([b.literal(catchS), b.literal(finallyS), b.literal(0)])])));
+    const inner: Jumps = { ...j, tryDepth: j.tryDepth + 1 };
+    if (s.finalizer) {
+      // A break/continue that leaves a finally would need the finally to run first.
+      inner.breaks = new Map([...j.breaks].map(([k]) => [k, -1]));
+      inner.continues = new Map([...j.continues].map(([k]) => [k, -1]));
+    }
+    this.stmt(s.block, inner);
+    const leave = (): void => {
+      if (s.finalizer) {
+        // F.$tr[F.$tr.length - 1][2] = 2: the try is now in its finally phase.
+        const top = b.computedMember(this.f('$tr'), b.binary(b.member(this.f('$tr'), 'length'), '-', b.literal(1)));
+        this.emit(b.exprStmt(b.assign(b.computedMember(top, b.literal(2)), b.literal(2))));
+        this.emit(b.exprStmt(b.assign(this.f('$pc'), b.literal(null))));
+        this.jump(finallyS);
+      } else {
+        for (const x of this.popTries(1)) this.emit(x);
+        this.jump(end);
+      }
+    };
+    leave();
+    if (s.handler) {
+      this.cur = catchS;
+      const h = s.handler;
+      const bodyList: Node[] = [...h.body.body];
+      if (h.param) bodyList.unshift({ type: 'VariableDeclaration', kind: 'const', declarations: [{ type: 'VariableDeclarator', id: h.param, init: this.f('$err') }] });
+      this.stmt({ type: 'BlockStatement', body: bodyList }, inner);
+      leave();
+    }
+    if (s.finalizer) {
+      this.cur = finallyS;
+      this.stmt(s.finalizer, { ...j });
+      for (const x of this.popTries(1)) this.emit(x);
+      // A pending throw or return goes on; otherwise continue after the statement.
+      this.emit({ type: 'IfStatement', test: this.f('$pc'), consequent: b.exprStmt(b.call(this.o.rt('resumeCompletion'), [b.id(this.o.frame)])), alternate: null });
+      this.jump(end);
+    }
+    this.cur = end;
+  }
+
+  /** Rewrites break/continue/return in a statement without yield that leave it. */
+  private rewriteJumps(s: Node, j: Jumps): Node {
+    const inner = new Set<string>(); // labels defined inside s
+    const visit = (n: Node, loopDepth: number, switchDepth: number): Node => {
+      if (isFunction(n) || n.type === 'ClassExpression' || n.type === 'ClassDeclaration') return n;
+      switch (n.type) {
+        case 'ReturnStatement':
+          return b.ret(b.array([b.literal(1), n.argument ?? b.undef()]));
+        case 'BreakStatement':
+        case 'ContinueStatement': {
+          const name: string = n.label ? n.label.name : '';
+          if (name ? inner.has(name) : n.type === 'BreakStatement' ? loopDepth + switchDepth > 0 : loopDepth > 0) return n;
+          const target = (n.type === 'BreakStatement' ? j.breaks : j.continues).get(name);
+          if (target === undefined) return n;
+          if (target < 0) throw new Unsupported('break/continue out of a try with finally');
+          return b.block([...this.popTries(j.tryDepth - (j.depthOf.get(target) ?? 0)), ...this.jumpStmts(target)]);
+        }
+        case 'LabeledStatement':
+          inner.add(n.label.name);
+          break;
+        default:
+          break;
+      }
+      const isLoop = /^(For|ForIn|ForOf|While|DoWhile)Statement$/.test(n.type);
+      const isSwitch = n.type === 'SwitchStatement';
+      eachChild(n, (c, key, index) => {
+        const v = visit(c, loopDepth + (isLoop ? 1 : 0), switchDepth + (isSwitch ? 1 : 0));
+        if (index >= 0) n[key][index] = v;
+        else n[key] = v;
+      });
+      return n;
+    };
+    return visit(s, 0, 0);
+  }
+
+  // ---- expressions --------------------------------------------------------------------
+  /** An expression with yield, evaluated into the current state; returns what is left. */
+  private expr(e: Node): Node {
+    if (!containsYield(e)) return e;
+    switch (e.type) {
+      case 'YieldExpression': {
+        if (e.delegate) {
+          const inner = this.expr(e.argument);
+          this.emit(b.exprStmt(b.call(this.o.rt('delegate'), [b.id(this.o.frame), inner])));
+          const again = this.newState();
+          this.mark(again);
+          const r = this.temp();
+          this.emit(b.exprStmt(b.assign(r, b.call(this.o.rt('delegateStep'), [b.id(this.o.frame)]))));
+          this.emit({ type: 'IfStatement', test: { type: 'UnaryExpression', operator: '!', prefix: true, argument: b.member(r, 'done') }, consequent: b.ret(b.array([b.literal(0), b.member(r, 'value')])), alternate: null });
+          return b.member(r, 'value');
+        }
+        const arg = e.argument ? this.expr(e.argument) : b.undef();
+        const resume = this.newState();
+        this.emit(b.exprStmt(b.assign(this.f('$s'), b.literal(resume))));
+        this.emit(b.ret(b.array([b.literal(0), arg])));
+        this.cur = resume;
+        const t = this.temp();
+        this.emit(b.exprStmt(b.assign(t, b.call(this.o.rt('sent'), [b.id(this.o.frame)]))));
+        return t;
+      }
+      case 'SequenceExpression': {
+        const parts = this.list(e.expressions);
+        return b.seq(parts);
+      }
+      case 'BinaryExpression': {
+        const [l, r] = this.list([e.left, e.right]);
+        return { ...e, left: l, right: r };
+      }
+      case 'UnaryExpression':
+        if (e.operator === 'delete') throw new Unsupported('delete with yield');
+        return { ...e, argument: this.expr(e.argument) };
+      case 'AwaitExpression': {
+        // In an async function the machine "yields" what it awaits; the runtime's driver
+        // resumes it with the settled value (or throws the reason in).
+        const arg = this.expr(e.argument);
+        const resume = this.newState();
+        this.emit(b.exprStmt(b.assign(this.f('$s'), b.literal(resume))));
+        this.emit(b.ret(b.array([b.literal(0), arg])));
+        this.cur = resume;
+        const t = this.temp();
+        this.emit(b.exprStmt(b.assign(t, b.call(this.o.rt('sent'), [b.id(this.o.frame)]))));
+        return t;
+      }
+      case 'MemberExpression': {
+        if (e.computed) {
+          const [o, p] = this.list([e.object, e.property]);
+          return { ...e, object: o, property: p };
+        }
+        return { ...e, object: this.expr(e.object) };
+      }
+      case 'CallExpression':
+      case 'NewExpression': {
+        if (e.optional) throw new Unsupported('optional call with yield');
+        const argsHaveYield = e.arguments.some((a: Node) => containsYield(a));
+        let callee: Node;
+        let thisArg: Node | null = null;
+        if (e.type === 'CallExpression' && e.callee.type === 'MemberExpression' && argsHaveYield) {
+          // obj.m(yield x): obj and obj.m are taken before the arguments run.
+          const obj = this.save(this.expr(e.callee.object));
+          const prop = e.callee.computed ? this.save(this.expr(e.callee.property)) : e.callee.property;
+          callee = this.save({ ...e.callee, object: obj, property: prop });
+          thisArg = obj;
+        } else {
+          callee = argsHaveYield ? this.save(this.expr(e.callee)) : this.expr(e.callee);
+        }
+        const args = this.list(e.arguments);
+        if (thisArg) return b.call(b.member(callee, 'call'), [thisArg, ...args]);
+        if (e.type === 'CallExpression' && argsHaveYield && e.callee.type !== 'MemberExpression') return b.call(b.seq([b.literal(0), callee]), args);
+        return { ...e, callee, arguments: args };
+      }
+      case 'ArrayExpression':
+        return { ...e, elements: this.list(e.elements) };
+      case 'ObjectExpression': {
+        const vals: Node[] = [];
+        for (const p of e.properties) {
+          if (p.type === 'SpreadElement') vals.push(p.argument);
+          else {
+            if (p.computed) throw new Unsupported('computed key with yield');
+            if (p.kind !== 'init' || p.method) throw new Unsupported('accessor with yield');
+            vals.push(p.value);
+          }
+        }
+        const out = this.list(vals);
+        return { ...e, properties: e.properties.map((p: Node, i: number) => (p.type === 'SpreadElement' ? { ...p, argument: out[i] } : { ...p, shorthand: false, value: out[i] })) };
+      }
+      case 'SpreadElement':
+        return { ...e, argument: this.expr(e.argument) };
+      case 'TemplateLiteral':
+        return { ...e, expressions: this.list(e.expressions) };
+      case 'AssignmentExpression': {
+        const left = e.left;
+        // A destructuring target is evaluated after the value: only the value can suspend.
+        if ((left.type === 'ArrayPattern' || left.type === 'ObjectPattern') && e.operator === '=' && !containsYield(left)) return b.assign(left, this.expr(e.right));
+        if (left.type !== 'MemberExpression') throw new Unsupported('assignment target with yield');
+        const obj = this.save(this.expr(left.object));
+        const prop = left.computed ? this.save(this.expr(left.property)) : left.property;
+        const target = { ...left, object: obj, property: prop };
+        if (e.operator === '=') return b.assign(target, this.expr(e.right));
+        const logical = e.operator === '&&=' || e.operator === '||=' || e.operator === '??=';
+        if (logical) throw new Unsupported('logical assignment with yield');
+        const old = this.save(target);
+        const op = e.operator.slice(0, -1);
+        return b.assign(target, b.binary(old, op, this.expr(e.right)));
+      }
+      case 'LogicalExpression': {
+        const result = this.temp();
+        this.emit(b.exprStmt(b.assign(result, this.expr(e.left))));
+        const end = this.newState();
+        const test =
+          e.operator === '&&'
+            ? { type: 'UnaryExpression', operator: '!', prefix: true, argument: result }
+            : e.operator === '||'
+              ? result
+              : b.binary(result, '!=', b.literal(null));
+        this.emit({ type: 'IfStatement', test, consequent: b.block(this.jumpStmts(end)), alternate: null });
+        this.emit(b.exprStmt(b.assign(result, this.expr(e.right))));
+        this.mark(end);
+        return result;
+      }
+      case 'ConditionalExpression': {
+        const result = this.temp();
+        const test = this.expr(e.test);
+        const alt = this.newState();
+        const end = this.newState();
+        this.jumpIfNot(test, alt);
+        this.emit(b.exprStmt(b.assign(result, this.expr(e.consequent))));
+        this.jump(end);
+        this.cur = alt;
+        this.emit(b.exprStmt(b.assign(result, this.expr(e.alternate))));
+        this.mark(end);
+        return result;
+      }
+      default:
+        throw new Unsupported(`yield inside ${e.type}`);
+    }
+  }
+
+  /** Evaluates expressions left to right; values computed before a later yield are saved. */
+  private list(items: (Node | null)[]): Node[] {
+    let last = -1;
+    items.forEach((x, i) => {
+      if (x && containsYield(x)) last = i;
+    });
+    return items.map((x, i) => {
+      if (!x) return x as unknown as Node;
+      const v = this.expr(x);
+      return i < last ? this.save(v) : v;
+    });
+  }
+
+  private save(v: Node): Node {
+    if (v.type === 'Literal' || (v.type === 'MemberExpression' && v.object.type === 'Identifier' && v.object.name === this.o.frame && !v.computed && /^\$t\d+$/.test(v.property.name))) return v;
+    const t = this.temp();
+    this.emit(b.exprStmt(b.assign(t, v)));
+    return t;
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The runtime side of resumable generators (see compiler/transform/resumable.ts).
+ *
+ * A generator function compiles to an ordinary function that makes its frame record and
+ * returns `gen(step, frame)`: a Generator whose whole state — the frame (locals, current
+ * state `$s`, temporaries, try stack `$tr`, pending completion `$pc`, delegate `$d`) and the
+ * step closure — is ordinary heap state, so a suspended generator migrates.
+ *
+ * The step function returns [0, value] to yield and [1, value] to return; it throws to throw.
+ * `sent(frame)` at each resume point hands it what next()/throw()/return() brought.
+ */
+
+/** A `return` travelling through try/finally. */
+export class ReturnSignal {
+  constructor(readonly value: unknown) {}
+}
+
+interface Frame {
+  $s: number;
+  /** resume mode: 0 next, 1 throw, 2 return; and the value */
+  $m: number;
+  $v: unknown;
+  /** open try statements: [catch state, finally state, phase 0 try / 1 catch / 2 finally] */
+  $tr: [number, number, number][];
+  /** completion waiting for a finally block to end */
+  $pc: { t: 'return' | 'throw'; v: unknown } | null;
+  $err?: unknown;
+  $d?: Iterator<unknown> & { throw?: (e: unknown) => IteratorResult<unknown>; return?: (v: unknown) => IteratorResult<unknown> };
+}
+
+const SUSPENDED_START = 0;
+const SUSPENDED_YIELD = 1;
+const EXECUTING = 2;
+const COMPLETED = 3;
+
+export class Generator {
+  /** @internal */ _step: () => [number, unknown];
+  /** @internal */ _frame: Frame;
+  /** @internal */ _state: number;
+
+  constructor(step: () => [number, unknown], frame: Frame) {
+    this._step = step;
+    this._frame = frame;
+    this._state = SUSPENDED_START;
+    frame.$s = 0;
+    frame.$tr = [];
+    frame.$pc = null;
+    frame.$m = 0;
+    frame.$v = undefined;
+  }
+
+  next(value?: unknown): IteratorResult<unknown> {
+    return this._resume(0, value);
+  }
+  throw(error: unknown): IteratorResult<unknown> {
+    return this._resume(1, error);
+  }
+  return(value?: unknown): IteratorResult<unknown> {
+    return this._resume(2, value);
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+  get [Symbol.toStringTag](): string {
+    return 'Generator';
+  }
+
+  /** @internal */
+  _resume(mode: number, value: unknown): IteratorResult<unknown> {
+    if (this._state === EXECUTING) throw new TypeError('Generator is already running');
+    if (this._state === COMPLETED || (this._state === SUSPENDED_START && mode !== 0)) {
+      this._state = COMPLETED;
+      if (mode === 1) throw value;
+      return { value: mode === 2 ? value : undefined, done: true };
+    }
+    const F = this._frame;
+    F.$m = mode;
+    F.$v = value;
+    this._state = EXECUTING;
+    for (;;) {
+      let completion: { t: 'return' | 'throw'; v: unknown };
+      try {
+        const r = this._step();
+        if (r[0] === 0) {
+          this._state = SUSPENDED_YIELD;
+          return { value: r[1], done: false };
+        }
+        completion = { t: 'return', v: r[1] };
+      } catch (e) {
+        completion = e instanceof ReturnSignal ? { t: 'return', v: e.value } : { t: 'throw', v: e };
+      }
+      // Route the completion through the open try statements, innermost first.
+      let routed = false;
+      while (F.$tr.length) {
+        const entry = F.$tr[F.$tr.length - 1];
+        if (completion.t === 'throw' && entry[0] >= 0 && entry[2] === 0) {
+          entry[2] = 1;
+          F.$err = completion.v;
+          F.$s = entry[0];
+          routed = true;
+          break;
+        }
+        if (entry[1] >= 0 && entry[2] < 2) {
+          entry[2] = 2;
+          F.$pc = completion;
+          F.$s = entry[1];
+          routed = true;
+          break;
+        }
+        F.$tr.pop();
+      }
+      if (routed) {
+        F.$m = 0;
+        F.$v = undefined;
+        continue;
+      }
+      this._state = COMPLETED;
+      if (completion.t === 'throw') throw completion.v;
+      return { value: completion.v, done: true };
+    }
+  }
+}
+
+/** What next()/throw()/return() brought to a resume point. */
+export function sent(F: Frame): unknown {
+  const mode = F.$m;
+  const v = F.$v;
+  F.$m = 0;
+  F.$v = undefined;
+  if (mode === 1) throw v;
+  if (mode === 2) throw new ReturnSignal(v);
+  return v;
+}
+
+/** After a finally block: the completion it interrupted goes on. */
+export function resumeCompletion(F: Frame): never {
+  const c = F.$pc!;
+  F.$pc = null;
+  if (c.t === 'throw') throw c.v;
+  throw new ReturnSignal(c.v);
+}
+
+/** yield*: start delegating to an iterable. */
+export function delegate(F: Frame, iterable: unknown): void {
+  F.$d = iter(iterable) as Frame['$d'];
+  F.$m = 0;
+  F.$v = undefined;
+}
+
+/** yield*: pass the resume to the delegate; its result tells whether to yield again. */
+export function delegateStep(F: Frame): IteratorResult<unknown> {
+  const d = F.$d!;
+  const mode = F.$m;
+  const v = F.$v;
+  F.$m = 0;
+  F.$v = undefined;
+  let r: IteratorResult<unknown>;
+  if (mode === 1) {
+    if (typeof d.throw !== 'function') {
+      if (typeof d.return === 'function') d.return(undefined);
+      throw new TypeError('The iterator does not provide a throw method');
+    }
+    r = d.throw(v);
+  } else if (mode === 2) {
+    if (typeof d.return !== 'function') throw new ReturnSignal(v);
+    r = d.return(v);
+    if (r.done) {
+      F.$d = undefined;
+      throw new ReturnSignal(r.value);
+    }
+  } else r = d.next(v);
+  if (r.done) F.$d = undefined;
+  return r;
+}
+
+/** An iterator over a snapshot of values: plain state, so a suspended for-of migrates. */
+export class ListIterator {
+  /** @internal */ _list: unknown[];
+  /** @internal */ _i: number;
+  constructor(list: unknown[]) {
+    this._list = list;
+    this._i = 0;
+  }
+  next(): IteratorResult<unknown> {
+    if (this._i < this._list.length) return { value: this._list[this._i++], done: false };
+    return { value: undefined, done: true };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/** Live iteration over an array (sees pushes during the loop, as Array iterators do). */
+export class ArrayIterator {
+  /** @internal */ _array: ArrayLike<unknown>;
+  /** @internal */ _i: number;
+  constructor(array: ArrayLike<unknown>) {
+    this._array = array;
+    this._i = 0;
+  }
+  next(): IteratorResult<unknown> {
+    if (this._i < this._array.length) return { value: this._array[this._i++], done: false };
+    return { value: undefined, done: true };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/** for-of in a resumable function: iterators that can be captured where Node's cannot. */
+export function iter(x: unknown): Iterator<unknown> {
+  if (Array.isArray(x) && (x as unknown as Record<symbol, unknown>)[Symbol.iterator] === Array.prototype[Symbol.iterator]) return new ArrayIterator(x);
+  if (typeof x === 'string') return new ListIterator([...x]);
+  if (x instanceof Map && x[Symbol.iterator] === Map.prototype[Symbol.iterator]) return new ListIterator([...x]);
+  if (x instanceof Set && x[Symbol.iterator] === Set.prototype[Symbol.iterator]) return new ListIterator([...x]);
+  if (x === null || x === undefined) throw new TypeError(`${String(x)} is not iterable`);
+  const f = (x as Record<symbol, unknown>)[Symbol.iterator];
+  if (typeof f !== 'function') throw new TypeError(`${typeof x === 'object' ? 'object' : String(x)} is not iterable`);
+  return f.call(x) as Iterator<unknown>;
+}
+
+/** for-in in a resumable function: the keys at loop start; deleted ones are skipped. */
+export class KeysIterator {
+  /** @internal */ _obj: object;
+  /** @internal */ _keys: string[];
+  /** @internal */ _i: number;
+  constructor(obj: object, keys: string[]) {
+    this._obj = obj;
+    this._keys = keys;
+    this._i = 0;
+  }
+  next(): IteratorResult<unknown> {
+    while (this._i < this._keys.length) {
+      const k = this._keys[this._i++];
+      if (k in this._obj) return { value: k, done: false };
+    }
+    return { value: undefined, done: true };
+  }
+}
+
+export function keys(x: unknown): KeysIterator {
+  const obj = Object(x ?? {}) as object;
+  const list: string[] = [];
+  if (x !== null && x !== undefined) for (const k in obj) list.push(k);
+  return new KeysIterator(obj, list);
+}
+
+/** Runtime classes whose instances are program state: encoded field by field. */
+export const RUNTIME_CLASSES: Record<string, { prototype: object; fields: string[] }> = {
+  Generator: { prototype: Generator.prototype, fields: ['_step', '_frame', '_state'] },
+  ArrayIterator: { prototype: ArrayIterator.prototype, fields: ['_array', '_i'] },
+  ListIterator: { prototype: ListIterator.prototype, fields: ['_list', '_i'] },
+  KeysIterator: { prototype: KeysIterator.prototype, fields: ['_obj', '_keys', '_i'] },
+};
