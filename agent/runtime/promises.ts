@@ -81,13 +81,7 @@ export class RtPromise {
   }
   finally(onFinally?: () => unknown): RtPromise {
     if (typeof onFinally !== 'function') return this.then(onFinally, onFinally);
-    return this.then(
-      (v) => RtPromise.resolve(onFinally()).then(() => v),
-      (e) =>
-        RtPromise.resolve(onFinally()).then(() => {
-          throw e;
-        }),
-    );
+    return this.then(makeFinally(onFinally, false), makeFinally(onFinally, true));
   }
   get [Symbol.toStringTag](): string {
     return 'Promise';
@@ -320,8 +314,23 @@ export function runAsync(step: () => [number, unknown], frame: object): RtPromis
   return call._promise;
 }
 
-/** Runtime factories whose closures a snapshot may hold, by stable index. */
-export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve, makeReject, makeElement, makeResume] as never;
+/** finally(): run the callback, then pass the original outcome on. */
+function makeFinally(onFinally: () => unknown, rejected: boolean): (v: unknown) => RtPromise {
+  const fn = (v: unknown): RtPromise => RtPromise.resolve(onFinally()).then(makeOutcome(v, rejected));
+  tag(fn, [makeFinally, -1, onFinally, rejected]);
+  return fn;
+}
+function makeOutcome(v: unknown, rejected: boolean): () => unknown {
+  const fn = (): unknown => {
+    if (rejected) throw v;
+    return v;
+  };
+  tag(fn, [makeOutcome, -1, v, rejected]);
+  return fn;
+}
+
+/** Runtime factories whose closures a snapshot may hold, by stable index (append only). */
+export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve, makeReject, makeElement, makeResume, makeFinally, makeOutcome] as never;
 
 Object.assign(RUNTIME_CLASSES, {
   Promise: { prototype: RtPromise.prototype, fields: ['_state', '_value', '_reactions', '_handled'] },

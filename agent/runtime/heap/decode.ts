@@ -272,7 +272,8 @@ export class HeapDecoder {
       const [moduleKey, index] = r.c as [string, number];
       const factory = this.env.factoryOf(moduleKey, index);
       if (!factory) throw new RestoreError(`code unit ${index} of module ${moduleKey} is not loaded`);
-      const args = (r.e as V[]).map((e) => this.value(e));
+      // Arguments are environment records, or (runtime factories) other closures: make those first.
+      const args = (r.e as V[]).map((e) => this.ensured(e));
       if (r.h !== undefined) args.push(this.ensured(r.h));
       this.objs[i] = factory(...args);
     }
