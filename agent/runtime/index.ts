@@ -18,6 +18,7 @@ import type { RecordBase, V } from './heap/format';
 import { TimerScheduler, VirtualTimer } from './timers';
 import { Generator, delegate, delegateStep, iter, keys, resumeCompletion, sent } from './generators';
 import { RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
+import { installOnce } from './intrinsics/once';
 import { installBind } from './intrinsics/bind';
 import { installWeak } from './intrinsics/weak';
 
@@ -79,7 +80,8 @@ export interface SnapshotBody {
   heap: RecordBase[];
   /** `modules`: each module's original `exports` object and its current `module.exports`. */
   /** `process`: listeners the program added to `process` ([event, listener, once]). */
-  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; process?: [string, V, 0 | 1][]; modules?: { key: string; exports: V; moduleExports: V; filename?: string }[] };
+  /** `exitCode`: process.exitCode as the program set it. */
+  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; process?: [string, V, 0 | 1][]; exitCode?: number | string; modules?: { key: string; exports: V; moduleExports: V; filename?: string }[] };
   clock: { capturedAt: number };
   node: string;
   arch: string;
@@ -149,6 +151,7 @@ export class Runtime {
     // Promises the program makes are the runtime's (their state is capturable); Node's own
     // internals keep the engine's.
     setClosureTagger((fn, record) => new ClosureTag(fn, record));
+    installOnce(this.options.requireBuiltin('events') as never, (fn, record) => new ClosureTag(fn, record));
     (g as { Promise: unknown }).Promise = RtPromise;
     this.factories.set('$rt', RUNTIME_FACTORIES as never);
     RUNTIME_FACTORIES.forEach((f, i) => this.factoryCode.set(f, ['$rt', i]));
@@ -198,6 +201,11 @@ export class Runtime {
           if (typeof fn === 'function' && !ClosureTag.recordOf(fn)) new ClosureTag(fn, [null, i, C]);
         });
         self.classMembers.set(C, list);
+      },
+      /** An object-literal method under a computed key: { [k]: factory(...envs, k) }. */
+      cm(key: unknown, factory: (...a: unknown[]) => unknown, ...envs: unknown[]): object {
+        const k = typeof key === 'symbol' ? key : String(key);
+        return { [k]: factory(...envs, k) };
       },
       /** Resumable generators (compiler/transform/resumable.ts). */
       gen: (step: () => [number, unknown], frame: object) => new Generator(step, frame as never),
@@ -330,7 +338,7 @@ export class Runtime {
       program: { name: this.options.name, main: this.mainKey, root: this.options.root },
       modules: [...this.moduleCode].map(([key, code]) => ({ key, code, filename: this.modules.get(key)?.module.filename })),
       heap: enc.records,
-      roots: { timers, globals, hooks, process: processListeners, modules },
+      roots: { timers, globals, hooks, process: processListeners, modules, ...(process.exitCode !== undefined ? { exitCode: process.exitCode } : {}) },
       clock: { capturedAt: Date.now() },
       node: process.version,
       arch: process.arch,
@@ -379,6 +387,7 @@ export class Runtime {
       if (loaded) loaded.module.exports = dec.value(m.moduleExports);
     }
     for (const [name, v] of body.roots.globals) (globalThis as Record<string, unknown>)[name] = dec.value(v);
+    if (body.roots.exitCode !== undefined) process.exitCode = Number(body.roots.exitCode);
     for (const [ev, v, once] of body.roots.process ?? []) {
       const fn = dec.value(v) as (...a: unknown[]) => void;
       if (once) process.once(ev, fn);

@@ -13,6 +13,7 @@
  */
 import { inspect } from 'node:util';
 import { Generator, RUNTIME_CLASSES } from './generators';
+import { makeOnce } from './intrinsics/once';
 
 const PENDING = 0;
 const FULFILLED = 1;
@@ -330,7 +331,7 @@ function makeOutcome(v: unknown, rejected: boolean): () => unknown {
 }
 
 /** Runtime factories whose closures a snapshot may hold, by stable index (append only). */
-export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve, makeReject, makeElement, makeResume, makeFinally, makeOutcome] as never;
+export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve, makeReject, makeElement, makeResume, makeFinally, makeOutcome, makeOnce] as never;
 
 Object.assign(RUNTIME_CLASSES, {
   Promise: { prototype: RtPromise.prototype, fields: ['_state', '_value', '_reactions', '_handled'] },

@@ -63,10 +63,10 @@ function step() {
     gates[1].reject(new Error('ignored'));
   }
   if (turn === 7) shared.promise.then((v) => order.push(`late${v}`)); // registered after settling
-  if (turn === 8) gates[3].resolve(new Promise((r) => setTimeout(r, 45, { n: 4 }))); // resolved with a pending promise
+  if (turn === 8) gates[3].resolve(new Promise((r) => setTimeout(r, 60, { n: 4 }))); // resolved with a pending promise
   console.log(`turn ${turn}: events=${events.length} order=${order.join(',')}`);
-  if (turn < 12) setTimeout(step, 30);
-  else setTimeout(finish, 30);
+  if (turn < 12) setTimeout(step, 40);
+  else setTimeout(finish, 40);
 }
 
 async function finish() {

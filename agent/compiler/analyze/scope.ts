@@ -250,9 +250,9 @@ export function analyze(program: Node): Analysis {
       }
       case 'Property': {
         // Object-literal methods that use `super` depend on their home object: keep native.
-        // Computed-key methods and accessors are left native for now (they run, but a
-        // snapshot that reaches them reports them as not capturable).
-        if ((n.method || n.kind === 'get' || n.kind === 'set') && (n.computed || usesSuper(n.value))) {
+        // Accessors with computed keys are left native for now (they run, but a snapshot that
+        // reaches them reports them as not capturable).
+        if ((n.method || n.kind === 'get' || n.kind === 'set') && ((n.computed && n.kind !== 'init') || usesSuper(n.value))) {
           if (n.computed) build(n.key, scope);
           inNative++;
           build(n.value, scope);

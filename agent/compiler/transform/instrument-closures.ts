@@ -459,6 +459,12 @@ function expr(n: Node, ctx: InstrumentContext): Node {
       if (n.computed) n.property = expr(n.property, ctx);
       return n;
     case 'Property': {
+      if (n.computed && n.method && analysis.units.has(n.value)) {
+        // { [key]() {} } → ...$tjs_rt.cm(key, $tjs_fN, envs): the factory takes the key too.
+        const key = expr(n.key, ctx);
+        const create = unit(n.value, ctx, null as unknown as Node, undefined, undefined, true);
+        return { type: 'SpreadElement', argument: b.call(b.member(b.id(names.runtime), 'cm'), [key, create.callee, ...create.arguments]) };
+      }
       if (n.computed) n.key = expr(n.key, ctx);
       if (n.shorthand) {
         const v = expr(n.value, ctx);
@@ -625,12 +631,12 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
   const heritage = cls.superClass ? expr(cls.superClass, ctx) : null;
   if (heritage) cls.superClass = b.id(heritageParam);
 
-  const prelude: Node[] = [];
   const table: Node[] = [];
   const privInstance: string[] = [];
   const privStatic: string[] = [];
   let brand: string | null = null;
-  let keyTemps = 0;
+  const siteKeys: Node[] = [];
+  const keysParam = names.temp(2);
   let ctor: Node | null = null;
 
   for (const el of cls.body.body) {
@@ -645,11 +651,11 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
       if (el.type === 'PropertyDefinition') (el.static ? privStatic : privInstance).push(el.key.name);
       if (!el.static && !brand) brand = el.key.name;
     } else if (el.computed) {
-      // Evaluated inside the factory (again on restore), kept in a temp for the member table.
-      const k = `${names.temp(2)}_${keyTemps++}`;
-      prelude.push(b.varDecl('let', k, null));
-      el.key = b.assign(b.id(k), expr(el.key, ctx));
-      keyValue = b.id(k);
+      // Evaluated where the class is defined and handed to the factory (a snapshot keeps the
+      // values: the factory runs again on restore without evaluating them).
+      siteKeys.push(expr(el.key, ctx));
+      el.key = b.computedMember(b.id(keysParam), b.literal(siteKeys.length - 1));
+      keyValue = b.computedMember(b.id(keysParam), b.literal(siteKeys.length - 1));
     } else {
       keyValue = b.literal(el.key.type === 'Identifier' ? el.key.name : String(el.key.value));
     }
@@ -711,17 +717,18 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
     else value = b.computedMember(b.object([b.prop(inferredName, value)]), b.literal(inferredName));
   }
   const envIds = envs.map((e) => names.env(e));
-  const params = heritage ? [...envIds, heritageParam] : envIds;
+  const withKeys = siteKeys.length ? [...envIds, keysParam] : envIds;
+  const params = heritage ? [...withKeys, heritageParam] : withKeys;
   ctx.factories.push(
     b.fnDecl(factoryName, params, [
-      ...prelude,
       b.varDecl('const', t, value),
-      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(heritage ? -2 : -1), ...envIds.map(b.id)])] }),
+      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(heritage ? -2 : -1), ...withKeys.map(b.id)])] }),
       b.exprStmt(b.call(b.member(rt, 'members'), [b.id(t), b.array(table)])),
       b.ret(b.id(t)),
     ]),
   );
-  return b.call(b.id(factoryName), heritage ? [...envArgs(envs), heritage] : envArgs(envs));
+  const siteArgs = siteKeys.length ? [...envArgs(envs), b.array(siteKeys)] : envArgs(envs);
+  return b.call(b.id(factoryName), heritage ? [...siteArgs, heritage] : siteArgs);
 }
 
 /** First statement of every class constructor: under `st.s` only the brand is made. */
@@ -801,7 +808,7 @@ function lowerDefaults(fn: Node, ctx: InstrumentContext): Node[] {
  * Hoists a unit into a factory and returns the expression that creates the closure at the
  * original site: `$tjs_fN($tjs_eA, $tjs_eB)`.
  */
-function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'get' | 'set', inferredName?: string): Node {
+function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'get' | 'set', inferredName?: string, computedKey = false): Node {
   const { analysis } = ctx;
   const fs = analysis.scopeOf.get(fn)!;
   const envs = analysis.unitEnvs.get(fn)!;
@@ -831,7 +838,11 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
   currentFn = savedFn;
 
   let value: Node;
-  if (methodKey && accessor) {
+  const keyParam = `${names.temp(3)}`;
+  if (computedKey) {
+    // ({ [k](...) {...} })[k] — a genuine method under a key known only at run time.
+    value = b.computedMember(b.object([{ type: 'Property', key: b.id(keyParam), value: { ...fn, type: 'FunctionExpression', id: null }, kind: 'init', method: true, shorthand: false, computed: true }]), b.id(keyParam));
+  } else if (methodKey && accessor) {
     // Object.getOwnPropertyDescriptor({ get key() {...} }, "key").get — a genuine accessor.
     const keyName = methodKey.type === 'Identifier' ? methodKey.name : String(methodKey.value);
     const holder = b.object([{ type: 'Property', key: methodKey, value: { ...fn, type: 'FunctionExpression', id: null }, kind: accessor, method: false, shorthand: false, computed: false }]);
@@ -845,7 +856,7 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
   }
   // The closure's `name` must be what the engine would have inferred at the original site.
   let t = names.temp(0);
-  if (!methodKey && !fn.id) {
+  if (!methodKey && !computedKey && !fn.id) {
     if (inferredName === undefined) {
       value = b.seq([b.literal(0), value]); // (0, () => ...): no name is inferred
     } else if (isPlainName(inferredName) && !usesFreeName(fn, inferredName, ctx)) {
@@ -855,11 +866,12 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
     }
   }
   const envIds = envs.map((e) => names.env(e));
+  const params = computedKey ? [...envIds, keyParam] : envIds;
   ctx.factories.push(
-    b.fnDecl(factoryName, envIds, [
+    b.fnDecl(factoryName, params, [
       b.varDecl('const', t, value),
       // The tag is a private field stamped on the closure: invisible to the program.
-      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(-1), ...envIds.map(b.id)])] }),
+      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(-1), ...params.map(b.id)])] }),
       b.ret(b.id(t)),
     ]),
   );

@@ -250,6 +250,15 @@ export class HeapDecoder {
     this.lateMaking.delete(i);
   }
 
+  private fillArrayEarly(id: number): void {
+    const r = this.records[id];
+    const a = this.objs[id] as unknown[];
+    const v = r.v as V[] | undefined;
+    if (v) v.forEach((e, j) => {
+      if (!(Array.isArray(e) && e[0] === 'h')) a[j] = this.ensured(e);
+    });
+  }
+
   /** The value of V, creating the closure or class it refers to first if needed. */
   private ensured(v: V): unknown {
     if (Array.isArray(v) && v[0] === 'r' && this.records[v[1] as number]?.k === K.func) this.ensure(v[1] as number);
@@ -273,7 +282,11 @@ export class HeapDecoder {
       const factory = this.env.factoryOf(moduleKey, index);
       if (!factory) throw new RestoreError(`code unit ${index} of module ${moduleKey} is not loaded`);
       // Arguments are environment records, or (runtime factories) other closures: make those first.
-      const args = (r.e as V[]).map((e) => this.ensured(e));
+      const args = (r.e as V[]).map((e) => {
+        // A class's computed keys arrive as an array the factory reads right away.
+        if (Array.isArray(e) && e[0] === 'r' && this.records[e[1] as number]?.k === K.array) this.fillArrayEarly(e[1] as number);
+        return this.ensured(e);
+      });
       if (r.h !== undefined) args.push(this.ensured(r.h));
       this.objs[i] = factory(...args);
     }
