@@ -348,14 +348,7 @@ class Machine {
           this.emit({ type: 'IfStatement', test: { type: 'UnaryExpression', operator: '!', prefix: true, argument: b.member(r, 'done') }, consequent: b.ret(b.array([b.literal(0), b.member(r, 'value')])), alternate: null });
           return b.member(r, 'value');
         }
-        const arg = e.argument ? this.expr(e.argument) : b.undef();
-        const resume = this.newState();
-        this.emit(b.exprStmt(b.assign(this.f('$s'), b.literal(resume))));
-        this.emit(b.ret(b.array([b.literal(0), arg])));
-        this.cur = resume;
-        const t = this.temp();
-        this.emit(b.exprStmt(b.assign(t, b.call(this.o.rt('sent'), [b.id(this.o.frame)]))));
-        return t;
+        return this.suspend(e.argument ? this.expr(e.argument) : b.undef());
       }
       case 'SequenceExpression': {
         const parts = this.list(e.expressions);
@@ -368,18 +361,10 @@ class Machine {
       case 'UnaryExpression':
         if (e.operator === 'delete') throw new Unsupported('delete with yield');
         return { ...e, argument: this.expr(e.argument) };
-      case 'AwaitExpression': {
+      case 'AwaitExpression':
         // In an async function the machine "yields" what it awaits; the runtime's driver
         // resumes it with the settled value (or throws the reason in).
-        const arg = this.expr(e.argument);
-        const resume = this.newState();
-        this.emit(b.exprStmt(b.assign(this.f('$s'), b.literal(resume))));
-        this.emit(b.ret(b.array([b.literal(0), arg])));
-        this.cur = resume;
-        const t = this.temp();
-        this.emit(b.exprStmt(b.assign(t, b.call(this.o.rt('sent'), [b.id(this.o.frame)]))));
-        return t;
-      }
+        return this.suspend(this.expr(e.argument));
       case 'MemberExpression': {
         if (e.computed) {
           const [o, p] = this.list([e.object, e.property]);
@@ -472,6 +457,17 @@ class Machine {
       default:
         throw new Unsupported(`yield inside ${e.type}`);
     }
+  }
+
+  /** Suspends with `value`; the next state starts by taking what the resume brought. */
+  private suspend(value: Node): Node {
+    const resume = this.newState();
+    this.emit(b.exprStmt(b.assign(this.f('$s'), b.literal(resume))));
+    this.emit(b.ret(b.array([b.literal(0), value])));
+    this.cur = resume;
+    const t = this.temp();
+    this.emit(b.exprStmt(b.assign(t, b.call(this.o.rt('sent'), [b.id(this.o.frame)]))));
+    return t;
   }
 
   /** Evaluates expressions left to right; values computed before a later yield are saved. */
