@@ -173,24 +173,8 @@ export function delegateStep(F: Frame): IteratorResult<unknown> {
   return r;
 }
 
-/** An iterator over a snapshot of values: plain state, so a suspended for-of migrates. */
-export class ListIterator {
-  /** @internal */ _list: unknown[];
-  /** @internal */ _i: number;
-  constructor(list: unknown[]) {
-    this._list = list;
-    this._i = 0;
-  }
-  next(): IteratorResult<unknown> {
-    if (this._i < this._list.length) return { value: this._list[this._i++], done: false };
-    return { value: undefined, done: true };
-  }
-  [Symbol.iterator](): this {
-    return this;
-  }
-}
-
-/** Live iteration over an array (sees pushes during the loop, as Array iterators do). */
+/** Iteration over an array (live: sees pushes during the loop, as Array iterators do), or
+ *  over a copy of a string's code points / a Map's or Set's entries. */
 export class ArrayIterator {
   /** @internal */ _array: ArrayLike<unknown>;
   /** @internal */ _i: number;
@@ -210,9 +194,9 @@ export class ArrayIterator {
 /** for-of in a resumable function: iterators that can be captured where Node's cannot. */
 export function iter(x: unknown): Iterator<unknown> {
   if (Array.isArray(x) && (x as unknown as Record<symbol, unknown>)[Symbol.iterator] === Array.prototype[Symbol.iterator]) return new ArrayIterator(x);
-  if (typeof x === 'string') return new ListIterator([...x]);
-  if (x instanceof Map && x[Symbol.iterator] === Map.prototype[Symbol.iterator]) return new ListIterator([...x]);
-  if (x instanceof Set && x[Symbol.iterator] === Set.prototype[Symbol.iterator]) return new ListIterator([...x]);
+  if (typeof x === 'string') return new ArrayIterator([...x]);
+  if (x instanceof Map && x[Symbol.iterator] === Map.prototype[Symbol.iterator]) return new ArrayIterator([...x]);
+  if (x instanceof Set && x[Symbol.iterator] === Set.prototype[Symbol.iterator]) return new ArrayIterator([...x]);
   if (x === null || x === undefined) throw new TypeError(`${String(x)} is not iterable`);
   const f = (x as Record<symbol, unknown>)[Symbol.iterator];
   if (typeof f !== 'function') throw new TypeError(`${typeof x === 'object' ? 'object' : String(x)} is not iterable`);
@@ -249,6 +233,5 @@ export function keys(x: unknown): KeysIterator {
 export const RUNTIME_CLASSES: Record<string, { prototype: object; fields: string[] }> = {
   Generator: { prototype: Generator.prototype, fields: ['_step', '_frame', '_state'] },
   ArrayIterator: { prototype: ArrayIterator.prototype, fields: ['_array', '_i'] },
-  ListIterator: { prototype: ListIterator.prototype, fields: ['_list', '_i'] },
   KeysIterator: { prototype: KeysIterator.prototype, fields: ['_obj', '_keys', '_i'] },
 };

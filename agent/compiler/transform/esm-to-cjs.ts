@@ -38,6 +38,7 @@
 import { CompileError } from '../errors';
 import { RUNTIME_GLOBAL } from '../reserved';
 import * as b from './builders';
+import { patternIdentifiers } from '../analyze/scope';
 import { eachChild, isFunction, type Node } from '../walk';
 
 /** Key of the non-enumerable marker on a compiled ES module's exports object. */
@@ -77,28 +78,9 @@ function pickPrefix(program: Node): string {
 
 // ---- scopes -------------------------------------------------------------------------------
 
-function patternNames(p: Node | null | undefined, out: string[] = []): string[] {
-  if (!p) return out;
-  switch (p.type) {
-    case 'Identifier':
-      out.push(p.name);
-      break;
-    case 'ObjectPattern':
-      for (const q of p.properties) patternNames(q.type === 'RestElement' ? q.argument : q.value, out);
-      break;
-    case 'ArrayPattern':
-      for (const e of p.elements) patternNames(e, out);
-      break;
-    case 'RestElement':
-      patternNames(p.argument, out);
-      break;
-    case 'AssignmentPattern':
-      patternNames(p.left, out);
-      break;
-    default:
-      break;
-  }
-  return out;
+/** The names a binding pattern declares. */
+function patternNames(p: Node | null | undefined): string[] {
+  return patternIdentifiers(p ?? null).map((id) => id.name as string);
 }
 
 /** Names declared by let/const/class/function directly in a statement list. */

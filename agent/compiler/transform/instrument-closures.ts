@@ -484,12 +484,8 @@ function expr(n: Node, ctx: InstrumentContext): Node {
       n.value = named(n.value, keyName(n), ctx);
       return n;
     }
-    case 'AssignmentPattern': {
-      const name = nameOf(n.left);
-      n.left = toAssignTargetExpr(n.left, ctx);
-      n.right = named(n.right, name, ctx);
-      return n;
-    }
+    case 'AssignmentPattern':
+      return toAssignTargetExpr(n, ctx);
     case 'ObjectExpression':
       return objectExpression(n, ctx);
     case 'UpdateExpression':

@@ -36,25 +36,20 @@ function checkListener(listener: unknown): void {
 
 export function installOnce(events: { prototype: Record<string, unknown> }, tagger: (fn: object, record: unknown[]) => void): void {
   tag = tagger;
-  const proto = events.prototype;
-  Object.defineProperty(proto, 'once', {
-    value: function once(this: Emitter, type: string | symbol, listener: Listener) {
-      checkListener(listener);
-      this.on(type, makeOnce(this, type, listener, { fired: false }));
-      return this;
-    },
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
-  Object.defineProperty(proto, 'prependOnceListener', {
-    value: function prependOnceListener(this: Emitter, type: string | symbol, listener: Listener) {
-      checkListener(listener);
-      this.prependListener(type, makeOnce(this, type, listener, { fired: false }));
-      return this;
-    },
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
+  const define = (name: 'once' | 'prependOnceListener', add: 'on' | 'prependListener'): void => {
+    Object.defineProperty(events.prototype, name, {
+      value: {
+        [name](this: Emitter, type: string | symbol, listener: Listener) {
+          checkListener(listener);
+          this[add](type, makeOnce(this, type, listener, { fired: false }));
+          return this;
+        },
+      }[name],
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+  };
+  define('once', 'on');
+  define('prependOnceListener', 'prependListener');
 }
