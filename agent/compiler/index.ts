@@ -1,7 +1,7 @@
 /**
  * The ThingsJS instrumenter: source → instrumented source.
  *
- *   parse (meriyah) → analyze (read-only scope tables) → instrument (closures) → print (astring)
+ *   parse (meriyah) → normalize → analyze (read-only scope tables) → instrument (closures) → print (astring)
  *
  * Public surface: `instrument()` and `CompileError`. The compiler never imports the runtime;
  * instrumented code reaches the runtime through one global (RUNTIME_GLOBAL) installed by the
@@ -11,6 +11,8 @@ import { generate } from 'astring';
 import { parseModuleProgram, parseProgram } from './parse';
 import { esmToCjs, lowerDynamicImport } from './transform/esm-to-cjs';
 import { analyze } from './analyze/scope';
+import { lowerConstructorParams } from './normalize/lower-constructor-params';
+import { lowerObjectSuper } from './normalize/lower-object-super';
 import { instrumentProgram, type InstrumentContext } from './transform/instrument-closures';
 import * as b from './transform/builders';
 import { CompileError } from './errors';
@@ -49,6 +51,8 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
 
   const program =
     options.goal === 'module' ? esmToCjs(parseModuleProgram(text, filename), filename) : lowerDynamicImport(parseProgram(text, filename), filename);
+  lowerConstructorParams(program);
+  lowerObjectSuper(program);
   const analysis = analyze(program);
   const ctx: InstrumentContext = { analysis, factories: [], nextUnit: 0, nextTemp: 0 };
   const { main, directives } = instrumentProgram(program, ctx);

@@ -4,6 +4,9 @@
  */
 export const RESERVED_PREFIX = '$tjs_';
 
+/** Marks identifiers a normalize pass creates (before analysis), which may use the prefix. */
+export const GENERATED = Symbol('thingsjs.generated');
+
 /** First line of every instrumented file; its presence makes instrumenting a no-op. */
 export const INSTRUMENTED_MARKER = '/* thingsjs-instrumented v1 */';
 

@@ -207,6 +207,23 @@ export class Runtime {
         const k = typeof key === 'symbol' ? key : String(key);
         return { [k]: factory(...envs, k) };
       },
+      /** `super.k` of an object-literal method with home object `home` (compiler/normalize/lower-object-super.ts). */
+      sget(home: object, key: PropertyKey, receiver: unknown): unknown {
+        return Reflect.get(Object.getPrototypeOf(home), key, receiver);
+      },
+      /** `super.k = v`: a strict-mode assignment (a failed set throws). */
+      sset(home: object, key: PropertyKey, value: unknown, receiver: unknown): unknown {
+        if (!Reflect.set(Object.getPrototypeOf(home), key, value, receiver)) throw new TypeError(`Cannot assign to read only property '${String(key)}' of object`);
+        return value;
+      },
+      /** `super.k++` and friends. */
+      supd(home: object, key: PropertyKey, receiver: unknown, delta: 1 | -1, prefix: boolean): unknown {
+        const old = Reflect.get(Object.getPrototypeOf(home), key, receiver) as number | bigint;
+        const oldNum = typeof old === 'bigint' ? old : Number(old);
+        const now = typeof oldNum === 'bigint' ? oldNum + BigInt(delta) : oldNum + delta;
+        if (!Reflect.set(Object.getPrototypeOf(home), key, now, receiver)) throw new TypeError(`Cannot assign to read only property '${String(key)}' of object`);
+        return prefix ? now : oldNum;
+      },
       /** Resumable generators (compiler/transform/resumable.ts). */
       gen: (step: () => [number, unknown], frame: object) => new Generator(step, frame as never),
       async: runAsync,

@@ -14,7 +14,7 @@
  * them in its record.
  */
 import { CompileError } from '../errors';
-import { RESERVED_PREFIX } from '../reserved';
+import { GENERATED, RESERVED_PREFIX } from '../reserved';
 import { eachChild, isFunction, type Node } from '../walk';
 
 export type ScopeKind = 'module' | 'function' | 'block' | 'for' | 'switch' | 'catch' | 'class';
@@ -163,7 +163,7 @@ export function analyze(program: Node): Analysis {
   };
 
   const checkReserved = (id: Node): void => {
-    if (typeof id.name === 'string' && id.name.startsWith(RESERVED_PREFIX)) {
+    if (typeof id.name === 'string' && id.name.startsWith(RESERVED_PREFIX) && !id[GENERATED]) {
       throw new CompileError('E_RESERVED_NAME', `identifier '${id.name}' uses the prefix '${RESERVED_PREFIX}' reserved for ThingsJS`, id.loc?.start);
     }
   };
