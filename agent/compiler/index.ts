@@ -13,6 +13,7 @@ import { esmToCjs, lowerDynamicImport } from './transform/esm-to-cjs';
 import { analyze } from './analyze/scope';
 import { lowerConstructorParams } from './normalize/lower-constructor-params';
 import { lowerObjectSuper } from './normalize/lower-object-super';
+import { lowerMemberPrivateSuper } from './normalize/lower-member-private-super';
 import { instrumentProgram, type InstrumentContext } from './transform/instrument-closures';
 import * as b from './transform/builders';
 import { CompileError } from './errors';
@@ -53,6 +54,7 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
     options.goal === 'module' ? esmToCjs(parseModuleProgram(text, filename), filename) : lowerDynamicImport(parseProgram(text, filename), filename);
   lowerConstructorParams(program);
   lowerObjectSuper(program);
+  lowerMemberPrivateSuper(program);
   const analysis = analyze(program);
   const ctx: InstrumentContext = { analysis, factories: [], nextUnit: 0, nextTemp: 0 };
   const { main, directives } = instrumentProgram(program, ctx);

@@ -7,6 +7,10 @@ export const RESERVED_PREFIX = '$tjs_';
 /** Marks identifiers a normalize pass creates (before analysis), which may use the prefix. */
 export const GENERATED = Symbol('thingsjs.generated');
 
+/** Marks classes whose private names some method reaches through the runtime (normalize:
+ *  lower-member-private-super); their reflector gets a table of accessors. */
+export const PRIVATE_TABLE = Symbol('thingsjs.privateTable');
+
 /** First line of every instrumented file; its presence makes instrumenting a no-op. */
 export const INSTRUMENTED_MARKER = '/* thingsjs-instrumented v1 */';
 

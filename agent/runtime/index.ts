@@ -18,6 +18,7 @@ import type { RecordBase, V } from './heap/format';
 import { TimerScheduler, VirtualTimer } from './timers';
 import { Generator, delegate, delegateStep, iter, keys, resumeCompletion, sent } from './generators';
 import { RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
+import { margs, setArgumentsTagger } from './intrinsics/arguments';
 import { installOnce } from './intrinsics/once';
 import { installBind } from './intrinsics/bind';
 import { installWeak } from './intrinsics/weak';
@@ -102,6 +103,8 @@ export interface ClassReflector {
   set(o: object, v: unknown[]): void;
   sget(c: object): unknown[];
   sset(c: object, v: unknown[]): void;
+  /** Private name → [get, set, has, call], for methods compiled outside the class body. */
+  p?: Record<string, [(o: object) => unknown, (o: object, v: unknown) => void, (o: unknown) => boolean, (o: object, ...a: unknown[]) => unknown]>;
 }
 
 export interface RuntimeOptions {
@@ -151,6 +154,7 @@ export class Runtime {
     // Promises the program makes are the runtime's (their state is capturable); Node's own
     // internals keep the engine's.
     setClosureTagger((fn, record) => new ClosureTag(fn, record));
+    setArgumentsTagger((fn, record) => new ClosureTag(fn, record));
     installOnce(this.options.requireBuiltin('events') as never, (fn, record) => new ClosureTag(fn, record));
     (g as { Promise: unknown }).Promise = RtPromise;
     this.factories.set('$rt', RUNTIME_FACTORIES as never);
@@ -179,6 +183,11 @@ export class Runtime {
 
   private api(): Record<string, unknown> {
     const self = this;
+    const privateOps = (C: object, name: string): NonNullable<ClassReflector['p']>[string] => {
+      const ops = self.reflectors.get(C)?.p?.[name];
+      if (!ops) throw new TypeError(`Cannot read private member #${name}: its class is not defined yet`);
+      return ops;
+    };
     return Object.freeze({
       codeVersion(v: number): typeof ClosureTag {
         if (v !== CODE_VERSION) throw new Error(`this program was instrumented for ThingsJS code version ${v}; this runtime runs version ${CODE_VERSION}: instrument it again`);
@@ -224,6 +233,24 @@ export class Runtime {
         if (!Reflect.set(Object.getPrototypeOf(home), key, now, receiver)) throw new TypeError(`Cannot assign to read only property '${String(key)}' of object`);
         return prefix ? now : oldNum;
       },
+      /** `o.#name` and friends in async and generator methods (compiler/normalize/lower-member-private-super.ts). */
+      pget: (C: object, name: string, o: object): unknown => privateOps(C, name)[0](o),
+      pset(C: object, name: string, o: object, v: unknown): unknown {
+        privateOps(C, name)[1](o, v);
+        return v;
+      },
+      phas: (C: object, name: string, o: unknown): boolean => privateOps(C, name)[2](o),
+      pcall: (C: object, name: string, o: object, ...args: unknown[]): unknown => privateOps(C, name)[3](o, ...args),
+      pupd(C: object, name: string, o: object, delta: 1 | -1, prefix: boolean): unknown {
+        const [get, set] = privateOps(C, name);
+        const v = get(o) as number | bigint;
+        const old = typeof v === 'bigint' ? v : Number(v);
+        const now = typeof old === 'bigint' ? old + BigInt(delta) : old + delta;
+        set(o, now);
+        return prefix ? now : old;
+      },
+      /** Sloppy-mode parameters in a record stay mapped to `arguments` (intrinsics/arguments.ts). */
+      margs,
       /** Resumable generators (compiler/transform/resumable.ts). */
       gen: (step: () => [number, unknown], frame: object) => new Generator(step, frame as never),
       async: runAsync,

@@ -42,6 +42,10 @@ export interface Scope {
   argsCaptured: boolean;
   /** For function scopes: the function is a unit (hoisted into a factory). */
   unit: boolean;
+  /** Strict-mode code. */
+  strict: boolean;
+  /** For function scopes: the function's own `arguments` is referenced (here or in arrows). */
+  usesArgs: boolean;
 }
 
 export interface Analysis {
@@ -104,19 +108,27 @@ export function patternIdentifiers(p: Node | null, out: Node[] = []): Node[] {
   return out;
 }
 
-function usesPrivateName(fn: Node): boolean {
+/** Private names used in fn that no class inside fn declares. */
+function usesOuterPrivateName(fn: Node): boolean {
   let found = false;
-  const visit = (n: Node): void => {
+  const visit = (n: Node, own: Set<string>): void => {
     if (found) return;
-    if (n.type === 'PrivateIdentifier') {
+    if (n.type === 'PrivateIdentifier' && !own.has(n.name)) {
       found = true;
       return;
     }
-    eachChild(n, visit);
+    if (n.type === 'ClassBody') {
+      const inner = new Set(own);
+      for (const el of n.body) if (el.key?.type === 'PrivateIdentifier') inner.add(el.key.name);
+      eachChild(n, (c) => visit(c, inner));
+      return;
+    }
+    eachChild(n, (c) => visit(c, own));
   };
-  visit(fn);
+  visit(fn, new Set());
   return found;
 }
+
 
 function usesSuper(fn: Node): boolean {
   let found = false;
@@ -131,6 +143,16 @@ function usesSuper(fn: Node): boolean {
   };
   visit(fn, true);
   return found;
+}
+
+function hasUseStrict(node: Node): boolean {
+  const body: Node[] | undefined = node.type === 'Program' ? node.body : node.body?.type === 'BlockStatement' ? node.body.body : undefined;
+  if (!body) return false;
+  for (const st of body) {
+    if (st.type !== 'ExpressionStatement' || typeof st.directive !== 'string') return false;
+    if (st.directive === 'use strict') return true;
+  }
+  return false;
 }
 
 export function analyze(program: Node): Analysis {
@@ -155,6 +177,8 @@ export function analyze(program: Node): Analysis {
       thisCaptured: false,
       argsCaptured: false,
       unit,
+      strict: !!parent?.strict || kind === 'class' || hasUseStrict(node),
+      usesArgs: false,
     };
     s.varScope = kind === 'function' || kind === 'module' || !parent ? s : parent.varScope;
     scopes.push(s);
@@ -214,6 +238,7 @@ export function analyze(program: Node): Analysis {
   const resumableScopes = new Set<Scope>();
   /** Function nodes that are class members (not units of their own). */
   const memberFns = new Set<Node>();
+  const resumableMembers = new Set<Node>();
 
   const build = (n: Node, scope: Scope): void => {
     switch (n.type) {
@@ -229,11 +254,16 @@ export function analyze(program: Node): Analysis {
         // Class members are part of their class's unit; arrows that use `super` need their
         // home object and stay in place.
         // Functions inside a class body that use its private names (#x) cannot leave it either.
-        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && usesSuper(n)) && !(classDepth > 0 && usesPrivateName(n));
-        const fs = newScope('function', n, scope, isUnit);
+        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && usesSuper(n)) && !(classDepth > 0 && usesOuterPrivateName(n));
+        // Async and generator class methods (their super and private references already go
+        // through the runtime: normalize) run their bodies in a step function outside the
+        // class: a unit boundary for captures, though the method itself stays in the class.
+        const member = inNative === 0 && memberFns.has(n) && n.generator !== n.async && !usesSuper(n) && !usesOuterPrivateName(n);
+        const fs = newScope('function', n, scope, isUnit || member);
         if (isUnit) units.add(n);
+        if (member) resumableMembers.add(n);
         // Generators and async functions (not async generators yet) become state machines.
-        if (isUnit && n.generator !== n.async) resumableScopes.add(fs);
+        if ((isUnit || member) && n.generator !== n.async) resumableScopes.add(fs);
         if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
         for (const p of n.params) for (const id of patternIdentifiers(p)) declare(fs, id, 'param');
         if (n.body.type === 'BlockStatement') {
@@ -389,6 +419,7 @@ export function analyze(program: Node): Analysis {
     let s: Scope | null = scope;
     while (s && !(s.kind === 'module' || (s.kind === 'function' && s.node.type !== 'ArrowFunctionExpression'))) s = s.parent;
     if (!s) return;
+    if (what === 'args') s.usesArgs = true;
     // A resumable function's body runs inside its step function: its `this` and `arguments`
     // are kept in its frame.
     if (!resumableScopes.has(s)) {
@@ -557,7 +588,7 @@ export function analyze(program: Node): Analysis {
 
   // ---- pass 3: which records each unit's factory takes ---------------------------------
   const unitEnvs = new Map<Node, Set<number>>();
-  for (const u of units) unitEnvs.set(u, new Set());
+  for (const u of [...units, ...resumableMembers]) unitEnvs.set(u, new Set());
   const need = (from: Scope, owner: Scope): void => {
     for (let s: Scope | null = from; s && s !== owner; s = s.parent) if (s.unit) unitEnvs.get(s.node)!.add(owner.id);
   };
@@ -569,7 +600,7 @@ export function analyze(program: Node): Analysis {
   // lowered into the body, after the record: `function f(a, g = () => a)` runs as
   // `function f(a, g = void 0) { <record>; if (g === void 0) g = () => a; ... }` (same length).
   const lowerParams = new Map<Node, number>();
-  for (const u of units) {
+  for (const u of [...units, ...resumableMembers]) {
     if (!u.params) continue; // classes
     const fs = scopeOf.get(u)!;
     for (let pi = 0; pi < u.params.length && !lowerParams.has(u); pi++) {

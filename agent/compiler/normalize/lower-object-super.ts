@@ -92,8 +92,8 @@ function rewrite(body: Node, home: () => Node, pos: object): void {
     const keyOf = (m: Node): Node => (m.computed ? walk(m.property) : { type: 'Literal', value: m.property.name, ...pos });
     const get = (m: Node): Node => rt('sget', [home(), keyOf(m), self()]);
     if (n.type === 'CallExpression' && isSuperMember(n.callee)) {
-      const fn: Node = { type: 'MemberExpression', object: get(n.callee), property: { type: 'Identifier', name: 'call', ...pos }, computed: false, optional: false, ...pos };
-      return { ...n, callee: fn, arguments: [self(), ...n.arguments.map(walk)] };
+      const fn: Node = { type: 'MemberExpression', object: get(n.callee), property: { type: 'Identifier', name: 'call', ...pos }, computed: false, optional: !!n.optional, ...pos };
+      return { ...n, optional: false, callee: fn, arguments: [self(), ...n.arguments.map(walk)] };
     }
     if (n.type === 'AssignmentExpression' && isSuperMember(n.left)) {
       const m = n.left;

@@ -21,7 +21,7 @@
  * - Function declarations are created at the top of their scope, like the engine does.
  */
 import { CompileError } from '../errors';
-import { names } from '../reserved';
+import { PRIVATE_TABLE, names } from '../reserved';
 import { hasEnv, patternIdentifiers, type Analysis, type Binding, type Scope } from '../analyze/scope';
 import * as b from './builders';
 import { eachChild, isNode, type Node } from '../walk';
@@ -670,7 +670,8 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
         superThisEnv = saved;
         fn.body.body = [stampGuard(derived, flag('s')), ...body];
       } else {
-        nativeFunction(fn, ctx);
+        if (analysis.resumable.has(fn)) resumableMember(fn, ctx);
+        else nativeFunction(fn, ctx);
         if (!isPrivate) table.push(b.array([b.literal(el.static ? 1 : 0), keyValue!, b.literal(el.kind === 'get' ? 'g' : el.kind === 'set' ? 's' : 'm')]));
       }
     } else if (el.type === 'PropertyDefinition' && el.value) {
@@ -685,11 +686,17 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
       el.value = { type: 'ConditionalExpression', test: flag(el.static ? 'r' : 's'), consequent: b.undef(), alternate: v };
     }
   }
-  if (!ctor && heritage === null) {
-    // Base classes without a constructor need no guard: field initializers check `st.s`.
+  // The class's own name, captured by a closure inside it: a record made by the factory and
+  // filled before any static code runs (where the engine initialises the inner binding).
+  const cs = analysis.scopeOf.get(cls)!;
+  const classEnv: Node[] = [];
+  if (cls.id && hasEnv(cs)) {
+    classEnv.push(b.varDecl('const', envName(cs), b.object([b.prop(cls.id.name, b.member(rt, 'T'))])));
+    cls.body.body.unshift({ type: 'StaticBlock', body: [b.exprStmt(b.assign(b.member(b.id(envName(cs)), cls.id.name), { type: 'ThisExpression' }))] });
   }
 
-  if (privInstance.length || privStatic.length || brand) {
+  const privateTable = !!cls[PRIVATE_TABLE];
+  if (privInstance.length || privStatic.length || brand || privateTable) {
     const o = b.id('o');
     const v = b.id('v');
     const priv = (obj: Node, name: string): Node => ({ type: 'MemberExpression', object: obj, property: { type: 'PrivateIdentifier', name }, computed: false, optional: false });
@@ -702,6 +709,24 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
       b.prop('sget', arrow([o], b.array(privStatic.map((n) => priv(o, n))))),
       b.prop('sset', arrow([o, v], setter(privStatic))),
     ]);
+    if (privateTable) {
+      // Every private name, for async and generator methods whose steps run outside the
+      // class body (normalize/lower-member-private-super.ts): [get, set, has, call].
+      const a = b.id('a');
+      const all = [...new Set<string>(cls.body.body.filter((el: Node) => el.key?.type === 'PrivateIdentifier').map((el: Node) => el.key.name))];
+      const entries = all.map((n) =>
+        b.prop(
+          n,
+          b.array([
+            arrow([o], priv(o, n)),
+            arrow([o, v], b.block([b.exprStmt(b.assign(priv(o, n), v))])),
+            arrow([o], { type: 'BinaryExpression', operator: 'in', left: { type: 'PrivateIdentifier', name: n }, right: o }),
+            arrow([o, { type: 'RestElement', argument: a }], b.call(priv(o, n), [{ type: 'SpreadElement', argument: a }])),
+          ]),
+        ),
+      );
+      reflector.properties.push(b.prop('p', b.object(entries)));
+    }
     cls.body.body.push({ type: 'StaticBlock', body: [b.exprStmt(b.call(b.member(rt, 'cls'), [{ type: 'ThisExpression' }, reflector]))] });
   }
 
@@ -717,6 +742,7 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
   const params = heritage ? [...withKeys, heritageParam] : withKeys;
   ctx.factories.push(
     b.fnDecl(factoryName, params, [
+      ...classEnv,
       b.varDecl('const', t, value),
       b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(heritage ? -2 : -1), ...withKeys.map(b.id)])] }),
       b.exprStmt(b.call(b.member(rt, 'members'), [b.id(t), b.array(table)])),
@@ -725,6 +751,21 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
   );
   const siteArgs = siteKeys.length ? [...envArgs(envs), b.array(siteKeys)] : envArgs(envs);
   return b.call(b.id(factoryName), heritage ? [...siteArgs, heritage] : siteArgs);
+}
+
+/** An async or generator class method: stays in the class, its body becomes a state
+ *  machine whose step function is a unit (see resumableBody). */
+function resumableMember(fn: Node, ctx: InstrumentContext): void {
+  const { analysis } = ctx;
+  const fs = analysis.scopeOf.get(fn)!;
+  const lowered = analysis.lowerParams.get(fn);
+  fn.params.forEach((p: Node, i: number) => {
+    if (lowered === undefined || i < lowered) patternExprs(p, ctx);
+  });
+  const savedFn = currentFn;
+  currentFn = fs;
+  fn.body.body = resumableBody(fn, fs, analysis.unitEnvs.get(fn)!, ctx);
+  currentFn = savedFn;
 }
 
 /** First statement of every class constructor: under `st.s` only the brand is made. */
@@ -740,7 +781,21 @@ function functionBody(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
   let i = 0;
   while (i < list.length && list[i].type === 'ExpressionStatement' && typeof list[i].directive === 'string') directives.push(list[i++]);
   const isSelf = (bd: Binding): boolean => bd.kind === 'param' || bd.kind === 'fname';
-  return [...directives, ...statements(list.slice(i), fs, ctx, true, isSelf, () => lowerDefaults(fn, ctx))];
+  return [...directives, ...statements(list.slice(i), fs, ctx, true, isSelf, () => [...mappedArguments(fn, fs, ctx), ...lowerDefaults(fn, ctx)])];
+}
+
+/**
+ * A sloppy-mode function's `arguments` is mapped to its parameters: writing one changes the
+ * other. A parameter moved into a record would lose that, so its record field becomes an
+ * accessor over the arguments object (runtime `margs`; only for arguments actually passed,
+ * as in the engine).
+ */
+function mappedArguments(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
+  if (fn.type === 'ArrowFunctionExpression' || fs.strict || !fs.usesArgs || !fn.params.every((p: Node) => p.type === 'Identifier')) return [];
+  const bindings = fn.params.map((p: Node) => ctx.analysis.decls.get(p));
+  if (!bindings.some((bd: Binding | undefined) => bd?.captured)) return [];
+  const list = b.array(bindings.map((bd: Binding | undefined) => (bd?.captured ? b.literal(bd.name) : b.literal(0))));
+  return [b.exprStmt(b.call(b.member(b.id(names.runtime), 'margs'), [envRef(fs), b.id('arguments'), list]))];
 }
 
 /**
@@ -755,7 +810,7 @@ function resumableBody(fn: Node, fs: Scope, envs: number[], ctx: InstrumentConte
   let i = 0;
   while (i < list.length && list[i].type === 'ExpressionStatement' && typeof list[i].directive === 'string') directives.push(list[i++]);
   const isSelf = (bd: Binding): boolean => bd.kind === 'param' || bd.kind === 'fname';
-  const head = [...directives, ...envCreation(fs, isSelf), ...lowerDefaults(fn, ctx)];
+  const head = [...directives, ...envCreation(fs, isSelf), ...mappedArguments(fn, fs, ctx), ...lowerDefaults(fn, ctx)];
   const rest = statements(list.slice(i), fs, ctx, false);
   const frame = envName(fs);
   let machine: Node[];

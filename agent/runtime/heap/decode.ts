@@ -15,6 +15,14 @@ import { RUNTIME_CLASSES } from '../generators';
 import { bindTracked } from '../intrinsics/bind';
 import { makeWeakRef, weakMapSet, weakSetAdd } from '../intrinsics/weak';
 
+/** Arguments objects without arguments: a strict one, and (code made by Function is sloppy)
+ *  an unmapped sloppy one whose `callee` is an ordinary property. */
+function strictArguments(): IArguments {
+  'use strict';
+  return arguments; // eslint-disable-line prefer-rest-params
+}
+const sloppyArguments = Function('return arguments') as () => IArguments;
+
 export class RestoreError extends Error {
   readonly code = 'E_RESTORE_FAILED';
   constructor(message: string) {
@@ -160,9 +168,7 @@ export class HeapDecoder {
         case K.bound:
           return; // step 2b
         case K.args:
-          this.objs[i] = (function () {
-            return arguments; // eslint-disable-line prefer-rest-params
-          })();
+          this.objs[i] = r.m ? sloppyArguments() : strictArguments();
           return;
         case K.arraybuffer: {
           const bytes = Buffer.from(r.b, 'base64');
@@ -339,6 +345,7 @@ export class HeapDecoder {
           for (const sv of r.v as V[]) weakSetAdd(obj, this.value(sv));
           break;
         case K.args: {
+          if (!r.v) break; // own properties, below
           const vals = (r.v as V[]).map((x) => this.value(x));
           const a = obj as unknown as unknown[];
           for (let j = 0; j < vals.length; j++) a[j] = vals[j];

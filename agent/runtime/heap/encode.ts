@@ -80,6 +80,7 @@ function ownConstructor(o: object): unknown {
 
 type Edge = string | number | symbol | { env: string } | { root: string } | { entry: number } | { proto: true } | { priv: number };
 
+const CALLEE = new Set<string | symbol>(['callee']);
 const FN_SKIP = new Set<string | symbol>(['length', 'name', 'arguments', 'caller']);
 const FN_SKIP_NAME = new Set<string | symbol>(['name', 'arguments', 'caller']);
 const FN_SKIP_LENGTH = new Set<string | symbol>(['length', 'arguments', 'caller']);
@@ -421,9 +422,15 @@ export class HeapEncoder {
       return this.withProto(rec, o, Object.getPrototypeOf(Object(prim)));
     }
     if (types.isArgumentsObject(o)) {
-      const a = o as ArrayLike<unknown>;
-      const rec = { k: K.args, v: Array.from({ length: a.length }, (_, i) => this.at(i).value(a[i])) } as RecordBase;
-      return rec;
+      // Every own property (indices, length, Symbol.iterator, extra ones); a sloppy-mode
+      // object's `callee` is an ordinary property, a strict one's is the engine's thrower.
+      const d = Object.getOwnPropertyDescriptor(o, 'callee');
+      const sloppy = !!d && 'value' in d;
+      const rec = { k: K.args } as RecordBase & Record<string, unknown>;
+      if (sloppy) rec.m = 1;
+      const props = this.props(o, sloppy ? undefined : CALLEE);
+      if (props) rec.o = props;
+      return this.withProto(rec, o, Object.prototype);
     }
     if (types.isArrayBuffer(o) || types.isSharedArrayBuffer(o)) {
       const buf = Buffer.from(new Uint8Array(o as ArrayBuffer));
