@@ -22,8 +22,9 @@ interface Frame {
   $v: unknown;
   /** open try statements: [catch state, finally state, phase 0 try / 1 catch / 2 finally] */
   $tr: [number, number, number][];
-  /** completion waiting for a finally block to end */
-  $pc: { t: 'return' | 'throw'; v: unknown } | null;
+  /** completion waiting for a finally block to end: a return, a throw, or a break/continue
+   *  to state `s` at try depth `d` */
+  $pc: { t: 'return' | 'throw'; v: unknown } | { t: 'jump'; s: number; d: number } | null;
   $err?: unknown;
   $d?: Iterator<unknown> & { throw?: (e: unknown) => IteratorResult<unknown>; return?: (v: unknown) => IteratorResult<unknown> };
 }
@@ -134,10 +135,27 @@ export function sent(F: Frame): unknown {
 
 /** After a finally block: the completion it interrupted goes on. */
 export function resumeCompletion(F: Frame): never {
-  const c = F.$pc!;
+  const c = F.$pc as { t: 'return' | 'throw'; v: unknown };
   F.$pc = null;
   if (c.t === 'throw') throw c.v;
   throw new ReturnSignal(c.v);
+}
+
+/** break/continue out of try statements: their finally blocks run first, innermost first
+ *  (F.$pc holds the jump meanwhile); then on to the target state. */
+export function routeJump(F: Frame): void {
+  const pc = F.$pc as { t: 'jump'; s: number; d: number };
+  while (F.$tr.length > pc.d) {
+    const top = F.$tr[F.$tr.length - 1];
+    if (top[1] >= 0 && top[2] < 2) {
+      top[2] = 2;
+      F.$s = top[1];
+      return;
+    }
+    F.$tr.pop();
+  }
+  F.$pc = null;
+  F.$s = pc.s;
 }
 
 /** yield*: start delegating to an iterable. */

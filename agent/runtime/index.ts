@@ -16,9 +16,10 @@ import { HeapEncoder } from './heap/encode';
 import { HeapDecoder, RestoreError } from './heap/decode';
 import type { RecordBase, V } from './heap/format';
 import { TimerScheduler, VirtualTimer } from './timers';
-import { Generator, delegate, delegateStep, iter, keys, resumeCompletion, sent } from './generators';
+import { Generator, delegate, delegateStep, iter, keys, resumeCompletion, routeJump, sent } from './generators';
 import { RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
 import { margs, setArgumentsTagger } from './intrinsics/arguments';
+import { adelegate, adelegateDone, adelegateNext, aiter, astep, asyncYield, closeIter, runAsyncGenerator, setAsyncGeneratorTagger } from './async-generators';
 import { installOnce } from './intrinsics/once';
 import { installBind } from './intrinsics/bind';
 import { installWeak } from './intrinsics/weak';
@@ -155,6 +156,7 @@ export class Runtime {
     // internals keep the engine's.
     setClosureTagger((fn, record) => new ClosureTag(fn, record));
     setArgumentsTagger((fn, record) => new ClosureTag(fn, record));
+    setAsyncGeneratorTagger((fn, record) => new ClosureTag(fn, record));
     installOnce(this.options.requireBuiltin('events') as never, (fn, record) => new ClosureTag(fn, record));
     (g as { Promise: unknown }).Promise = RtPromise;
     this.factories.set('$rt', RUNTIME_FACTORIES as never);
@@ -162,7 +164,12 @@ export class Runtime {
     this.builtins = new BuiltinTable(this.options.requireBuiltin);
     for (const [name, fn] of Object.entries(this.scheduler.api)) this.builtins.register(fn, [name]);
     this.builtins.register(TDZ, [RUNTIME_GLOBAL, 'T']);
-    Object.defineProperty(g, RUNTIME_GLOBAL, { value: this.api(), enumerable: false, configurable: true, writable: false });
+    // The runtime namespace and its functions are built-ins by path: a resumable function's
+    // frame may hold one across a suspension (a saved callee, as in `$tjs_rt.pcall(C, "m", o, await x)`).
+    const api = this.api();
+    this.builtins.register(api, [RUNTIME_GLOBAL]);
+    for (const [k, v] of Object.entries(api)) if (typeof v === 'function') this.builtins.register(v, [RUNTIME_GLOBAL, k]);
+    Object.defineProperty(g, RUNTIME_GLOBAL, { value: api, enumerable: false, configurable: true, writable: false });
   }
 
   /** Called by the host when the program requires a core module. */
@@ -254,6 +261,15 @@ export class Runtime {
       /** Resumable generators (compiler/transform/resumable.ts). */
       gen: (step: () => [number, unknown], frame: object) => new Generator(step, frame as never),
       async: runAsync,
+      agen: runAsyncGenerator,
+      ay: asyncYield,
+      aiter,
+      astep,
+      closeIter,
+      adelegate,
+      adelegateNext,
+      adelegateDone,
+      routeJump,
       sent,
       resumeCompletion,
       delegate,

@@ -15,6 +15,7 @@ import { inspect } from 'node:util';
 import { Generator, RUNTIME_CLASSES } from './generators';
 import { makeOnce } from './intrinsics/once';
 import { makeArgGet, makeArgSet } from './intrinsics/arguments';
+import { makeAgResume, makeAgReturned, makeAsyncFromSyncDone } from './async-generators';
 
 const PENDING = 0;
 const FULFILLED = 1;
@@ -128,7 +129,7 @@ export class RtPromise {
 }
 Object.defineProperty(RtPromise, 'name', { value: 'Promise' });
 
-function pendingPromise(): RtPromise {
+export function pendingPromise(): RtPromise {
   const p = Object.create(RtPromise.prototype) as RtPromise;
   p._state = PENDING;
   p._value = undefined;
@@ -179,8 +180,12 @@ function settle(p: RtPromise, state: number, value: unknown): void {
   }
 }
 
+export function rejectPromise(p: RtPromise, e: unknown): void {
+  settle(p, REJECTED, e);
+}
+
 /** The Promise Resolve Functions of the specification (thenables take one more job). */
-function resolvePromise(p: RtPromise, v: unknown): void {
+export function resolvePromise(p: RtPromise, v: unknown): void {
   if (v === p) {
     settle(p, REJECTED, new TypeError('Chaining cycle detected for promise #<Promise>'));
     return;
@@ -332,7 +337,7 @@ function makeOutcome(v: unknown, rejected: boolean): () => unknown {
 }
 
 /** Runtime factories whose closures a snapshot may hold, by stable index (append only). */
-export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve, makeReject, makeElement, makeResume, makeFinally, makeOutcome, makeOnce, makeArgGet, makeArgSet] as never;
+export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve, makeReject, makeElement, makeResume, makeFinally, makeOutcome, makeOnce, makeArgGet, makeArgSet, makeAgResume, makeAgReturned, makeAsyncFromSyncDone] as never;
 
 Object.assign(RUNTIME_CLASSES, {
   Promise: { prototype: RtPromise.prototype, fields: ['_state', '_value', '_reactions', '_handled'] },

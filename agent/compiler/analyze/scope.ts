@@ -258,12 +258,12 @@ export function analyze(program: Node): Analysis {
         // Async and generator class methods (their super and private references already go
         // through the runtime: normalize) run their bodies in a step function outside the
         // class: a unit boundary for captures, though the method itself stays in the class.
-        const member = inNative === 0 && memberFns.has(n) && n.generator !== n.async && !usesSuper(n) && !usesOuterPrivateName(n);
+        const member = inNative === 0 && memberFns.has(n) && (n.generator || n.async) && !usesSuper(n) && !usesOuterPrivateName(n);
         const fs = newScope('function', n, scope, isUnit || member);
         if (isUnit) units.add(n);
         if (member) resumableMembers.add(n);
-        // Generators and async functions (not async generators yet) become state machines.
-        if ((isUnit || member) && n.generator !== n.async) resumableScopes.add(fs);
+        // Generators, async functions and async generators become state machines.
+        if ((isUnit || member) && (n.generator || n.async)) resumableScopes.add(fs);
         if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
         for (const p of n.params) for (const id of patternIdentifiers(p)) declare(fs, id, 'param');
         if (n.body.type === 'BlockStatement') {

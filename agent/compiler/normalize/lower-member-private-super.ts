@@ -61,7 +61,7 @@ export function lowerMemberPrivateSuper(program: Node): void {
     };
     for (const el of n.body.body) {
       const fn = el.type === 'MethodDefinition' && el.kind === 'method' ? el.value : null;
-      if (fn && name && fn.async !== fn.generator && needsLowering(fn, classes) && canLower(fn, name, classes)) lowered(fn, el.static);
+      if (fn && name && (fn.async || fn.generator) && needsLowering(fn, classes) && canLower(fn, name, classes)) lowered(fn, el.static);
       else if (el.type === 'MethodDefinition') eachChild(el.value, (c) => closures(c, el.static));
       else if (el.type === 'PropertyDefinition' && el.value) closures(el.value, el.static);
       else if (el.type === 'StaticBlock') eachChild(el, (c) => closures(c, true));

@@ -815,7 +815,7 @@ function resumableBody(fn: Node, fs: Scope, envs: number[], ctx: InstrumentConte
   const frame = envName(fs);
   let machine: Node[];
   try {
-    machine = buildStateMachine(rest, { frame, rt: (n) => b.member(b.id(names.runtime), n) });
+    machine = buildStateMachine(rest, { frame, rt: (n) => b.member(b.id(names.runtime), n), asyncGenerator: fn.async && fn.generator });
   } catch (err) {
     if (err instanceof Unsupported) return [...head, ...rest];
     throw err;
@@ -831,7 +831,7 @@ function resumableBody(fn: Node, fs: Scope, envs: number[], ctx: InstrumentConte
       b.ret(b.id(t)),
     ]),
   );
-  const driver = fn.async ? 'async' : 'gen';
+  const driver = fn.async && fn.generator ? 'agen' : fn.async ? 'async' : 'gen';
   fn.generator = false;
   fn.async = false;
   return [...head, b.ret(b.call(b.member(b.id(names.runtime), driver), [b.call(b.id(stepName), stepParams.map(b.id)), b.id(frame)]))];

@@ -44,7 +44,7 @@ function containsYield(n: Node | null | undefined): boolean {
   let found = false;
   const visit = (x: Node): void => {
     if (found) return;
-    if (x.type === 'YieldExpression' || x.type === 'AwaitExpression') {
+    if (x.type === 'YieldExpression' || x.type === 'AwaitExpression' || (x.type === 'ForOfStatement' && x.await)) {
       found = true;
       return;
     }
@@ -60,6 +60,16 @@ export interface MachineOptions {
   frame: string;
   /** Member expression builder for the runtime namespace, e.g. `$tjs_rt.x`. */
   rt: (name: string) => Node;
+  /** An async generator: `yield` awaits its operand and reports an AsyncYield, `return v`
+   *  awaits v, `yield*` delegates to an async iterator (runtime/async-generators.ts). */
+  asyncGenerator?: boolean;
+}
+
+/** In an async generator `return v` is `return await v`. */
+function awaitReturns(n: Node): void {
+  if (isFunction(n) || n.type === 'ClassExpression' || n.type === 'ClassDeclaration') return;
+  if (n.type === 'ReturnStatement' && n.argument) n.argument = { type: 'AwaitExpression', argument: n.argument };
+  eachChild(n, awaitReturns);
 }
 
 export function buildStateMachine(body: Node[], opts: MachineOptions): Node[] {
@@ -73,6 +83,7 @@ class Machine {
   constructor(private readonly o: MachineOptions) {}
 
   build(body: Node[]): Node[] {
+    if (this.o.asyncGenerator) for (const st of body) awaitReturns(st);
     const j: Jumps = { breaks: new Map(), continues: new Map(), tryDepth: 0, depthOf: new Map() };
     for (const st of body) this.stmt(st, j);
     this.emit(b.ret(b.array([b.literal(1), b.undef()])));
@@ -201,27 +212,20 @@ class Machine {
         return;
       }
       case 'ForOfStatement':
+        this.forOf(s, j, label);
+        return;
       case 'ForInStatement': {
-        if (s.await) throw new Unsupported('for await');
         const it = this.temp();
         const step = this.temp();
         const source = this.expr(s.right);
-        this.emit(b.exprStmt(b.assign(it, b.call(this.o.rt(s.type === 'ForOfStatement' ? 'iter' : 'keys'), [source]))));
+        this.emit(b.exprStmt(b.assign(it, b.call(this.o.rt('keys'), [source]))));
         const top = this.newState();
         const end = this.newState();
         this.mark(top);
         this.emit(b.exprStmt(b.assign(step, b.call(b.member(it, 'next'), []))));
         this.emit({ type: 'IfStatement', test: b.member(step, 'done'), consequent: b.block(this.jumpStmts(end)), alternate: null });
-        const value = b.member(step, 'value');
-        // The head binding is native for the first statements of the body only (the closure
-        // pass copies it into the iteration's record right away).
-        const head: Node =
-          s.left.type === 'VariableDeclaration'
-            ? { type: 'VariableDeclaration', kind: 'const', declarations: [{ type: 'VariableDeclarator', id: s.left.declarations[0].id, init: value }] }
-            : b.exprStmt(b.assign(s.left, value));
-        if (containsYield(s.left)) throw new Unsupported('yield in a loop head');
         const bodyList = s.body.type === 'BlockStatement' ? s.body.body : [s.body];
-        this.stmt({ type: 'BlockStatement', body: [head, ...bodyList] }, this.loopJumps(j, end, top, label));
+        this.stmt({ type: 'BlockStatement', body: [this.loopHead(s, b.member(step, 'value')), ...bodyList] }, this.loopJumps(j, end, top, label));
         this.jump(top);
         this.cur = end;
         return;
@@ -235,6 +239,55 @@ class Machine {
       default:
         throw new Unsupported(`yield inside ${s.type}`);
     }
+  }
+
+  /** The head binding of a for-in/of: native for the first statements of the body only
+   *  (the closure pass copies it into the iteration's record right away). */
+  private loopHead(s: Node, value: Node): Node {
+    if (containsYield(s.left)) throw new Unsupported('yield in a loop head');
+    return s.left.type === 'VariableDeclaration'
+      ? { type: 'VariableDeclaration', kind: 'const', declarations: [{ type: 'VariableDeclarator', id: s.left.declarations[0].id, init: value }] }
+      : b.exprStmt(b.assign(s.left, value));
+  }
+
+  /**
+   * for-of and for-await with a suspension inside, as a loop over frame temporaries whose
+   * iterator is closed when the loop is left early (break, return, throw), as the engine
+   * does:
+   *
+   *   it = iter(src);                       // aiter() for for-await
+   *   try {
+   *     for (;;) {
+   *       done = true;
+   *       step = it.next();                   // astep(await it.next())
+   *       if (step.done) break;
+   *       done = false;
+   *       const x = step.value; ...body
+   *     }
+   *   } finally { if (!done) closeIter(it); } // await closeIter(it)
+   */
+  private forOf(s: Node, j: Jumps, label?: string): void {
+    const isAwait = !!s.await;
+    const it = this.temp();
+    const step = this.temp();
+    const done = this.temp();
+    this.emit(b.exprStmt(b.assign(it, b.call(this.o.rt(isAwait ? 'aiter' : 'iter'), [this.expr(s.right)]))));
+    this.emit(b.exprStmt(b.assign(done, b.literal(true))));
+    const next = b.call(b.member(it, 'next'), []);
+    const bodyList = s.body.type === 'BlockStatement' ? s.body.body : [s.body];
+    const loopBody = b.block([
+      b.exprStmt(b.assign(done, b.literal(true))),
+      b.exprStmt(b.assign(step, isAwait ? b.call(this.o.rt('astep'), [{ type: 'AwaitExpression', argument: next }]) : next)),
+      { type: 'IfStatement', test: b.member(step, 'done'), consequent: { type: 'BreakStatement', label: null }, alternate: null },
+      b.exprStmt(b.assign(done, b.literal(false))),
+      this.loopHead(s, b.member(step, 'value')),
+      ...bodyList,
+    ]);
+    let loop: Node = { type: 'ForStatement', init: null, test: null, update: null, body: loopBody };
+    if (label) loop = { type: 'LabeledStatement', label: b.id(label), body: loop };
+    const close = b.call(this.o.rt('closeIter'), [it]);
+    const finalizer = b.block([{ type: 'IfStatement', test: { type: 'UnaryExpression', operator: '!', prefix: true, argument: done }, consequent: b.exprStmt(isAwait ? { type: 'AwaitExpression', argument: close } : close), alternate: null }]);
+    this.stmt({ type: 'TryStatement', block: b.block([loop]), handler: null, finalizer }, j);
   }
 
   private loopJumps(j: Jumps, end: number, cont: number, label?: string): Jumps {
@@ -259,11 +312,6 @@ class Machine {
     const end = this.newState();
     this.emit(b.exprStmt(b.call(b.member(this.f('$tr'), 'push'), [b.array([b.literal(catchS), b.literal(finallyS), b.literal(0)])])));
     const inner: Jumps = { ...j, tryDepth: j.tryDepth + 1 };
-    if (s.finalizer) {
-      // A break/continue that leaves a finally would need the finally to run first.
-      inner.breaks = new Map([...j.breaks].map(([k]) => [k, -1]));
-      inner.continues = new Map([...j.continues].map(([k]) => [k, -1]));
-    }
     this.stmt(s.block, inner);
     const leave = (): void => {
       if (s.finalizer) {
@@ -288,10 +336,14 @@ class Machine {
     }
     if (s.finalizer) {
       this.cur = finallyS;
-      this.stmt(s.finalizer, { ...j });
+      // The entry stays on the try stack while the finally block runs (a jump out of it pops it).
+      this.stmt(s.finalizer, inner);
       for (const x of this.popTries(1)) this.emit(x);
-      // A pending throw or return goes on; otherwise continue after the statement.
-      this.emit({ type: 'IfStatement', test: this.f('$pc'), consequent: b.exprStmt(b.call(this.o.rt('resumeCompletion'), [b.id(this.o.frame)])), alternate: null });
+      // A pending throw, return or jump goes on; otherwise continue after the statement.
+      const isJump = b.binary(b.member(this.f('$pc'), 't'), '===', b.literal('jump'));
+      const routeJump = b.block([b.exprStmt(b.call(this.o.rt('routeJump'), [b.id(this.o.frame)])), { type: 'ContinueStatement', label: b.id(LOOP) }]);
+      const pending = b.block([{ type: 'IfStatement', test: isJump, consequent: routeJump, alternate: null }, b.exprStmt(b.call(this.o.rt('resumeCompletion'), [b.id(this.o.frame)]))]);
+      this.emit({ type: 'IfStatement', test: this.f('$pc'), consequent: pending, alternate: null });
       this.jump(end);
     }
     this.cur = end;
@@ -311,8 +363,11 @@ class Machine {
           if (name ? inner.has(name) : n.type === 'BreakStatement' ? loopDepth + switchDepth > 0 : loopDepth > 0) return n;
           const target = (n.type === 'BreakStatement' ? j.breaks : j.continues).get(name);
           if (target === undefined) return n;
-          if (target < 0) throw new Unsupported('break/continue out of a try with finally');
-          return b.block([...this.popTries(j.tryDepth - (j.depthOf.get(target) ?? 0)), ...this.jumpStmts(target)]);
+          const depth = j.depthOf.get(target) ?? 0;
+          if (j.tryDepth <= depth) return b.block(this.jumpStmts(target));
+          // Out of try statements: their finally blocks run first (runtime routeJump).
+          const pc = b.object([b.prop('t', b.literal('jump')), b.prop('s', b.literal(target)), b.prop('d', b.literal(depth))]);
+          return b.block([b.exprStmt(b.assign(this.f('$pc'), pc)), b.exprStmt(b.call(this.o.rt('routeJump'), [b.id(this.o.frame)])), { type: 'ContinueStatement', label: b.id(LOOP) }]);
         }
         case 'LabeledStatement':
           inner.add(n.label.name);
@@ -338,6 +393,7 @@ class Machine {
     if (!containsYield(e)) return e;
     switch (e.type) {
       case 'YieldExpression': {
+        if (this.o.asyncGenerator) return this.asyncYield(e);
         if (e.delegate) {
           const inner = this.expr(e.argument);
           this.emit(b.exprStmt(b.call(this.o.rt('delegate'), [b.id(this.o.frame), inner])));
@@ -460,6 +516,24 @@ class Machine {
   }
 
   /** Suspends with `value`; the next state starts by taking what the resume brought. */
+  /** yield in an async generator: the operand is awaited, then yielded; yield* awaits each
+   *  step of the async iterator it delegates to and yields its values as they are. */
+  private asyncYield(e: Node): Node {
+    const F = b.id(this.o.frame);
+    if (e.delegate) {
+      this.emit(b.exprStmt(b.call(this.o.rt('adelegate'), [F, this.expr(e.argument)])));
+      const again = this.newState();
+      this.mark(again);
+      const r = this.suspend(b.call(this.o.rt('adelegateNext'), [F]));
+      const notDone = { type: 'UnaryExpression', operator: '!', prefix: true, argument: b.call(this.o.rt('adelegateDone'), [F, r]) };
+      const yieldRaw = b.block([b.exprStmt(b.assign(this.f('$s'), b.literal(again))), b.ret(b.array([b.literal(0), b.call(this.o.rt('ay'), [b.member(r, 'value')])]))]);
+      this.emit({ type: 'IfStatement', test: notDone, consequent: yieldRaw, alternate: null });
+      return b.member(r, 'value');
+    }
+    const awaited = this.suspend(e.argument ? this.expr(e.argument) : b.undef());
+    return this.suspend(b.call(this.o.rt('ay'), [awaited]));
+  }
+
   private suspend(value: Node): Node {
     const resume = this.newState();
     this.emit(b.exprStmt(b.assign(this.f('$s'), b.literal(resume))));

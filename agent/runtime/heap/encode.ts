@@ -80,6 +80,7 @@ function ownConstructor(o: object): unknown {
 
 type Edge = string | number | symbol | { env: string } | { root: string } | { entry: number } | { proto: true } | { priv: number };
 
+const NATIVE_ITERATOR_PROTOS = new Set<unknown>([Object.getPrototypeOf([][Symbol.iterator]()), Object.getPrototypeOf(''[Symbol.iterator]()), Object.getPrototypeOf(/a/[Symbol.matchAll](''))]);
 const CALLEE = new Set<string | symbol>(['callee']);
 const FN_SKIP = new Set<string | symbol>(['length', 'name', 'arguments', 'caller']);
 const FN_SKIP_NAME = new Set<string | symbol>(['name', 'arguments', 'caller']);
@@ -348,8 +349,11 @@ export class HeapEncoder {
     }
 
     if (Array.isArray(o)) return this.array(o as unknown[]);
-    if (types.isPromise(o)) this.fail('a Promise cannot be captured yet (pending async work is a later feature)');
-    if (types.isGeneratorObject(o)) this.fail('a suspended generator cannot be captured yet');
+    if (types.isPromise(o)) this.fail('a promise made by Node.js itself (not by the program, e.g. by fs/promises or a native async function) cannot be captured');
+    if (types.isGeneratorObject(o)) this.fail('a generator that was not instrumented (of Node.js itself, or made by eval or new Function) cannot be captured');
+    if (types.isMapIterator(o) || types.isSetIterator(o) || NATIVE_ITERATOR_PROTOS.has(Object.getPrototypeOf(o))) {
+      this.fail('a built-in iterator in use (of an array, string, Map or Set; its position is internal) cannot be captured: iterate with for-of, or over a copy');
+    }
     if (types.isProxy(o)) this.fail('a Proxy cannot be captured');
     if (types.isWeakMap(o) || types.isWeakSet(o)) {
       // Entries are added by finish(), for the keys that turn out to be reachable.
