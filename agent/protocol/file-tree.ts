@@ -44,7 +44,8 @@ export function packDirectory(dir: string, main: string): FileTree {
   } catch (err) {
     throw bad(`cannot read ${root}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const files: Record<string, string> = {};
+  // No prototype: a file may be named __proto__.
+  const files: Record<string, string> = Object.create(null) as Record<string, string>;
   const base64: string[] = [];
   let count = 0;
   let bytes = 0;
