@@ -46,7 +46,7 @@ export class Agent {
     for (const w of this.config.warnings) this.log.warn(w);
     this.stateDir.start();
 
-    const supervisor = new Supervisor({ agentId: id, childScript: this.childScript, workDir: this.stateDir.path, log: this.log.child('proc') });
+    const supervisor = new Supervisor({ agentId: id, childScript: this.childScript, workDir: this.stateDir.path, programsDir: this.stateDir.programsDir, log: this.log.child('proc') });
     this.supervisor = supervisor;
 
     this.session.setProcessSource(() => supervisor.list());

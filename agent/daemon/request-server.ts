@@ -105,7 +105,14 @@ export class RequestServer {
 
 /** A request's arguments for the debug log, without the bulky fields. */
 function summarize(request: RequestMessage<ActionName>): string {
-  return JSON.stringify(request.args, (key, value: unknown) => ((key === 'source' || key === 'snapshot') && typeof value === 'string' ? `<${value.length} chars>` : value));
+  return JSON.stringify(request.args, (key, value: unknown) => {
+    if ((key === 'source' || key === 'snapshot') && typeof value === 'string') return `<${value.length} chars>`;
+    if (key === 'files' && value && typeof value === 'object' && 'main' in value) {
+      const tree = value as { main: unknown; files: object };
+      return `<${Object.keys(tree.files).length} files, main ${String(tree.main)}>`;
+    }
+    return value;
+  });
 }
 
 /** What a duplicate of a request with a large reply gets instead of the reply itself. */

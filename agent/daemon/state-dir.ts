@@ -1,5 +1,7 @@
 /**
- * The agent's state directory: snapshots in flight (and, in later issues, checkpoints).
+ * The agent's state directory: snapshots in flight, the files of directory programs
+ * (programs/<process id>/, present while the process lives here), and, in later issues,
+ * checkpoints.
  * Files are written with write → fsync → rename → fsync(dir), so after a power loss a file
  * is either the old version or the new one, never a torn mix.
  */
@@ -25,6 +27,9 @@ export class StateDir {
     this.dir = this.configured ?? defaultDir(this.agentId);
     try {
       fs.mkdirSync(path.join(this.dir, 'snapshots'), { recursive: true, mode: 0o700 });
+      // Left by an agent that died with programs running: no process of ours uses them now.
+      fs.rmSync(this.programsDir, { recursive: true, force: true });
+      fs.mkdirSync(this.programsDir, { recursive: true, mode: 0o700 });
       fs.accessSync(this.dir, fs.constants.W_OK);
     } catch (err) {
       throw new ThingsError('E_CONFIG', `state directory ${this.dir} is not usable: ${(err as Error).message} (set [agent] state_dir)`);
@@ -33,6 +38,11 @@ export class StateDir {
 
   get path(): string {
     return this.dir;
+  }
+
+  /** Where directory programs are written, one folder per process id. */
+  get programsDir(): string {
+    return path.join(this.dir, 'programs');
   }
 
   snapshotFile(processId: string): string {

@@ -5,12 +5,17 @@
  * overtake a capture. A migration holds the process in status Migrating between
  * `beginMigration` and `commitMigration` / `abortMigration`; every other operation is refused
  * meanwhile with E_BAD_STATE.
+ *
+ * A directory program's files live in <programsDir>/<id>/ while its process lives here: written
+ * before the child starts, removed when it ends (exit, kill, migrated away).
  */
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { ThingsError } from '../shared/errors';
-import { LIVE_STATUSES, type ProcessRecord, type ProcessStatus } from '../protocol/messages';
+import { LIVE_STATUSES, type FileTree, type ProcessRecord, type ProcessStatus } from '../protocol/messages';
 import { newProcessId } from '../protocol/ids';
+import { packDirectory, writeFileTree } from '../protocol/file-tree';
 import { ChildHost, type ChildExit } from './child-host';
 import type { Logger } from './logger';
 
@@ -24,8 +29,10 @@ export interface SupervisorOptions {
   agentId: string;
   /** dist/child.js */
   childScript: string;
-  /** Working directory of programs. */
+  /** Working directory of single-file programs. */
   workDir: string;
+  /** Parent of the directories of directory programs (one per process id). */
+  programsDir: string;
   log: Logger;
   /** Finished records kept for `list` (Exited, Failed, Killed, Migrated). */
   historyLimit?: number;
@@ -39,12 +46,21 @@ interface Entry {
   host: ChildHost;
   /** Tail of the per-process operation queue. */
   lock: Promise<unknown>;
+  /** A directory program: where its files are, and its main module (a tree path). */
+  tree?: { dir: string; main: string };
 }
+
+type FirstRequest =
+  | { type: 'start'; program: { name: string; filename: string; source?: string }; root?: string; args?: string[] }
+  | { type: 'restore'; snapshot: string; paused: boolean; root?: string };
 
 const isLive = (s: ProcessStatus): boolean => LIVE_STATUSES.includes(s);
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly entries = new Map<string, Entry>();
+  /** Ids whose launch is under way (not in `entries` yet): a second launch must not share
+   *  the id, nor its program directory. */
+  private readonly launching = new Set<string>();
   private readonly opts: Required<SupervisorOptions>;
 
   constructor(options: SupervisorOptions) {
@@ -60,24 +76,32 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return { ...this.entry(id).record };
   }
 
-  /** Starts a program from its source. */
-  async run(program: { name: string; source: string; args?: string[] }): Promise<ProcessRecord> {
-    let id = newProcessId();
-    while (this.entries.has(id)) id = newProcessId();
-    return this.launch(id, program.name, { type: 'start', program: { name: program.name, filename: path.join(this.opts.workDir, program.name), source: program.source }, args: program.args });
+  /** Starts a program from its source (one file) or its files (a directory). */
+  async run(program: { name: string; source?: string; files?: FileTree; args?: string[] }): Promise<ProcessRecord> {
+    const id = this.freshId();
+    if (program.files) {
+      const dir = this.programDir(id);
+      const main = path.join(dir, ...program.files.main.split('/'));
+      return this.launch(id, program.name, { type: 'start', program: { name: program.name, filename: main }, root: dir, args: program.args }, { files: program.files, dir });
+    }
+    return this.launch(id, program.name, { type: 'start', program: { name: program.name, filename: path.join(this.opts.workDir, program.name), source: program.source ?? '' }, args: program.args });
   }
 
-  /** Starts a program from a snapshot, under `id` when given (a migrated program keeps its id). */
-  async restore(snapshot: string, opts: { id?: string; name?: string; paused?: boolean }): Promise<ProcessRecord> {
+  /** Starts a program from a snapshot, under `id` when given (a migrated program keeps its
+   *  id). `files`: a directory program's files, written here first. */
+  async restore(snapshot: string, opts: { id?: string; name?: string; paused?: boolean; files?: FileTree }): Promise<ProcessRecord> {
     let id = opts.id;
     if (id !== undefined) {
       const existing = this.entries.get(id);
       if (existing && isLive(existing.record.status)) throw new ThingsError('E_BAD_STATE', `process ${id} is already ${existing.record.status} here`);
+      if (this.launching.has(id)) throw new ThingsError('E_BAD_STATE', `process ${id} is being started here`);
     } else {
-      id = newProcessId();
-      while (this.entries.has(id)) id = newProcessId();
+      id = this.freshId();
     }
-    return this.launch(id, opts.name ?? 'snapshot', { type: 'restore', snapshot, paused: opts.paused === true });
+    const first: FirstRequest = { type: 'restore', snapshot, paused: opts.paused === true };
+    if (!opts.files) return this.launch(id, opts.name ?? 'snapshot', first);
+    const dir = this.programDir(id);
+    return this.launch(id, opts.name ?? 'snapshot', { ...first, root: dir }, { files: opts.files, dir });
   }
 
   pause(id: string): Promise<ProcessRecord> {
@@ -121,15 +145,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
-  /** Captures and leaves the original paused in status Migrating until commit or abort. */
-  beginMigration(id: string): Promise<{ snapshot: string; wasPaused: boolean; record: ProcessRecord }> {
+  /** Captures and leaves the original paused in status Migrating until commit or abort.
+   *  A directory program's files come along, read while the program is paused (so they are
+   *  as the snapshot saw them, files it wrote itself included). */
+  beginMigration(id: string): Promise<{ snapshot: string; wasPaused: boolean; record: ProcessRecord; files?: FileTree }> {
     return this.locked(id, async (e) => {
       this.expect(e, ['Running', 'Paused'], 'migrate');
       const wasPaused = e.record.status === 'Paused';
       this.setStatus(e, 'Migrating');
       try {
         const snapshot = await this.capture(e);
-        return { snapshot, wasPaused, record: { ...e.record } };
+        const files = e.tree ? packDirectory(e.tree.dir, e.tree.main) : undefined;
+        return { snapshot, wasPaused, record: { ...e.record }, files };
       } catch (err) {
         await this.backToPrevious(e, wasPaused);
         throw err;
@@ -164,11 +191,38 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   // --- internals ---
 
-  private async launch(id: string, name: string, first: { type: 'start'; program: { name: string; filename: string; source: string }; args?: string[] } | { type: 'restore'; snapshot: string; paused: boolean }): Promise<ProcessRecord> {
-    const host = new ChildHost({ script: this.opts.childScript, cwd: this.opts.workDir, readyTimeoutMs: this.opts.readyTimeoutMs, requestTimeoutMs: this.opts.requestTimeoutMs });
+  private freshId(): string {
+    let id = newProcessId();
+    while (this.entries.has(id) || this.launching.has(id)) id = newProcessId();
+    return id;
+  }
+
+  private programDir(id: string): string {
+    return path.join(this.opts.programsDir, id);
+  }
+
+  private async launch(id: string, name: string, first: FirstRequest, tree?: { files: FileTree; dir: string }): Promise<ProcessRecord> {
+    this.launching.add(id);
+    try {
+      if (!tree) return await this.launchChild(id, name, first, undefined);
+      try {
+        await writeFileTree(tree.files, tree.dir);
+        // A directory program runs in its directory, as `cd DIR && node .` would.
+        return await this.launchChild(id, name, first, { dir: tree.dir, main: tree.files.main });
+      } catch (err) {
+        removeDir(tree.dir);
+        throw err;
+      }
+    } finally {
+      this.launching.delete(id);
+    }
+  }
+
+  private async launchChild(id: string, name: string, first: FirstRequest, tree: Entry['tree']): Promise<ProcessRecord> {
+    const host = new ChildHost({ script: this.opts.childScript, cwd: tree?.dir ?? this.opts.workDir, readyTimeoutMs: this.opts.readyTimeoutMs, requestTimeoutMs: this.opts.requestTimeoutMs });
     host.on('output', (stream, line) => this.emit('output', id, stream, line));
     await host.start();
-    const entry: Entry = { record: { agent: this.opts.agentId, id, pid: host.pid, status: 'Running', name }, host, lock: Promise.resolve() };
+    const entry: Entry = { record: { agent: this.opts.agentId, id, pid: host.pid, status: 'Running', name }, host, lock: Promise.resolve(), tree };
     // Registered before the first request so that an exit racing the reply is recorded.
     const previous = this.entries.get(id);
     this.entries.delete(id);
@@ -211,6 +265,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private handleExit(e: Entry, exit: ChildExit): void {
     if (this.entries.get(e.record.id) !== e) return;
+    // Synchronous: a restore of the same id (a program migrated back) may write the directory
+    // again right after this.
+    if (e.tree) removeDir(e.tree.dir);
     e.record.exitCode = exit.code;
     if (isLive(e.record.status)) {
       if (exit.code === 0 && !exit.uncaught) {
@@ -254,5 +311,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const run = e.lock.then(() => fn(e));
     e.lock = run.catch(() => undefined);
     return run;
+  }
+}
+
+function removeDir(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // Nothing to do about it here; the agent clears programs/ when it starts.
   }
 }

@@ -23,19 +23,21 @@ function handle(msg: Request): ReplyResult {
     case 'start': {
       if (installed) throw Object.assign(new Error('this host already runs a program'), { code: 'E_BAD_STATE' });
       const filename = path.resolve(msg.program.filename);
-      host.install(path.dirname(filename), msg.program.name);
+      const root = msg.root !== undefined ? path.resolve(msg.root) : path.dirname(filename);
+      host.install(root, msg.program.name);
       installed = true;
       if (msg.args) process.argv.splice(2, process.argv.length - 2, ...msg.args);
-      process.argv[1] = filename;
+      // As `node DIR` sets it for a directory.
+      process.argv[1] = msg.root !== undefined ? root : filename;
       if (msg.paused) host.runtime.pause();
       host.start(filename, msg.program.source);
       return { type: 'start', status: status() };
     }
     case 'restore': {
       if (installed) throw Object.assign(new Error('this host already runs a program'), { code: 'E_BAD_STATE' });
-      host.install(process.cwd(), 'restored');
+      host.install(msg.root ?? process.cwd(), 'restored');
       installed = true;
-      host.restore(msg.snapshot);
+      host.restore(msg.snapshot, undefined, msg.root);
       if (!msg.paused) host.runtime.resume();
       return { type: 'restore', status: status() };
     }

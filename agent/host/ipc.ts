@@ -20,15 +20,18 @@ export interface ProgramSource {
   /** Absolute or relative path the program is considered to live at (for require of relative
    *  modules and for __filename). The file need not exist when `source` is given. */
   filename: string;
-  /** The original, uninstrumented JavaScript source. */
-  source: string;
+  /** The original, uninstrumented JavaScript source; read from `filename` when absent. */
+  source?: string;
 }
 
 export type Request =
-  | { type: 'start'; req: number; program: ProgramSource; args?: string[]; paused?: boolean }
+  /** `root`: the program's directory (a directory program); else the main file's directory. */
+  | { type: 'start'; req: number; program: ProgramSource; root?: string; args?: string[]; paused?: boolean }
   /** `snapshot` is the snapshot text (JSON). With paused: true the program is rebuilt but no
-   *  callback runs until `resume` (the migration handoff's "prepared" state). */
-  | { type: 'restore'; req: number; snapshot: string; paused?: boolean }
+   *  callback runs until `resume` (the migration handoff's "prepared" state). `root`: where
+   *  the program's files are on this machine, when they were sent along (a directory
+   *  program); its modules are restored there instead of at their captured paths. */
+  | { type: 'restore'; req: number; snapshot: string; paused?: boolean; root?: string }
   | { type: 'pause'; req: number }
   | { type: 'resume'; req: number }
   /** Captures at the next event-loop turn boundary. The program is left PAUSED afterwards

@@ -238,17 +238,24 @@ export class ProgramHost {
     return m;
   }
 
-  /** Rebuilds a program from snapshot text. It is left paused: call resume(). */
-  restore(text: string, filename?: string): void {
+  /**
+   * Rebuilds a program from snapshot text. It is left paused: call resume().
+   * `root`: the program's directory on this machine when it is not where it was captured (a
+   * migrated directory program): modules under the captured root are placed under this one,
+   * so __filename, module.paths and later require() calls find the files here.
+   */
+  restore(text: string, filename?: string, root?: string): void {
     const { body } = openSnapshot<SnapshotBody>(text);
     if (!body || !Array.isArray(body.modules) || !Array.isArray(body.heap) || !body.roots) {
       throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the snapshot body lacks modules, heap or roots');
     }
     this.name = body.program?.name ?? this.name;
     this.runtime.mainKey = body.program?.main ?? '';
-    if (typeof body.program?.root === 'string' && path.isAbsolute(body.program.root)) this.runtime.options.root = body.program.root;
+    const relocated = root !== undefined ? path.resolve(root) : undefined;
+    if (relocated) this.runtime.options.root = relocated;
+    else if (typeof body.program?.root === 'string' && path.isAbsolute(body.program.root)) this.runtime.options.root = body.program.root;
     this.runtime.restoring = true;
-    const root = this.runtime.options.root;
+    const programRoot = this.runtime.options.root;
     // Each module is compiled against its original `exports` object (the wrapper's `exports`
     // and top-level `this`): the heap record of that object is filled in place.
     const preset = new Map<number, object>();
@@ -264,8 +271,16 @@ export class ProgramHost {
     try {
       const entries = body.modules as ModuleEntry[];
       const byKey = new Map<string, NodeModule>();
+      // A key is the path relative to the root; '../…' keys are modules outside it.
+      const underRoot = (key: string): boolean => key !== '..' && !key.startsWith('../') && !path.isAbsolute(key);
       const absOf = (key: string, recorded: string | undefined): string =>
-        filename && key === body.program.main ? path.resolve(filename) : recorded && path.isAbsolute(recorded) ? recorded : path.resolve(root, key);
+        filename && key === body.program.main
+          ? path.resolve(filename)
+          : relocated && underRoot(key)
+            ? path.resolve(relocated, key)
+            : recorded && path.isAbsolute(recorded)
+              ? recorded
+              : path.resolve(programRoot, key);
       // Every module object first (require.main, require.cache), then compile.
       const withCode = new Set(entries.map((m) => m.key));
       const all: { key: string; abs: string; code?: string }[] = entries.map((m) => ({ key: m.key, abs: absOf(m.key, m.filename), code: m.code }));

@@ -25,7 +25,7 @@ export interface ProcessRecord {
   id: string;
   pid: number;
   status: ProcessStatus;
-  /** Display name of the program, e.g. "factorial.js". */
+  /** Display name of the program: the file's or the directory's basename ("factorial.js"). */
   name: string;
   exitCode?: number | null;
   migratedTo?: string;
@@ -44,9 +44,24 @@ export interface AgentStatus {
   processes?: ProcessRecord[];
 }
 
+/**
+ * A program directory in a request (`run`, and `restore` during a migration); checked and
+ * written by ./file-tree.ts. Paths are relative, '/'-separated and stay inside the tree.
+ */
+export interface FileTree {
+  /** Path of the main module (package.json "main" or index.js, resolved by the sender). */
+  main: string;
+  /** Path → content: UTF-8 text, or base64 for the paths listed in `base64`. */
+  files: Record<string, string>;
+  /** Files whose content is not UTF-8 text (images, .wasm...). */
+  base64?: string[];
+}
+
+/** Exactly one of `source` (a program of one file) and `files` (a directory). */
 export interface RunArgs {
   name: string;
-  source: string;
+  source?: string;
+  files?: FileTree;
   args?: string[];
 }
 export interface ProcessArgs {
@@ -59,6 +74,9 @@ export interface RestoreArgs {
   name?: string;
   /** Rebuild without running any callback until `resume` (a prepared handoff). */
   paused?: boolean;
+  /** The program's files (a directory program being migrated): written on this agent
+   *  before the restore, so that modules it requires later load here. */
+  files?: FileTree;
 }
 export interface MigrateArgs {
   id: string;

@@ -7,6 +7,7 @@ import { ThingsError } from '../shared/errors';
 import { isProcessId } from './ids';
 import { PROTOCOL_VERSION } from './version';
 import { isTopicLevel } from './topics';
+import { checkFileTree } from './file-tree';
 import type { ActionName, Actions, RequestMessage } from './messages';
 
 type Validator<A extends ActionName> = (args: Record<string, unknown>) => Actions[A]['args'];
@@ -25,12 +26,6 @@ function str(args: Record<string, unknown>, key: string): string {
   return v;
 }
 
-function text(args: Record<string, unknown>, key: string): string {
-  const v = args[key];
-  if (typeof v !== 'string') throw bad(`args.${key} must be a string`);
-  return v;
-}
-
 function optional<T>(args: Record<string, unknown>, key: string, check: (v: unknown) => v is T, what: string): T | undefined {
   const v = args[key];
   if (v === undefined) return undefined;
@@ -46,7 +41,16 @@ const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.
 /** One validator per action: the table also defines which actions exist. */
 const validators: { [A in ActionName]: Validator<A> } = {
   // An empty program is a valid program, so source may be ''.
-  run: (a) => ({ name: str(a, 'name'), source: text(a, 'source'), args: optional(a, 'args', isStringArray, 'an array of strings') }),
+  run: (a) => {
+    const name = str(a, 'name');
+    const args = optional(a, 'args', isStringArray, 'an array of strings');
+    if (a.files === undefined) {
+      if (typeof a.source !== 'string') throw bad('args.source must be a string (a program file), or args.files a file tree (a program directory)');
+      return { name, source: a.source, args };
+    }
+    if (a.source !== undefined) throw bad('args.source and args.files exclude each other: a program is one file or one directory');
+    return { name, files: checkFileTree(a.files), args };
+  },
   pause: (a) => ({ id: processId(a) }),
   resume: (a) => ({ id: processId(a) }),
   kill: (a) => ({ id: processId(a) }),
@@ -56,6 +60,7 @@ const validators: { [A in ActionName]: Validator<A> } = {
     id: a.id === undefined ? undefined : processId(a),
     name: optional(a, 'name', isString, 'a string'),
     paused: optional(a, 'paused', isBool, 'a boolean'),
+    files: a.files === undefined ? undefined : checkFileTree(a.files),
   }),
   migrate: (a) => {
     const target = str(a, 'target');

@@ -28,6 +28,10 @@ export const ErrorCodes = {
   BROKER_UNREACHABLE: 'E_BROKER_UNREACHABLE',
   TIMEOUT: 'E_TIMEOUT',
   BAD_STATE: 'E_BAD_STATE',
+  /** A program directory holds what cannot travel (a native addon, a symlink leaving it). */
+  UNSUPPORTED: 'E_UNSUPPORTED',
+  /** A program directory is over the file tree limits (agent/protocol/file-tree.ts). */
+  TOO_LARGE: 'E_TOO_LARGE',
   // programs
   PARSE: 'E_PARSE',
   RESERVED_NAME: 'E_RESERVED_NAME',

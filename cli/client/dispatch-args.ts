@@ -2,7 +2,7 @@
  * The operand forms of `thingsctl dispatch`, exactly as users of the original ThingsJS type
  * them, plus the short forms:
  *
- *   [URL] run AGENT FILE [ARGS...]
+ *   [URL] run AGENT FILE|DIR [ARGS...]     (DIR: a program directory, sent whole)
  *   [URL] migrate SOURCE TARGET FILE ID     (original form)
  *   [URL] migrate SOURCE TARGET ID
  *   [URL] migrate ID TARGET                 (short form: the source is looked up)
@@ -49,7 +49,7 @@ export function parseDispatch(operands: string[]): ParsedDispatch {
   let plan: DispatchPlan;
   switch (action) {
     case 'run':
-      if (n < 2) throw wrong('run AGENT FILE [ARGS...]');
+      if (n < 2) throw wrong('run AGENT FILE|DIR [ARGS...]');
       plan = { action, agent: agent(ops[0], 'agent'), file: ops[1], args: ops.slice(2) };
       break;
     case 'migrate':

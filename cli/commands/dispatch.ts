@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ThingsError } from '../../agent/shared/errors';
-import type { ProcessRecord } from '../../agent/protocol/messages';
+import type { FileTree, ProcessRecord } from '../../agent/protocol/messages';
+import { packDirectory } from '../../agent/protocol/file-tree';
+import { resolveProgram } from '../../agent/host/program';
 import { resolveBroker } from '../client/broker-url';
 import { parseDispatch, type DispatchPlan } from '../client/dispatch-args';
 import { formatRecord } from '../client/format';
@@ -22,7 +24,7 @@ export function registerDispatch(program: Command): void {
   program
     .command('dispatch')
     .description('run, migrate, pause, resume or kill a program on an agent')
-    .usage('[URL] run AGENT FILE | [URL] migrate SOURCE TARGET FILE ID | [URL] migrate ID TARGET | [URL] pause|resume|kill [AGENT [FILE]] ID')
+    .usage('[URL] run AGENT FILE|DIR | [URL] migrate SOURCE TARGET FILE ID | [URL] migrate ID TARGET | [URL] pause|resume|kill [AGENT [FILE]] ID')
     .argument('<operands...>', 'broker URL (optional), action and its operands')
     .option('--broker <url>', 'broker URL when no URL operand is given (default: $THINGSJS_BROKER or mqtt://localhost)')
     .option('--timeout <seconds>', 'how long to wait for the answer', '60')
@@ -33,8 +35,8 @@ export function registerDispatch(program: Command): void {
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ThingsError('E_BAD_REQUEST', `--timeout ${options.timeout} is not a positive number of seconds`);
       const url = resolveBroker(brokerOperand, options.broker);
       // Read local files before connecting: a typo should not cost a broker round trip.
-      const fileText = plan.action === 'run' || plan.action === 'restore' ? readLocal(plan.file) : undefined;
-      const output = await withSession(url, {}, (s) => execute(s, plan, fileText, timeoutMs));
+      const local = plan.action === 'run' ? readProgram(plan.file) : plan.action === 'restore' ? { text: readLocal(plan.file) } : {};
+      const output = await withSession(url, {}, (s) => execute(s, plan, local, timeoutMs));
       if (plan.action === 'snapshot' && options.out) fs.writeFileSync(options.out, output);
       else process.stdout.write(output + '\n');
     });
@@ -48,6 +50,25 @@ function readLocal(file: string): string {
   }
 }
 
+/** A program to send: one file's text, or a directory packed as a file tree. */
+interface LocalProgram {
+  text?: string;
+  tree?: FileTree;
+}
+
+function readProgram(target: string): LocalProgram {
+  const st = fs.statSync(target, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return { text: readLocal(target) };
+  let main: string;
+  try {
+    main = resolveProgram(target).main;
+  } catch (err) {
+    if (err instanceof ThingsError) throw err;
+    throw new ThingsError('E_BAD_REQUEST', `cannot find the main module of ${target}: ${(err as Error).message}`);
+  }
+  return { tree: packDirectory(target, main) };
+}
+
 /** The agent that holds `id`: the one named (checked online), or the one whose status lists it. */
 function locate(s: ClientSession, id: string, named: string | undefined, file: string | undefined): string {
   let holder: ProcessRecord | undefined;
@@ -59,19 +80,22 @@ function locate(s: ClientSession, id: string, named: string | undefined, file: s
     if (!holder) throw new ThingsError('E_UNKNOWN_PROCESS', `no online agent has a process ${id}`);
   }
   // The original form names the program too: catch a mix-up before acting on the wrong one.
-  if (file !== undefined && holder && holder.name !== 'snapshot' && path.basename(holder.name) !== path.basename(file)) {
-    throw new ThingsError('E_BAD_REQUEST', `process ${id} runs ${holder.name}, not ${path.basename(file)}`);
+  const given = file === undefined ? undefined : path.basename(path.resolve(file));
+  if (given !== undefined && holder && holder.name !== 'snapshot' && path.basename(holder.name) !== given) {
+    throw new ThingsError('E_BAD_REQUEST', `process ${id} runs ${holder.name}, not ${given}`);
   }
   return named ?? (holder as ProcessRecord).agent;
 }
 
-async function execute(s: ClientSession, plan: DispatchPlan, fileText: string | undefined, timeoutMs: number): Promise<string> {
+async function execute(s: ClientSession, plan: DispatchPlan, local: LocalProgram, timeoutMs: number): Promise<string> {
   const { requester, presence } = s;
   switch (plan.action) {
     case 'run': {
       presence.requireOnline(plan.agent);
-      const name = path.basename(plan.file);
-      return formatRecord(await requester.request(plan.agent, 'run', { name, source: fileText as string, args: plan.args.length > 0 ? plan.args : undefined }, timeoutMs));
+      // path.resolve: `run AGENT .` is named after the directory, not ".".
+      const name = path.basename(path.resolve(plan.file));
+      const program = local.tree ? { files: local.tree } : { source: local.text as string };
+      return formatRecord(await requester.request(plan.agent, 'run', { name, ...program, args: plan.args.length > 0 ? plan.args : undefined }, timeoutMs));
     }
     case 'migrate': {
       const source = locate(s, plan.id, plan.source, plan.file);
@@ -94,7 +118,7 @@ async function execute(s: ClientSession, plan: DispatchPlan, fileText: string | 
     }
     case 'restore': {
       presence.requireOnline(plan.agent);
-      return formatRecord(await requester.request(plan.agent, 'restore', { snapshot: fileText as string, name: path.basename(plan.file) }, timeoutMs));
+      return formatRecord(await requester.request(plan.agent, 'restore', { snapshot: local.text as string, name: path.basename(plan.file) }, timeoutMs));
     }
   }
 }

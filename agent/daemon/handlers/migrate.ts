@@ -4,7 +4,8 @@
  *   1. the target must be online (its retained status), else fail at once, program untouched;
  *   2. capture: the original is left paused (status Migrating) and kept;
  *   3. the snapshot is written to the state directory (it survives a crash of this agent);
- *   4. `restore` request to the target, same process id;
+ *   4. `restore` request to the target, same process id (with the program's files, for a
+ *      directory program: the target writes them at its own path before restoring);
  *   5. success → kill the original, record Migrated, reply with the target's record;
  *      error or timeout → resume the original, reply with the error.
  *
@@ -22,7 +23,7 @@ export const migrate: Handler<'migrate'> = async ({ id, target, timeoutMs }, ctx
   const record = supervisor.get(id);
   presence.requireOnline(target);
 
-  const { snapshot, wasPaused } = await supervisor.beginMigration(id);
+  const { snapshot, wasPaused, files } = await supervisor.beginMigration(id);
   const file = stateDir.snapshotFile(id);
   try {
     stateDir.writeDurably(file, snapshot);
@@ -31,9 +32,9 @@ export const migrate: Handler<'migrate'> = async ({ id, target, timeoutMs }, ctx
   }
 
   const wait = timeoutMs ?? ctx.migrateTimeoutMs;
-  log.info(`process ${id}: migrating to ${target} (${snapshot.length} bytes)`);
+  log.info(`process ${id}: migrating to ${target} (${snapshot.length} bytes${files ? `, ${Object.keys(files.files).length} files` : ''})`);
   try {
-    const moved = await requester.request(target, 'restore', { snapshot, id, name: record.name, paused: wasPaused }, wait);
+    const moved = await requester.request(target, 'restore', { snapshot, id, name: record.name, paused: wasPaused, files }, wait);
     await supervisor.commitMigration(id, target);
     log.info(`process ${id}: migrated to ${target}, pid ${moved.pid} there`);
     return moved;

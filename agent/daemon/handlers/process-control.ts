@@ -11,6 +11,6 @@ export const kill: Handler<'kill'> = ({ id }, { supervisor }) => supervisor.kill
 
 export const snapshot: Handler<'snapshot'> = async ({ id }, { supervisor }) => ({ id, snapshot: await supervisor.snapshot(id) });
 
-export const restore: Handler<'restore'> = ({ snapshot: text, id, name, paused }, { supervisor }) => supervisor.restore(text, { id, name, paused });
+export const restore: Handler<'restore'> = ({ snapshot: text, id, name, paused, files }, { supervisor }) => supervisor.restore(text, { id, name, paused, files });
 
 export const list: Handler<'list'> = async (_args, { supervisor }) => supervisor.list();
