@@ -33,6 +33,16 @@ function optional<T>(args: Record<string, unknown>, key: string, check: (v: unkn
   return v;
 }
 
+/** A program's name is a file name (it becomes one on the agent): no directories. */
+function programName(args: Record<string, unknown>, required: boolean): string | undefined {
+  const v = args.name;
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'string' || v === '' || v === '.' || v === '..' || /[/\\\0]/.test(v) || v.length > 255) {
+    throw bad(`args.name must be a file name (no '/', '\\', NUL, '.' or '..'; at most 255 characters), got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
@@ -42,7 +52,7 @@ const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.
 const validators: { [A in ActionName]: Validator<A> } = {
   // An empty program is a valid program, so source may be ''.
   run: (a) => {
-    const name = str(a, 'name');
+    const name = programName(a, true) as string;
     const args = optional(a, 'args', isStringArray, 'an array of strings');
     if (a.files === undefined) {
       if (typeof a.source !== 'string') throw bad('args.source must be a string (a program file), or args.files a file tree (a program directory)');
@@ -58,7 +68,7 @@ const validators: { [A in ActionName]: Validator<A> } = {
   restore: (a) => ({
     snapshot: str(a, 'snapshot'),
     id: a.id === undefined ? undefined : processId(a),
-    name: optional(a, 'name', isString, 'a string'),
+    name: programName(a, false),
     paused: optional(a, 'paused', isBool, 'a boolean'),
     files: a.files === undefined ? undefined : checkFileTree(a.files),
   }),

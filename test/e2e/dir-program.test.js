@@ -148,6 +148,12 @@ describe('dispatch run AGENT DIR: a program of several files over MQTT', () => {
     assert.equal(noMain.error.code, 'E_BAD_REQUEST');
     const both = await watcher.rawRequest('dir-A', { action: 'run', args: { name: 'evil', source: '', files: tree({}) } });
     assert.equal(both.error.code, 'E_BAD_REQUEST');
+    // A program's name becomes a file name on the agent: it may not name a directory.
+    for (const name of ['../../evil.js', 'sub/evil.js', '..', 'a\\b.js']) {
+      const reply = await watcher.rawRequest('dir-A', { action: 'run', args: { name, source: 'console.log(1)' } });
+      assert.equal(reply.error?.code, 'E_BAD_REQUEST', `accepted name ${JSON.stringify(name)}`);
+      assert.match(reply.error.message, /must be a file name/);
+    }
     // A migration's restore is checked the same way.
     const restore = await watcher.rawRequest('dir-A', { action: 'restore', args: { snapshot: '{}', id: 'AbCd1234', files: tree({ '../../evil.js': 'x' }) } });
     assert.equal(restore.error.code, 'E_BAD_REQUEST');
