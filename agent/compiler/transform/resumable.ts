@@ -233,6 +233,31 @@ class Machine {
       case 'TryStatement':
         this.tryStmt(s, j);
         return;
+      case 'SwitchStatement': {
+        // Tests are evaluated in order until one matches (each may suspend); bodies fall
+        // through; an unlabeled break leaves the switch.
+        const disc = this.save(this.expr(s.discriminant));
+        const end = this.newState();
+        const bodies: number[] = s.cases.map(() => this.newState());
+        let fallback = end;
+        s.cases.forEach((c: Node, i: number) => {
+          if (!c.test) {
+            fallback = bodies[i];
+            return;
+          }
+          const t = this.expr(c.test);
+          this.emit({ type: 'IfStatement', test: b.binary(disc, '===', t), consequent: b.block(this.jumpStmts(bodies[i])), alternate: null });
+        });
+        this.jump(fallback);
+        const inner: Jumps = { ...j, breaks: new Map(j.breaks).set('', end), depthOf: new Map(j.depthOf).set(end, j.tryDepth) };
+        s.cases.forEach((c: Node, i: number) => {
+          this.cur = bodies[i];
+          for (const x of c.consequent) this.stmt(x, inner);
+          this.jump(i + 1 < bodies.length ? bodies[i + 1] : end);
+        });
+        this.cur = end;
+        return;
+      }
       case 'VariableDeclaration':
         // Left by the closure pass only for native (uncaptured) names: none in a generator.
         throw new Unsupported('a native declaration with yield');
@@ -496,6 +521,24 @@ class Machine {
         this.emit(b.exprStmt(b.assign(result, this.expr(e.right))));
         this.mark(end);
         return result;
+      }
+      case 'ChainExpression': {
+        // Only the chain's base (evaluated first, whatever short-circuits later) may suspend.
+        let base = e.expression;
+        const path: Node[] = [];
+        while (base.type === 'MemberExpression' || base.type === 'CallExpression') {
+          path.push(base);
+          base = base.type === 'MemberExpression' ? base.object : base.callee;
+        }
+        for (const link of path) {
+          const rest = link.type === 'MemberExpression' ? [link.computed ? link.property : null] : link.arguments;
+          if (rest.some((x: Node | null) => x && containsYield(x))) throw new Unsupported('yield inside an optional chain');
+        }
+        const value = this.expr(base);
+        const top = path[path.length - 1];
+        if (top.type === 'MemberExpression') top.object = value;
+        else top.callee = value;
+        return e;
       }
       case 'ConditionalExpression': {
         const result = this.temp();
