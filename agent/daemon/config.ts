@@ -14,6 +14,9 @@
  *   log_level = info              ; error | warn | info | debug
  *   log_format = plain            ; plain | journald (default: journald under systemd)
  *   migrate_timeout = 30          ; seconds the source waits for the target of a migration
+ *   checkpoint_interval = 60      ; seconds between checkpoints of every program (0: only at stop)
+ *   memory_limit = 128M           ; per program (default: none)
+ *   topic_prefix = thingsjs/v1    ; (also accepted in [broker])
  *
  *   [broker]
  *   address = localhost:1883      ; host[:port] or a URL (mqtt://, mqtts://, ws://, wss://)
@@ -56,6 +59,10 @@ export interface AgentConfig {
   logLevel: LogLevel;
   logFormat?: LogFormat;
   migrateTimeoutMs: number;
+  /** Periodic checkpoints of every program; 0: none (only at stop). */
+  checkpointIntervalMs: number;
+  /** Per-program memory limit in bytes; undefined: none. */
+  memoryLimitBytes?: number;
   broker: BrokerConfig;
   /** Files that were read, in order. */
   files: string[];
@@ -87,6 +94,9 @@ const SCHEMA: Record<string, Record<string, (v: unknown) => unknown>> = {
     log_level: oneOf(LOG_LEVELS),
     log_format: oneOf(LOG_FORMATS),
     migrate_timeout: positiveNumber,
+    checkpoint_interval: nonNegativeNumber,
+    memory_limit: byteSize,
+    topic_prefix: topicPrefix,
   },
   broker: {
     address: nonEmpty,
@@ -127,6 +137,19 @@ function topicPrefix(v: unknown): string {
 function positiveNumber(v: unknown): number {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   if (!Number.isFinite(n) || n <= 0) throw `${JSON.stringify(v)} is not a positive number`;
+  return n;
+}
+function nonNegativeNumber(v: unknown): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n < 0) throw `${JSON.stringify(v)} is not a number of 0 or more`;
+  return n;
+}
+/** 1048576, 512K, 96M, 1G (powers of 1024); at least 16M. */
+function byteSize(v: unknown): number {
+  const m = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*$/i.exec(v) : null;
+  if (!m) throw `${JSON.stringify(v)} is not a size such as 128M or 1G`;
+  const n = Math.round(Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase()));
+  if (n < 16 * 1024 * 1024) throw `${JSON.stringify(v)} is below the 16M a Node.js program needs`;
   return n;
 }
 function bool(v: unknown): boolean {
@@ -294,7 +317,7 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
     keepaliveSeconds: (b.keepalive_interval as number | undefined) ?? 30,
     reconnectPeriodMs: ((b.restart_timeout as number | undefined) ?? 2) * 1000,
     clean: (b.cleansession as boolean | undefined) ?? true,
-    topicPrefix: (b.topic_prefix as string | undefined) ?? DEFAULT_TOPIC_ROOT,
+    topicPrefix: (a.topic_prefix as string | undefined) ?? (b.topic_prefix as string | undefined) ?? DEFAULT_TOPIC_ROOT,
   };
   if (hasTls || b.bridge_insecure !== undefined) {
     broker.tls = {
@@ -310,6 +333,8 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
     logLevel: (a.log_level as LogLevel | undefined) ?? 'info',
     logFormat: a.log_format as LogFormat | undefined,
     migrateTimeoutMs: ((a.migrate_timeout as number | undefined) ?? 30) * 1000,
+    checkpointIntervalMs: ((a.checkpoint_interval as number | undefined) ?? 60) * 1000,
+    memoryLimitBytes: a.memory_limit as number | undefined,
     broker,
     files,
     warnings,
