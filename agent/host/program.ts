@@ -97,7 +97,12 @@ export class ProgramHost {
   /** Call once per process, before start() or restore(). */
   install(root: string, name: string): void {
     this.name = name;
-    this.runtime = new Runtime({ root: path.resolve(root), name, requireBuiltin: (n) => require(n) });
+    this.runtime = new Runtime({
+      root: path.resolve(root),
+      name,
+      requireBuiltin: (n) => require(n),
+      compileDynamic: (code, key) => instrument(code, { filename: key }).code,
+    });
     this.runtime.install();
     const runtime = this.runtime;
     const isBuiltin = ModuleX.isBuiltin ?? ((n: string) => ModuleX.builtinModules.includes(n.replace(/^node:/, '')));

@@ -19,6 +19,7 @@ import { TimerScheduler, VirtualTimer } from './timers';
 import { Generator, delegate, delegateStep, iter, keys, resumeCompletion, routeJump, sent } from './generators';
 import { RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
 import { margs, setArgumentsTagger } from './intrinsics/arguments';
+import { DYNAMIC_KEY_PREFIX, DynamicFunctions } from './intrinsics/dynamic-function';
 import { adelegate, adelegateDone, adelegateNext, aiter, astep, asyncYield, closeIter, runAsyncGenerator, setAsyncGeneratorTagger } from './async-generators';
 import { installOnce } from './intrinsics/once';
 import { installBind } from './intrinsics/bind';
@@ -79,6 +80,8 @@ export interface SnapshotBody {
   program: { name: string; main: string; root?: string };
   /** `filename`: where the module lived when captured (kept on restore for __filename). */
   modules: { key: string; code: string; filename?: string }[];
+  /** Sources made by `new Function`, by factory key (runtime/intrinsics/dynamic-function.ts). */
+  dynamic?: { key: string; source: string }[];
   heap: RecordBase[];
   /** `modules`: each module's original `exports` object and its current `module.exports`. */
   /** `process`: listeners the program added to `process` ([event, listener, once]). */
@@ -115,6 +118,9 @@ export interface RuntimeOptions {
   name: string;
   /** require() for core modules (the host's). */
   requireBuiltin: (name: string) => unknown;
+  /** Instruments source made at run time (`new Function`); without it such functions are
+   *  the engine's and cannot be captured. */
+  compileDynamic?: (code: string, key: string) => string;
 }
 
 export class Runtime {
@@ -126,6 +132,8 @@ export class Runtime {
   readonly transient = new WeakSet<object>();
   private readonly factories = new Map<string, Factory[]>();
   readonly classState = { r: false, s: false };
+  /** Functions made by `new Function`, instrumented at run time. */
+  dynamic: DynamicFunctions | null = null;
   /** Private-state reflectors of classes, and each class's tagged members by index. */
   readonly reflectors = new WeakMap<object, ClassReflector>();
   readonly classMembers = new WeakMap<object, unknown[]>();
@@ -152,6 +160,10 @@ export class Runtime {
     // the table names the patched functions by their ordinary paths.
     installBind();
     installWeak();
+    if (this.options.compileDynamic) {
+      this.dynamic = new DynamicFunctions(this.options.compileDynamic);
+      this.dynamic.install(g);
+    }
     // Promises the program makes are the runtime's (their state is capturable); Node's own
     // internals keep the engine's.
     setClosureTagger((fn, record) => new ClosureTag(fn, record));
@@ -181,6 +193,7 @@ export class Runtime {
   readonly moduleKeys = new Map<string, string>();
 
   moduleKey(filename: string): string {
+    if (filename.startsWith(DYNAMIC_KEY_PREFIX)) return filename;
     const fixed = this.moduleKeys.get(filename);
     if (fixed !== undefined) return fixed;
     const rel = path.relative(this.options.root, filename);
@@ -303,6 +316,14 @@ export class Runtime {
       },
       module(mod: { filename: string; exports: unknown }, factories: Factory[], main: () => unknown, thisArg: unknown, req?: unknown): void {
         const key = self.moduleKey(mod.filename);
+        const dynamic = self.dynamic?.loading;
+        if (dynamic && dynamic.module === mod) {
+          // A `new Function` source: its factories only; its top level runs per call.
+          self.factories.set(key, factories);
+          factories.forEach((f, i) => self.factoryCode.set(f, [key, i]));
+          dynamic.main = main;
+          return;
+        }
         self.modules.set(key, { module: mod, exports: thisArg, require: req });
         // A program may keep its `module` or `require`: a snapshot names them by module key.
         self.moduleKeyOf.set(mod, key);
@@ -397,6 +418,7 @@ export class Runtime {
     const body: SnapshotBody = {
       program: { name: this.options.name, main: this.mainKey, root: this.options.root },
       modules: [...this.moduleCode].map(([key, code]) => ({ key, code, filename: this.modules.get(key)?.module.filename })),
+      ...(this.dynamic?.entries.size ? { dynamic: [...this.dynamic.entries].map(([key, e]) => ({ key, source: e.source })) } : {}),
       heap: enc.records,
       roots: { timers, globals, hooks, process: processListeners, modules, ...(process.exitCode !== undefined ? { exitCode: process.exitCode } : {}) },
       clock: { capturedAt: Date.now() },
@@ -412,6 +434,10 @@ export class Runtime {
    */
   restore(body: SnapshotBody, preset?: Map<number, object>): void {
     try {
+      for (const d of body.dynamic ?? []) {
+        if (!this.dynamic) throw new RestoreError('the snapshot holds functions made by new Function, and this host cannot instrument code at run time');
+        if (!this.dynamic.entries.has(d.key)) this.dynamic.load(d.key, d.source);
+      }
       this.restoreHeap(body, preset);
     } catch (err) {
       // Nothing of the program runs: let the process end instead of idling paused.
