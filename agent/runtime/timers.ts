@@ -208,6 +208,9 @@ export class TimerScheduler {
       } else timers.push(t);
     }
     if (!timers.length) return;
+    // Due order: timers that fell due during the pause then fire in the order they would
+    // have (armed with the same 1 ms wait, Node runs them in the order they were armed).
+    timers.sort((a, b) => a._due - b._due);
     if (!immediates) {
       for (const t of timers) this.arm(t);
       return;
