@@ -1,0 +1,85 @@
+'use strict';
+// The measuring frame every run-time program shares. It runs the workload a few times to warm
+// up, then times `iterations` more runs with performance.now(), checks every result against
+// the expected checksum (a wrong answer throws: a fast wrong run must not count), and prints
+// one JSON line:
+//   {"bench":NAME,"ms":TIMED_MS,"iterations":N,"checksum":C,"maxRSS":KB}
+// The time covers the workload only: process start-up, and the instrumenter's compile time
+// when run under `thingsctl run`, come before the first performance.now().
+//
+// Arguments (both optional): --iterations N, --warmup N.
+
+function option(name, fallback) {
+  const i = process.argv.indexOf('--' + name);
+  if (i === -1) return fallback;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 0) throw new Error('--' + name + ' takes a whole number');
+  return n;
+}
+
+function report(name, ms, iterations, checksum) {
+  const line = { bench: name, ms: ms, iterations: iterations, checksum: checksum, maxRSS: process.resourceUsage().maxRSS };
+  process.stdout.write(JSON.stringify(line) + '\n');
+}
+
+function verify(name, got, expected) {
+  if (got !== expected) throw new Error(name + ': wrong result ' + JSON.stringify(got) + ', expected ' + JSON.stringify(expected));
+}
+
+/** A synchronous workload: `run()` returns its checksum. */
+function benchSync(name, expected, run, defaults) {
+  const warmup = option('warmup', (defaults && defaults.warmup) || 2);
+  const iterations = option('iterations', (defaults && defaults.iterations) || 5);
+  for (let i = 0; i < warmup; i++) verify(name, run(), expected);
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) verify(name, run(), expected);
+  const ms = performance.now() - t0;
+  report(name, ms, iterations, expected);
+}
+
+/** An asynchronous workload: `run()` returns a promise of its checksum. */
+function benchAsync(name, expected, run, defaults) {
+  const warmup = option('warmup', (defaults && defaults.warmup) || 2);
+  const iterations = option('iterations', (defaults && defaults.iterations) || 5);
+  let t0 = 0;
+  let done = 0;
+  const next = function (value) {
+    if (done > 0) verify(name, value, expected);
+    if (done === warmup) t0 = performance.now();
+    if (done === warmup + iterations) {
+      report(name, performance.now() - t0, iterations, expected);
+      return undefined;
+    }
+    done++;
+    return run().then(next);
+  };
+  next(undefined).catch(function (err) {
+    process.stderr.write(String(err && err.stack ? err.stack : err) + '\n');
+    process.exitCode = 1;
+  });
+}
+
+/** A small deterministic PRNG (xorshift32), so no program depends on Math.random. */
+function rng(seed) {
+  let s = seed >>> 0 || 1;
+  return function () {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+/** FNV-1a over a string, as 8 hex digits: the programs' checksum helper. */
+function fnv(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return ('0000000' + h.toString(16)).slice(-8);
+}
+
+module.exports = { benchSync, benchAsync, rng, fnv };
