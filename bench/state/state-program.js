@@ -59,9 +59,11 @@ const state = { records: [], index: new Map(), chunks: [], groups: new Map(), me
 // About 300 bytes of JSON per unit: add units until the target is reached.
 let units = 0;
 while (units * 300 < STATE_BYTES) unit(units++, state);
-const text = asJson(state);
-const bytes = text.length;
-const digest = hash(text);
+// In a function, so the JSON text is garbage afterwards (not held by the module's scope).
+const [bytes, digest] = (() => {
+  const text = asJson(state);
+  return [text.length, hash(text)];
+})();
 out('READY ' + bytes + ' ' + digest + ' ' + (performance.now() - t0).toFixed(1) + ' ' + now().toFixed(3));
 if (gc) {
   gc();
