@@ -7,7 +7,11 @@
 // = first tick on the target - last tick on the source: capture, the snapshot's trip through
 // the broker, the target's child process start-up and the restore. Both agents run on this
 // machine, so both times are of the same clock. Beside it: the wall time of the migrate
-// command (thingsctl's own start-up and MQTT round trips included).
+// command (thingsctl's own start-up and MQTT round trips included), and a split of the
+// downtime at the source agent's log line "migrating to TARGET (N bytes)", written once the
+// snapshot is taken and stored: before it, capture (in the child, plus the IPC transfer to
+// the agent and the durable write); after it, the hand-off (MQTT to the target, the target's
+// child process start-up, the restore).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +37,7 @@ export async function migrationPart(ctx) {
     const sizes = [];
     for (const size of SIZES) {
       const file = stateProgram(ctx.root, dir, { bytes: size.bytes, printTicks: false, stopAfterMs: 120000 });
-      const row = { size: size.label, downtimeMs: [], commandMs: [], errors: [] };
+      const row = { size: size.label, downtimeMs: [], commandMs: [], captureMs: [], handoffMs: [], snapshotBytes: [], errors: [] };
       let id = null;
       try {
         id = recordId((await ctl(ctx, ['dispatch', broker.url, 'run', 'bench-A', file])).stdout);
@@ -45,9 +49,14 @@ export async function migrationPart(ctx) {
         for (let hop = 0; hop < hops; hop++) {
           await new Promise((r) => setTimeout(r, 300)); // let it tick a while
           const mark = agents[to].lines.items.length;
+          const sourceMark = agents[from].lines.items.length;
           const cmd = await ctl(ctx, ['dispatch', broker.url, 'migrate', id, to]);
           const r = await agents[to].until(new RegExp(`^\\[${id}\\] R `), T, `the program to resume on ${to}`, mark);
           const m = RESUMED.exec(r.text.slice(tag.length));
+          const sent = await agents[from].until(new RegExp(`process ${id}: migrating to ${to} \\((\\d+) bytes`), T, `the source's "migrating" log line`, sourceMark);
+          row.captureMs.push(sent.at - Number(m[2]));
+          row.handoffMs.push(Number(m[1]) - sent.at);
+          row.snapshotBytes.push(Number(sent.match[1]));
           const v = await agents[to].until(new RegExp(`^\\[${id}\\] V `), T, `the state check on ${to}`, r.index);
           if (!v.text.endsWith(' ok')) row.errors.push(`hop ${hop + 1}: the state differs after the move`);
           row.downtimeMs.push(Number(m[1]) - Number(m[2]));
@@ -67,6 +76,9 @@ export async function migrationPart(ctx) {
         downtimeMinMs: row.downtimeMs.length ? round(Math.min(...row.downtimeMs), 1) : null,
         downtimeMaxMs: row.downtimeMs.length ? round(Math.max(...row.downtimeMs), 1) : null,
         allDowntimesMs: row.downtimeMs.map((x) => round(x, 1)),
+        captureMs: round(median(row.captureMs), 1),
+        handoffMs: round(median(row.handoffMs), 1),
+        snapshotBytes: row.snapshotBytes[0] ?? null,
         commandMs: round(median(row.commandMs), 0),
         errors: row.errors,
       };

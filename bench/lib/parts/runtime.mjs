@@ -24,7 +24,7 @@ function parseReport(r, name) {
 
 export async function runOne(ctx, name, mode, extraArgs = []) {
   const file = path.join(ctx.root, 'bench', 'programs', name + '.js');
-  const args = mode === 'native' ? [file, ...extraArgs] : [ctx.thingsctl, 'run', file, ...extraArgs];
+  const args = mode === 'native' ? [file, ...extraArgs] : [ctx.thingsctl, 'run', file, '--', ...extraArgs];
   const r = await runToEnd(ctx.node, args, { cwd: ctx.root, timeoutMs: 600000 });
   return parseReport(r, `${name} (${mode})`);
 }
@@ -70,7 +70,7 @@ export async function runtimePart(ctx) {
       errors: row.errors,
     };
     results.push(summary);
-    ctx.log(`  ${name}: ${summary.ratio ?? 'failed'}x (native ${summary.nativeMs} ms, instrumented ${summary.instrumentedMs} ms)${row.errors.length ? ' ERRORS: ' + row.errors.join('; ') : ''}`);
+    ctx.log(`  ${name}: ${summary.ratio === null ? 'FAILED' : summary.ratio + 'x'} (native ${summary.nativeMs} ms, instrumented ${summary.instrumentedMs} ms)${row.errors.length ? ' ERRORS: ' + row.errors.join('; ') : ''}`);
   }
   const ok = results.filter((r) => r.ratio !== null);
   return {
