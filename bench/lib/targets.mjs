@@ -23,7 +23,8 @@ export function judge(name, value) {
   else met = value <= t.bound;
   let gap = null;
   if (!met) {
-    gap = `${(Math.abs(value - t.bound)).toFixed(2)} ${t.unit} ${t.atLeast ? 'under' : 'over'} (${(value / t.bound).toFixed(2)}x the bound)`;
+    const amount = Math.abs(value - t.bound).toFixed(2) + (t.unit === 'x' ? 'x' : ' ' + t.unit);
+    gap = `${amount} ${t.atLeast ? 'under' : 'over'} (${(value / t.bound).toFixed(2)}x the bound)`;
   }
   return { target: t.text, met, gap };
 }
