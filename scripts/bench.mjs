@@ -5,6 +5,7 @@
 //   npm run bench -- --full            the full run, for the record
 //   node scripts/bench.mjs --only runtime,snapshot   some parts only
 //   node scripts/bench.mjs --node /opt/node18/package/bin/node   programs and agents on that Node
+//   node scripts/bench.mjs --only runtime --programs async,splay   some run-time programs only
 //   options: --no-build (use dist/ as it is), --quiet
 //
 // Parts: runtime, memory, snapshot, migration, agent, instrumenter (see docs/benchmarks.md).
@@ -16,7 +17,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { machine, loadAverage } from '../bench/lib/machine.mjs';
-import { runtimePart } from '../bench/lib/parts/runtime.mjs';
+import { runtimePart, PROGRAMS } from '../bench/lib/parts/runtime.mjs';
 import { memoryPart } from '../bench/lib/parts/memory.mjs';
 import { snapshotPart } from '../bench/lib/parts/snapshot.mjs';
 import { migrationPart } from '../bench/lib/parts/migration.mjs';
@@ -28,7 +29,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PARTS = { runtime: runtimePart, memory: memoryPart, snapshot: snapshotPart, migration: migrationPart, agent: agentPart, instrumenter: instrumenterPart };
 
 function parseArgs(argv) {
-  const opts = { full: false, only: null, node: process.execPath, build: true, quiet: false };
+  const opts = { full: false, only: null, programs: null, node: process.execPath, build: true, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--full') opts.full = true;
@@ -36,13 +37,21 @@ function parseArgs(argv) {
     else if (a === '--only') opts.only = argv[++i];
     else if (a.startsWith('--only=')) opts.only = a.slice(7);
     else if (a === '--node') opts.node = argv[++i];
+    else if (a === '--programs') opts.programs = argv[++i].split(',').map((p) => p.trim()).filter(Boolean);
     else if (a === '--no-build') opts.build = false;
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/bench.mjs [--full] [--only PART[,PART...]] [--node PATH] [--no-build] [--quiet]\nparts: ' + Object.keys(PARTS).join(', '));
+      console.log('usage: node scripts/bench.mjs [--full] [--only PART[,PART...]] [--programs NAME[,NAME...]] [--node PATH] [--no-build] [--quiet]\nparts: ' + Object.keys(PARTS).join(', ') + '\nprograms: ' + PROGRAMS.join(', '));
       process.exit(0);
     } else {
       console.error(`bench: unknown argument ${a} (try --help)`);
+      process.exit(2);
+    }
+  }
+  if (opts.programs) {
+    const bad = opts.programs.filter((p) => !PROGRAMS.includes(p));
+    if (bad.length) {
+      console.error(`bench: unknown program ${bad.join(', ')}; programs: ${PROGRAMS.join(', ')}`);
       process.exit(2);
     }
   }
@@ -74,6 +83,7 @@ async function main() {
     node: opts.node,
     thingsctl: path.join(root, 'dist', 'thingsctl.js'),
     agent: path.join(root, 'dist', 'thingsjs-agent.js'),
+    programs: opts.programs,
     log,
   };
   const selected = opts.only ?? Object.keys(PARTS);
@@ -107,13 +117,14 @@ async function main() {
   const dir = path.join(root, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const stamp = result.startedAt.replace(/[:.]/g, '-');
-  const suffix = opts.only ? `${mode}-${selected.join('+')}` : mode;
+  const partial = Boolean(opts.only || opts.programs);
+  const suffix = partial ? `${mode}-${selected.join('+')}${opts.programs ? '-' + opts.programs.join('+') : ''}` : mode;
   const text = JSON.stringify(result, null, 2) + '\n';
   const file = path.join(dir, `${stamp}-${suffix}.json`);
   fs.writeFileSync(file, text);
-  if (!opts.only) fs.writeFileSync(path.join(dir, `latest-${mode}.json`), text);
+  if (!partial) fs.writeFileSync(path.join(dir, `latest-${mode}.json`), text);
   console.log(render(result));
-  console.log(`\nwritten: ${path.relative(root, file)}${opts.only ? '' : ` and bench/results/latest-${mode}.json`}`);
+  console.log(`\nwritten: ${path.relative(root, file)}${partial ? '' : ` and bench/results/latest-${mode}.json`}`);
   // Missed targets are findings, not failures; a part that could not be measured is.
   process.exitCode = result.errors.length ? 1 : 0;
 }

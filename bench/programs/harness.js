@@ -3,10 +3,12 @@
 // up, then times `iterations` more runs with performance.now(), checks every result against
 // the expected checksum (a wrong answer throws: a fast wrong run must not count), and prints
 // one JSON line:
-//   {"bench":NAME,"ms":TIMED_MS,"cpuMs":CPU_MS,"iterations":N,"checksum":C,"maxRSS":KB}
+//   {"bench":NAME,"ms":TIMED_MS,"cpuMs":CPU_MS,"iterations":N,"samples":[MS...],"checksum":C,"maxRSS":KB}
 // ms is wall time (performance.now); cpuMs is the process's user+system CPU time over the
 // same span (process.cpuUsage, all threads: GC helpers included), less sensitive to other
-// load on a shared machine; maxRSS is the peak resident set of the whole process.
+// load on a shared machine; samples are the timed iterations one by one (their minimum is
+// the figure least disturbed by other processes); maxRSS is the peak resident set of the
+// whole process.
 // The time covers the workload only: process start-up, and the instrumenter's compile time
 // when run under `thingsctl run`, come before the first performance.now().
 //
@@ -25,8 +27,8 @@ function cpuNow() {
   return (u.user + u.system) / 1000;
 }
 
-function report(name, ms, cpuMs, iterations, checksum) {
-  const line = { bench: name, ms: ms, cpuMs: cpuMs, iterations: iterations, checksum: checksum, maxRSS: process.resourceUsage().maxRSS };
+function report(name, ms, cpuMs, samples, checksum) {
+  const line = { bench: name, ms: ms, cpuMs: cpuMs, iterations: samples.length, samples: samples, checksum: checksum, maxRSS: process.resourceUsage().maxRSS };
   process.stdout.write(JSON.stringify(line) + '\n');
 }
 
@@ -39,11 +41,18 @@ function benchSync(name, expected, run, defaults) {
   const warmup = option('warmup', (defaults && defaults.warmup) || 2);
   const iterations = option('iterations', (defaults && defaults.iterations) || 5);
   for (let i = 0; i < warmup; i++) verify(name, run(), expected);
+  const samples = [];
   const c0 = cpuNow();
   const t0 = performance.now();
-  for (let i = 0; i < iterations; i++) verify(name, run(), expected);
-  const ms = performance.now() - t0;
-  report(name, ms, cpuNow() - c0, iterations, expected);
+  let t = t0;
+  for (let i = 0; i < iterations; i++) {
+    verify(name, run(), expected);
+    const t1 = performance.now();
+    samples.push(t1 - t);
+    t = t1;
+  }
+  const ms = t - t0;
+  report(name, ms, cpuNow() - c0, samples, expected);
 }
 
 /** An asynchronous workload: `run()` returns a promise of its checksum. */
@@ -52,16 +61,24 @@ function benchAsync(name, expected, run, defaults) {
   const iterations = option('iterations', (defaults && defaults.iterations) || 5);
   let t0 = 0;
   let c0 = 0;
+  let t = 0;
   let done = 0;
+  const samples = [];
   const next = function (value) {
     if (done > 0) verify(name, value, expected);
+    if (done > warmup) {
+      const t1 = performance.now();
+      samples.push(t1 - t);
+      t = t1;
+    }
     if (done === warmup) {
       c0 = cpuNow();
       t0 = performance.now();
+      t = t0;
     }
     if (done === warmup + iterations) {
-      const ms = performance.now() - t0;
-      report(name, ms, cpuNow() - c0, iterations, expected);
+      const ms = t - t0;
+      report(name, ms, cpuNow() - c0, samples, expected);
       return undefined;
     }
     done++;
