@@ -91,6 +91,7 @@ export function render(result) {
     const a = parts.agent;
     s.push('', `AGENT (${a.starts} cold starts, medians; idle over ${a.idle.windowMs} ms)`);
     s.push(table(['figure', 'measured', 'target', 'verdict'], [
+      ['bare Node: spawn → first line (for scale)', f(a.bareNodeMs, 0) + ' ms', '', ''],
       ['spawn → "initialised" log line', f(a.initialisedMs, 0) + ' ms', '', ''],
       ['spawn → "connected" log line (ready)', f(a.connectedMs, 0) + ' ms', j('agentReady', a.connectedMs).target, mark(j('agentReady', a.connectedMs))],
       ['idle RSS (median; max, VmHWM)', `${f(a.idle.rssMB)} MB (${f(a.idle.rssMaxMB)}, ${f(a.idle.hwmMB)})`, j('agentIdleRss', a.idle.rssMB).target, mark(j('agentIdleRss', a.idle.rssMB))],

@@ -7,12 +7,13 @@
 // Idle: one agent, connected, running no program, left 2 s to settle, then sampled over the
 // window: CPU from /proc/PID/stat (utime + stime, in clock ticks) over the window's wall time;
 // RSS from /proc/PID/status VmRSS every 250 ms (median and max), VmHWM at the end.
+// For scale: a bare Node process started the same way, spawn to its first line on stdout.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { median, round } from '../stats.mjs';
-import { now } from '../proc.mjs';
+import { now, LineProcess } from '../proc.mjs';
 import { startMosquitto, startAgent, INITIALISED, CONNECTED } from '../agents.mjs';
 
 function clockTicks() {
@@ -55,6 +56,13 @@ export async function agentPart(ctx) {
         await a.stop();
       }
     }
+    const bare = [];
+    for (let i = 0; i < starts; i++) {
+      const p = new LineProcess(ctx.node, ['-e', 'console.log("up")']);
+      const l = await p.until(/^up$/, 30000, 'a bare node process to print');
+      bare.push(l.at - p.startMs);
+      await p.exited;
+    }
     const a = startAgent(ctx, dir, 'bench-idle', broker.port);
     let idle;
     try {
@@ -86,6 +94,7 @@ export async function agentPart(ctx) {
       starts: cold.length,
       initialisedMs: round(median(cold.map((c) => c.initialisedMs)), 0),
       connectedMs: round(median(cold.map((c) => c.connectedMs)), 0),
+      bareNodeMs: round(median(bare), 0),
       coldStarts: cold.map((c) => ({ initialisedMs: round(c.initialisedMs, 0), connectedMs: round(c.connectedMs, 0) })),
       idle,
     };
