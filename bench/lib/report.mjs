@@ -53,7 +53,7 @@ export function render(result) {
     });
     rows.push(['geometric mean', '', '', f(rt.geomean, 2) + 'x', f(rt.cpuGeomean, 2) + 'x', f(rt.bestGeomean, 2) + 'x', mark(j('runtimeGeomean', rt.geomean)) + ' (≤1.10x)', '', '', '', '', '']);
     s.push(table(['program', 'native ms', 'instr. ms', 'ratio', 'cpu ratio', 'best ratio', '≤1.5x', 'RSS MB', 'instr. RSS MB', 'RSS ratio', 'excess MB', '≤1.15x'], rows));
-    s.push('  ms: median wall time of the timed iterations; ratio (judged): median of per-round wall ratios; cpu ratio: the same');
+    s.push('  ms: wall time of the timed iterations (median over rounds); ratio (judged): median of per-round wall ratios; cpu ratio: the same');
     s.push('  with CPU time; best ratio: fastest instrumented iteration / fastest native one.');
     if (rt.failed.length) s.push(`failed or with errors: ${rt.failed.join(', ')}`);
   }
