@@ -60,7 +60,10 @@ export function render(result) {
   if (parts.memory) {
     const b = parts.memory.baseline;
     s.push('', `FIXED MEMORY COST (empty program, peak RSS): native ${MB(b.nativeKB)} MB, instrumented (thingsctl run) ${MB(b.instrumentedKB)} MB, +${MB(b.fixedCostKB)} MB (${f(b.ratio, 2)}x)`);
-    s.push('  "excess MB" above = instrumented - native - this fixed cost.');
+    s.push('  "excess MB" = instrumented - native - this fixed cost.');
+    if (!parts.runtime) {
+      s.push(table(['program', 'RSS MB', 'instr. RSS MB', 'RSS ratio', 'excess MB', '≤1.15x'], parts.memory.programs.map((p) => [p.program, MB(p.nativeKB), MB(p.instrumentedKB), f(p.ratio, 2) + 'x', MB(p.excessKB), mark(j('peakRss', p.ratio))])));
+    }
   }
   if (parts.snapshot) {
     const sn = parts.snapshot;
