@@ -19,6 +19,10 @@ import { TimerScheduler, VirtualTimer } from './timers';
 import { Generator, delegate, delegateStep, iter, keys, resumeCompletion, sent } from './generators';
 import { RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
 import { installOnce } from './intrinsics/once';
+import { installEventsOnce } from './intrinsics/events-once';
+import { installPromisify } from './intrinsics/promisify';
+import { installTextCoding } from './intrinsics/text-coding';
+import { installTimerPromises } from './intrinsics/timer-promises';
 import { installBind } from './intrinsics/bind';
 import { installWeak } from './intrinsics/weak';
 
@@ -150,13 +154,24 @@ export class Runtime {
     installWeak();
     // Promises the program makes are the runtime's (their state is capturable); Node's own
     // internals keep the engine's.
-    setClosureTagger((fn, record) => new ClosureTag(fn, record));
-    installOnce(this.options.requireBuiltin('events') as never, (fn, record) => new ClosureTag(fn, record));
+    const tagger = (fn: object, record: unknown[]): unknown => new ClosureTag(fn, record);
+    setClosureTagger(tagger);
+    const events = this.options.requireBuiltin('events') as never;
+    installOnce(events, tagger);
+    // Node's promise APIs whose pending state would be Node's closures: replaced by ones made
+    // of runtime closures and RtPromise (programs reach them through the core modules).
+    installEventsOnce(events, tagger, RtPromise as never);
+    const util = this.options.requireBuiltin('util') as never;
+    installPromisify(util, tagger, RtPromise as never, (this.options.requireBuiltin('fs') as { read: unknown }).read);
+    installTextCoding(g, util);
+    const timerPromises = installTimerPromises(this.options.requireBuiltin('timers/promises') as never, this.scheduler.api as never, RtPromise as never);
     (g as { Promise: unknown }).Promise = RtPromise;
     this.factories.set('$rt', RUNTIME_FACTORIES as never);
     RUNTIME_FACTORIES.forEach((f, i) => this.factoryCode.set(f, ['$rt', i]));
     this.builtins = new BuiltinTable(this.options.requireBuiltin);
     for (const [name, fn] of Object.entries(this.scheduler.api)) this.builtins.register(fn, [name]);
+    // Reached through util.promisify(setTimeout) too, without the program requiring the module.
+    for (const [name, fn] of Object.entries(timerPromises)) this.builtins.register(fn, ['node:timers/promises', name]);
     this.builtins.register(TDZ, [RUNTIME_GLOBAL, 'T']);
     Object.defineProperty(g, RUNTIME_GLOBAL, { value: this.api(), enumerable: false, configurable: true, writable: false });
   }
