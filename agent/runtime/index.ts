@@ -23,6 +23,7 @@ import { installEventsOnce } from './intrinsics/events-once';
 import { installPromisify } from './intrinsics/promisify';
 import { installTextCoding } from './intrinsics/text-coding';
 import { installTimerPromises } from './intrinsics/timer-promises';
+import { installAssert } from './intrinsics/assert';
 import { installBind } from './intrinsics/bind';
 import { installWeak } from './intrinsics/weak';
 
@@ -154,16 +155,17 @@ export class Runtime {
     installWeak();
     // Promises the program makes are the runtime's (their state is capturable); Node's own
     // internals keep the engine's.
-    const tagger = (fn: object, record: unknown[]): unknown => new ClosureTag(fn, record);
-    setClosureTagger(tagger);
-    const events = this.options.requireBuiltin('events') as never;
-    installOnce(events, tagger);
+    setClosureTagger((fn, record) => new ClosureTag(fn, record));
+    installOnce(this.options.requireBuiltin('events') as never, (fn, record) => new ClosureTag(fn, record));
+
     // Node's promise APIs whose pending state would be Node's closures: replaced by ones made
     // of runtime closures and RtPromise (programs reach them through the core modules).
-    installEventsOnce(events, tagger, RtPromise as never);
+    const tagger = (fn: object, record: unknown[]): unknown => new ClosureTag(fn, record);
+    installEventsOnce(this.options.requireBuiltin('events') as never, tagger, RtPromise as never);
     const util = this.options.requireBuiltin('util') as never;
     installPromisify(util, tagger, RtPromise as never, (this.options.requireBuiltin('fs') as { read: unknown }).read);
     installTextCoding(g, util);
+    installAssert(this.options.requireBuiltin('assert') as never, tagger, RtPromise as never);
     const timerPromises = installTimerPromises(this.options.requireBuiltin('timers/promises') as never, this.scheduler.api as never, RtPromise as never);
     (g as { Promise: unknown }).Promise = RtPromise;
     this.factories.set('$rt', RUNTIME_FACTORIES as never);

@@ -12,10 +12,11 @@
  * names them by factory and rebuilds them (see RUNTIME_FACTORIES).
  */
 import { inspect } from 'node:util';
-import { Generator, RUNTIME_CLASSES } from './generators';
-import { makeOnce } from './intrinsics/once';
 import { makeOnceListener } from './intrinsics/events-once';
 import { makePromisified, makePromisifyCallback } from './intrinsics/promisify';
+import { makeAssertOutcome } from './intrinsics/assert';
+import { Generator, RUNTIME_CLASSES } from './generators';
+import { makeOnce } from './intrinsics/once';
 
 const PENDING = 0;
 const FULFILLED = 1;
@@ -333,7 +334,7 @@ function makeOutcome(v: unknown, rejected: boolean): () => unknown {
 }
 
 /** Runtime factories whose closures a snapshot may hold, by stable index (append only). */
-export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve, makeReject, makeElement, makeResume, makeFinally, makeOutcome, makeOnce, makeOnceListener, makePromisified, makePromisifyCallback] as never;
+export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve, makeReject, makeElement, makeResume, makeFinally, makeOutcome, makeOnce, makeOnceListener, makePromisified, makePromisifyCallback, makeAssertOutcome] as never;
 
 Object.assign(RUNTIME_CLASSES, {
   Promise: { prototype: RtPromise.prototype, fields: ['_state', '_value', '_reactions', '_handled'] },

@@ -1,11 +1,12 @@
 // Node's promise-returning helpers held across turns: events.once waiting (resolved, and rejected by an 'error' event),
-// once-listeners that are bound functions, util.promisify of a callback API, of a bound function and of fs.read (named
-// results), util.promisify(setTimeout) and timers/promises sleeps pending at a cut, TextEncoder/TextDecoder kept in state.
+// once-listeners that are bound functions, util.promisify of a callback API and of a bound function, util.promisify(setTimeout)
+// and timers/promises sleeps pending at a cut, assert.rejects/doesNotReject waiting, TextEncoder/TextDecoder kept in state.
+// (No real I/O: a callback pending inside Node is not part of a snapshot.)
 'use strict';
 
 const EventEmitter = require('node:events');
 const util = require('node:util');
-const fs = require('node:fs');
+const assert = require('node:assert');
 const { setTimeout: sleep, setImmediate: nextTurn } = require('timers/promises');
 
 const log = [];
@@ -34,7 +35,6 @@ const doubleAsync = util.promisify(slowDouble);
 const tripleAsync = util.promisify(function (n, cb) {
   setTimeout(() => cb(null, n * this.factor), 50);
 }.bind({ factor: 3 }));
-const readAsync = util.promisify(fs.read);
 const wait = util.promisify(setTimeout);
 
 const encoder = new TextEncoder();
@@ -68,11 +68,14 @@ async function step() {
       state.results.push(e.message);
     }
   }
-  if (turn === 6) {
-    const fd = fs.openSync(__filename, 'r');
-    const { bytesRead, buffer } = await readAsync(fd, Buffer.alloc(12), 0, 12, 0);
-    fs.closeSync(fd);
-    state.results.push(`${bytesRead}:${buffer.toString()}`);
+  if (turn === 7) {
+    await assert.rejects(doubleAsync(-2), /negative -2/);
+    await assert.doesNotReject(() => tripleAsync(1));
+    try {
+      await assert.rejects(doubleAsync(4));
+    } catch (e) {
+      state.results.push(e.message);
+    }
   }
   const v = await sleep(20, turn);
   await nextTurn();
