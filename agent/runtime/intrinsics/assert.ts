@@ -7,7 +7,8 @@
  * runtime closures on the runtime's promise; once it has settled they hand Node's function
  * an engine promise already settled the same way, so the check, the AssertionError and its
  * message are Node's (that last step takes only microtasks: no capture point falls in it).
- * Arguments Node rejects before waiting go straight to Node's function.
+ * Arguments Node rejects before waiting go straight to Node's function. Installed when assert
+ * is first required (ensureAssert).
  */
 import { types } from 'node:util';
 
@@ -37,6 +38,7 @@ function asRejection(err: unknown): unknown {
 
 /** Settles the assertion once the awaited promise has: `st` is { which, args }. */
 export function makeAssertOutcome(st: { which: Which; args: unknown[] }, rejected: boolean): Fn {
+  ensureAssert(); // a restore may make this before anything requires assert
   const fn = (v: unknown): unknown => {
     const settled = rejected ? EnginePromise.reject(v) : EnginePromise.resolve(v);
     const r = Reflect.apply(nodeFns[st.which] as Fn, assertModule, [settled, ...st.args]);
@@ -54,8 +56,24 @@ export function makeAssertOutcome(st: { which: Which; args: unknown[] }, rejecte
 const promiseLike = (o: unknown): boolean =>
   types.isPromise(o) || (o !== null && typeof o === 'object' && typeof (o as { then?: unknown }).then === 'function' && typeof (o as { catch?: unknown }).catch === 'function');
 
-export function installAssert(assert: Record<string, unknown>, tagger: (fn: object, record: unknown[]) => void, P: PromiseCtor): void {
+let load: (() => Record<string, unknown>) | undefined;
+let promiseCtor: PromiseCtor;
+
+/** Loading assert takes milliseconds at every start: the patch waits until the program (or a
+ *  restore) needs it. */
+export function setupAssert(loader: () => Record<string, unknown>, tagger: (fn: object, record: unknown[]) => void, P: PromiseCtor): void {
+  load = loader;
   tag = tagger;
+  promiseCtor = P;
+}
+
+/** Installs the patch the first time; true then. */
+export function ensureAssert(): boolean {
+  if (!load) return false;
+  const loader = load;
+  load = undefined; // once (loading it comes back here through the require hook)
+  const assert = loader();
+  const P = promiseCtor;
   assertModule = assert;
   const strict = assert.strict as Record<string, unknown> | undefined;
   for (const which of ['rejects', 'doesNotReject'] as const) {
@@ -85,4 +103,5 @@ export function installAssert(assert: Record<string, unknown>, tagger: (fn: obje
       Object.defineProperty(o, which, { value: fn, writable: d?.writable ?? true, enumerable: d?.enumerable ?? true, configurable: true });
     }
   }
+  return true;
 }
