@@ -22,6 +22,11 @@ import { margs, setArgumentsTagger } from './intrinsics/arguments';
 import { DYNAMIC_KEY_PREFIX, DynamicFunctions } from './intrinsics/dynamic-function';
 import { adelegate, adelegateDone, adelegateNext, aiter, astep, asyncYield, closeIter, runAsyncGenerator, setAsyncGeneratorTagger } from './async-generators';
 import { installOnce } from './intrinsics/once';
+import { installEventsOnce } from './intrinsics/events-once';
+import { installPromisify } from './intrinsics/promisify';
+import { installTextCoding } from './intrinsics/text-coding';
+import { installTimerPromises } from './intrinsics/timer-promises';
+import { ensureAssert, setupAssert } from './intrinsics/assert';
 import { installBind } from './intrinsics/bind';
 import { installWeak } from './intrinsics/weak';
 
@@ -170,11 +175,23 @@ export class Runtime {
     setArgumentsTagger((fn, record) => new ClosureTag(fn, record));
     setAsyncGeneratorTagger((fn, record) => new ClosureTag(fn, record));
     installOnce(this.options.requireBuiltin('events') as never, (fn, record) => new ClosureTag(fn, record));
+
+    // Node's promise APIs whose pending state would be Node's closures: replaced by ones made
+    // of runtime closures and RtPromise (programs reach them through the core modules).
+    const tagger = (fn: object, record: unknown[]): unknown => new ClosureTag(fn, record);
+    installEventsOnce(this.options.requireBuiltin('events') as never, tagger, RtPromise as never);
+    const util = this.options.requireBuiltin('util') as never;
+    installPromisify(util, tagger, RtPromise as never, (this.options.requireBuiltin('fs') as { read: unknown }).read);
+    installTextCoding(g, util);
+    setupAssert(() => this.options.requireBuiltin('assert') as never, tagger, RtPromise as never);
+    const timerPromises = installTimerPromises(this.options.requireBuiltin('timers/promises') as never, this.scheduler.api as never, RtPromise as never);
     (g as { Promise: unknown }).Promise = RtPromise;
     this.factories.set('$rt', RUNTIME_FACTORIES as never);
     RUNTIME_FACTORIES.forEach((f, i) => this.factoryCode.set(f, ['$rt', i]));
-    this.builtins = new BuiltinTable(this.options.requireBuiltin);
+    this.builtins = new BuiltinTable((name) => this.coreModule(name));
     for (const [name, fn] of Object.entries(this.scheduler.api)) this.builtins.register(fn, [name]);
+    // Reached through util.promisify(setTimeout) too, without the program requiring the module.
+    for (const [name, fn] of Object.entries(timerPromises)) this.builtins.register(fn, ['node:timers/promises', name]);
     this.builtins.register(TDZ, [RUNTIME_GLOBAL, 'T']);
     // The runtime namespace and its functions are built-ins by path: a resumable function's
     // frame may hold one across a suspension (a saved callee, as in `$tjs_rt.pcall(C, "m", o, await x)`).
@@ -184,8 +201,19 @@ export class Runtime {
     Object.defineProperty(g, RUNTIME_GLOBAL, { value: api, enumerable: false, configurable: true, writable: false });
   }
 
+  /** Runtime patches that wait for their module's first use (a require, or a restore naming
+   *  one of its members); the patched members then join the built-in table. */
+  private patchOnFirstUse(name: string): void {
+    if (/^(node:)?assert(\/strict)?$/.test(name) && ensureAssert()) this.builtins?.addModule('assert', this.options.requireBuiltin('assert'));
+  }
+  private coreModule(name: string): unknown {
+    this.patchOnFirstUse(name);
+    return this.options.requireBuiltin(name);
+  }
+
   /** Called by the host when the program requires a core module. */
   noteBuiltinModule(name: string, exportsObject: unknown): void {
+    this.patchOnFirstUse(name);
     this.builtins.addModule(name, exportsObject);
   }
 

@@ -12,6 +12,9 @@
  * names them by factory and rebuilds them (see RUNTIME_FACTORIES).
  */
 import { inspect } from 'node:util';
+import { makeOnceListener } from './intrinsics/events-once';
+import { makePromisified, makePromisifyCallback } from './intrinsics/promisify';
+import { makeAssertOutcome } from './intrinsics/assert';
 import { Generator, RUNTIME_CLASSES } from './generators';
 import { makeOnce } from './intrinsics/once';
 import { makeArgGet, makeArgSet } from './intrinsics/arguments';
@@ -337,7 +340,7 @@ function makeOutcome(v: unknown, rejected: boolean): () => unknown {
 }
 
 /** Runtime factories whose closures a snapshot may hold, by stable index (append only). */
-export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve, makeReject, makeElement, makeResume, makeFinally, makeOutcome, makeOnce, makeArgGet, makeArgSet, makeAgResume, makeAgReturned, makeAsyncFromSyncDone] as never;
+export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve, makeReject, makeElement, makeResume, makeFinally, makeOutcome, makeOnce, makeArgGet, makeArgSet, makeAgResume, makeAgReturned, makeAsyncFromSyncDone, makeOnceListener, makePromisified, makePromisifyCallback, makeAssertOutcome] as never;
 
 Object.assign(RUNTIME_CLASSES, {
   Promise: { prototype: RtPromise.prototype, fields: ['_state', '_value', '_reactions', '_handled'] },

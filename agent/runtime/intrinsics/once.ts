@@ -16,12 +16,14 @@ interface Emitter {
 
 let tag: (fn: object, record: unknown[]) => void = () => undefined;
 
-export function makeOnce(target: Emitter, type: string | symbol, listener: Listener, state: { fired: boolean }): Listener {
+export function makeOnce(target: Emitter, type: string | symbol, listener: Listener, state: { fired: boolean; listener?: Listener }): Listener {
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     if (state.fired) return undefined;
     target.removeListener(type, wrapper);
     state.fired = true;
-    return listener.apply(target, args);
+    // From the state record: a restore makes this closure before bound functions exist, so
+    // a bound listener arrives here as undefined.
+    return (state.listener ?? listener).apply(target, args);
   };
   (wrapper as unknown as { listener: Listener }).listener = listener;
   tag(wrapper, [makeOnce, -1, target, type, listener, state]);
@@ -41,7 +43,7 @@ export function installOnce(events: { prototype: Record<string, unknown> }, tagg
       value: {
         [name](this: Emitter, type: string | symbol, listener: Listener) {
           checkListener(listener);
-          this[add](type, makeOnce(this, type, listener, { fired: false }));
+          this[add](type, makeOnce(this, type, listener, { fired: false, listener }));
           return this;
         },
       }[name],
