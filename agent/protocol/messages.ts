@@ -123,4 +123,7 @@ export interface OutputMessage {
   id: string;
   stream: 'stdout' | 'stderr';
   data: string;
+  /** Only on the marker line the agent puts where output was lost: how many lines went
+   *  (held while the broker was unreachable, over the agent's limit). `data` says it too. */
+  dropped?: number;
 }
