@@ -571,3 +571,29 @@ function readPasswordFile(file: string, problem: (reason: string) => void, warni
   if ((fs.statSync(file).mode & 0o004) !== 0) warnings.push(`[broker] remote_password_file ${file} is readable by every user of this machine (chmod 600 or 640)`);
   return password;
 }
+
+/** The short report of `thingsjs-agent --check-config` for a valid configuration. */
+export function summarizeConfig(c: AgentConfig): string {
+  const b = c.broker;
+  const secs = (ms: number): string => `${ms / 1000} s`;
+  const size = (n: number): string => (n % (1024 * 1024) === 0 ? `${n / 1024 / 1024}M` : n % 1024 === 0 ? `${n / 1024}K` : `${n} bytes`);
+  const lines = [
+    `configuration OK: ${c.files.length > 0 ? c.files.join(', ') : `no file (${DEFAULT_CONFIG_FILE} does not exist), built-in defaults`}`,
+    `  agent      ${c.id}; state ${c.stateDir ?? `default (${'/var/lib/thingsjs'} when writable, else per user)`}; log ${c.logLevel}`,
+    `  broker     ${b.urls.join(' ')}${b.urls.length > 1 ? ' (failover, in this order)' : ''}; protocol ${b.protocol}; client id ${b.clientId ?? `thingsjs-agent-${c.id}`}`,
+    `  auth       ${b.username === undefined ? 'anonymous' : `user ${b.username}, ${b.password === undefined ? 'no password' : b.passwordFile ? `password from ${b.passwordFile}` : 'password in the configuration'}`}`,
+  ];
+  if (b.tls) {
+    const t = b.tls;
+    const ca = [t.cafile && `CA ${t.cafile}`, t.capath && `CA directory ${t.capath}`].filter(Boolean).join(', ') || 'system CAs';
+    lines.push(`  tls        ${ca}; ${t.certfile ? `client certificate ${t.certfile}` : 'no client certificate'}; ${t.insecure ? 'host name NOT checked (bridge_insecure)' : 'host name checked'}`);
+  } else if (b.urls.some(isTlsUrl)) {
+    lines.push('  tls        system CAs; no client certificate; host name checked');
+  }
+  const { baseMs, capMs } = b.reconnect;
+  lines.push(`  reconnect  ${baseMs === capMs ? `every ${secs(baseMs)}` : `${secs(baseMs)} doubling to ${secs(capMs)}`} ±20 %; keepalive ${b.keepaliveSeconds} s; ${b.clean ? 'clean session' : 'persistent session'}`);
+  lines.push(`  offline    program output held up to ${b.outbox.maxMessages} lines / ${size(b.outbox.maxBytes)}`);
+  lines.push(`  programs   checkpoint ${c.checkpointIntervalMs > 0 ? `every ${secs(c.checkpointIntervalMs)}` : 'only at stop'}; memory limit ${c.memoryLimitBytes === undefined ? 'none' : size(c.memoryLimitBytes)}; migrate timeout ${secs(c.migrateTimeoutMs)}; topics ${b.topicPrefix}/...`);
+  for (const w of c.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n') + '\n';
+}

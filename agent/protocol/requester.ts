@@ -66,8 +66,15 @@ export class Requester {
       }, timeoutMs);
       this.pending.set(correlationId, { resolve: resolve as (r: unknown) => void, reject, timer });
       const properties = isV5(this.client) ? { responseTopic: this.replyTopic, correlationData: Buffer.from(correlationId) } : undefined;
-      publishJson(this.client, this.topics.agentRequest(agentId), message, { qos: 1, properties }).catch((err: Error) => {
-        this.settle(correlationId)?.reject(new ThingsError('E_INTERNAL', `cannot publish the request: ${err.message}`));
+      publishJson(this.client, this.topics.agentRequest(agentId), message, { qos: 1, properties }).catch((err: Error & { code?: unknown }) => {
+        // MQTT 5 brokers say when an ACL refuses a publish (PUBACK 0x87); 3.1.1 ones drop it
+        // silently, and the request times out.
+        const refused = err.code === 0x87;
+        this.settle(correlationId)?.reject(
+          refused
+            ? new ThingsError('E_NOT_AUTHORIZED', `the broker refused the ${action} request to agent ${agentId} (${err.message}): its ACL does not let this client publish on ${this.topics.agentRequest(agentId)}`)
+            : new ThingsError('E_INTERNAL', `cannot publish the request: ${err.message}`),
+        );
       });
     });
   }

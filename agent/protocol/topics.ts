@@ -21,6 +21,8 @@ export interface Topics {
   readonly allAgentStatus: string;
   agentRequest(agentId: string): string;
   clientReply(clientId: string): string;
+  /** True when `topic` is some requester's reply topic (the only place replies go). */
+  isReplyTopic(topic: string): boolean;
   processOutput(processId: string): string;
   /** The agent id of a status topic, or undefined when `topic` is not one. */
   agentOfStatusTopic(topic: string): string | undefined;
@@ -47,6 +49,11 @@ export function createTopics(root: string = DEFAULT_TOPIC_ROOT): Topics {
     allAgentStatus: `${statusPrefix}+${statusSuffix}`,
     agentRequest: (id) => `${r}/agents/${level('agent id', id)}/req`,
     clientReply: (id) => `${r}/clients/${level('client id', id)}/reply`,
+    isReplyTopic(topic) {
+      const prefix = `${r}/clients/`;
+      if (!topic.startsWith(prefix) || !topic.endsWith('/reply')) return false;
+      return isTopicLevel(topic.slice(prefix.length, topic.length - '/reply'.length));
+    },
     processOutput: (id) => `${r}/procs/${level('process id', id)}/out`,
     agentOfStatusTopic(topic) {
       if (!topic.startsWith(statusPrefix) || !topic.endsWith(statusSuffix)) return undefined;
