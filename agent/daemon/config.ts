@@ -189,7 +189,7 @@ function positiveInteger(v: unknown): number {
 /** Seconds, as MQTT sends them: a whole number up to 65535. */
 function keepalive(v: unknown): number {
   const n = number(v);
-  if (!Number.isInteger(n) || n < 5 || n > 65535) throw `${JSON.stringify(v)} is not a whole number of seconds from 5 to 65535`;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw `${JSON.stringify(v)} is not a whole number of seconds from 1 to 65535`;
   return n;
 }
 /** Mosquitto's form: `value` (a fixed delay) or `base cap` (a backoff), in seconds. */

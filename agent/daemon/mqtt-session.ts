@@ -267,7 +267,7 @@ export class MqttSession {
   }
 }
 
-const seconds = (ms: number): string => `${ms >= 10_000 ? Math.round(ms / 1000) : Math.round(ms / 100) / 10} s`;
+const seconds = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${ms >= 10_000 ? Math.round(ms / 1000) : Math.round(ms / 100) / 10} s`);
 
 /** A connection error in words an operator can act on. */
 function describeError(err: Error & { code?: unknown }, broker: BrokerConfig): string {
