@@ -52,7 +52,7 @@ export class Agent {
     this.session.start();
     const client = this.session.mqtt;
 
-    const requester = new Requester(client, this.topics, `agent-${id}`);
+    const requester = new Requester(client, this.topics, `agent-${id}`, this.topics.agentReply(id));
     const presence = new Presence(client, this.topics, requester);
     const requests = new RequestServer(id, this.topics, { agentId: id, supervisor, presence, requester, stateDir: this.stateDir, migrateTimeoutMs: this.config.migrateTimeoutMs, log: this.log.child('req') }, this.log.child('req'));
     requester.attach();

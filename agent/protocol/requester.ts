@@ -25,12 +25,14 @@ export class Requester {
   private readonly pending = new Map<string, Pending>();
   private readonly onMessage = (topic: string, payload: Buffer): void => this.handleMessage(topic, payload);
 
+  /** `replyTopic`: where replies come (default: the client reply topic of `requesterId`). */
   constructor(
     private readonly client: MqttClient,
     private readonly topics: Topics,
     requesterId: string,
+    replyTopic?: string,
   ) {
-    this.replyTopic = topics.clientReply(requesterId);
+    this.replyTopic = replyTopic ?? topics.clientReply(requesterId);
   }
 
   /** Listens for replies; the owner of the session subscribes to `topic`. */
