@@ -287,7 +287,10 @@ function describeError(err: Error & { code?: unknown }, broker: BrokerConfig): s
         : /alert/i.test(err.message)
           ? 'the broker rejected the TLS handshake (does it require a client certificate? check bridge_certfile and bridge_keyfile)'
           : 'check bridge_cafile / bridge_capath';
-    return `TLS: ${err.message}${typeof code === 'string' ? ` (${code})` : ''}: ${hint}`;
+    // OpenSSL's "8000...:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate
+    // required:../deps/...:SSL alert number 116\n": only the reason is worth a log line.
+    const reason = /:SSL routines:[^:]*:([^:]+):/.exec(err.message)?.[1] ?? err.message.trim();
+    return `TLS: ${reason}${typeof code === 'string' ? ` (${code})` : ''}: ${hint}`;
   }
   return `${err.message}${typeof code === 'string' && !err.message.includes(code) ? ` (${code})` : ''}`;
 }

@@ -82,7 +82,8 @@ class Watcher {
     const from = this.messages.items.length;
     await this.client.publishAsync(`${ROOT_TOPIC}/agents/${agent}/req`, body, { qos: 1, properties: { responseTopic: replyTo, correlationData: Buffer.from(corr) } });
     const m = await this.messages.until(
-      (x) => x.topic === replyTo && x.packet.properties && x.packet.properties.correlationData && x.packet.properties.correlationData.toString() === corr,
+      // MQTT 5 replies carry the correlation data; 3.1.1 ones only the payload's correlationId.
+      (x) => x.topic === replyTo && ((x.packet.properties && x.packet.properties.correlationData && x.packet.properties.correlationData.toString() === corr) || (x.json && x.json.correlationId === corr)),
       timeoutMs,
       `a reply from ${agent} to ${String(body).slice(0, 60)}`,
       from,
