@@ -401,7 +401,7 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
   }
   const tlsWanted = tlsFiles.some((k) => paths[k] !== undefined);
   let tls: TlsConfig | undefined;
-  if (tlsWanted || b.bridge_insecure !== undefined) {
+  if (tlsWanted || b.bridge_insecure === true) {
     tls = { cafile: paths.bridge_cafile, capath: paths.bridge_capath, certfile: paths.bridge_certfile, keyfile: paths.bridge_keyfile, insecure: (b.bridge_insecure as boolean | undefined) ?? DEFAULTS.bridge_insecure };
     loadTls(tls, problem, warnings);
   }
@@ -415,7 +415,7 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
     }
   }
   if (tls && !tlsWanted && !urls.some(isTlsUrl)) {
-    problem('bridge_insecure', 'is set but no broker address uses TLS (set bridge_cafile or bridge_capath, or use an mqtts:// address)');
+    problem('bridge_insecure', 'is true but no broker address uses TLS (set bridge_cafile or bridge_capath, or use an mqtts:// address)');
   }
 
   // Credentials.
