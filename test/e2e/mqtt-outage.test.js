@@ -198,6 +198,26 @@ describe('broker outages', () => {
     }
   });
 
+  it('cleansession = false: a request sent while the device is cut off waits at the broker and is answered when it is back', async () => {
+    const proxy = new TcpProxy(broker.port);
+    await proxy.start();
+    try {
+      const agent = startAgent('persistent', { address: `127.0.0.1:${proxy.port}`, keepalive_interval: 1, cleansession: false });
+      await agent.connected(T);
+      assert.ok(broker.log.items.some((l) => / as thingsjs-agent-persistent \(p5, c0, k1\)/.test(l)), 'a persistent MQTT 5 session (c0)');
+      await watcher.untilStatus('persistent', (s) => s.status === 'online', T, 'persistent online');
+      proxy.blackhole();
+      await watcher.untilStatus('persistent', (s) => s.status === 'offline', T, 'the Will: persistent offline');
+      const reply = watcher.rawRequest('persistent', { action: 'list' }, { timeoutMs: T });
+      await proxy.restore();
+      const answered = await reply;
+      assert.equal(answered.ok, true, 'the request queued by the broker was answered');
+      assert.equal((await agent.stop()).code, 0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('reconnection backs off exponentially with jitter up to the cap, and connects when the broker comes', async () => {
     const port = await freePort();
     // base 50 ms, cap 400 ms: 50, 100, 200, 400, 400... each ±20 %.
