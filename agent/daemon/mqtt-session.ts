@@ -277,6 +277,7 @@ function describeError(err: Error & { code?: unknown }, broker: BrokerConfig): s
       const who = broker.username === undefined ? 'anonymous connection' : `user ${broker.username}`;
       return `the broker refused the ${who} (${err.message}): check [broker] remote_username and remote_password${broker.passwordFile ? `_file (${broker.passwordFile})` : ''} against the broker's password file and ACL`;
     }
+    if (code === 1 || code === 0x84) return `the broker refused the connection (${err.message}): it does not speak ${broker.protocol === 'mqttv50' ? 'MQTT 5' : 'this MQTT version'}; set [broker] bridge_protocol_version = auto (or mqttv311)`;
     return `the broker refused the connection (${err.message}, reason code ${code})`;
   }
   const tlsCodes = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO|ALTNAME|HOSTNAME/;
