@@ -21,6 +21,7 @@ import { ThingsError } from '../shared/errors';
 import { isTlsUrl, parseAddresses, type ProtocolChoice } from '../protocol/connection';
 import { DEFAULT_TOPIC_ROOT, isTopicLevel } from '../protocol/topics';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger';
+import { SYSTEM_STATE_DIR } from './state-dir';
 
 export interface TlsConfig {
   cafile?: string;
@@ -321,6 +322,30 @@ function unreadable(file: string, directory = false): string | undefined {
   }
 }
 
+/** Why the agent could not use `dir` as its state directory (without creating anything). */
+function unwritableDir(dir: string): string | undefined {
+  let probe = dir;
+  for (;;) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(probe);
+    } catch {
+      const parent = path.dirname(probe);
+      if (parent === probe) return `${dir} cannot be created`;
+      probe = parent;
+      continue;
+    }
+    if (!st.isDirectory()) return probe === dir ? `${dir} is not a directory` : `${dir} cannot be created: ${probe} is not a directory`;
+    try {
+      fs.accessSync(probe, fs.constants.W_OK | fs.constants.X_OK);
+      return undefined;
+    } catch {
+      const uid = `uid ${process.getuid?.() ?? '?'}`;
+      return probe === dir ? `${dir} is not writable by this user (${uid})` : `${dir} does not exist and cannot be created: ${probe} is not writable by this user (${uid})`;
+    }
+  }
+}
+
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** The certificates of a PEM file; throws a reason. Expired ones add a warning. */
@@ -436,6 +461,10 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
 
   const stateDirSetting = settings.agent?.state_dir;
   const stateDir = typeof a.state_dir === 'string' && stateDirSetting ? settingPath(stateDirSetting, a.state_dir) : undefined;
+  if (stateDir !== undefined && stateDirSetting) {
+    const why = unwritableDir(stateDir);
+    if (why) problems.push({ file: stateDirSetting.file, key: '[agent] state_dir', reason: why });
+  }
 
   if (problems.length > 0) {
     const lines = problems.map((p) => `  ${p.file}: ${p.key}: ${p.reason}`);
@@ -579,7 +608,7 @@ export function summarizeConfig(c: AgentConfig): string {
   const size = (n: number): string => (n % (1024 * 1024) === 0 ? `${n / 1024 / 1024}M` : n % 1024 === 0 ? `${n / 1024}K` : `${n} bytes`);
   const lines = [
     `configuration OK: ${c.files.length > 0 ? c.files.join(', ') : `no file (${DEFAULT_CONFIG_FILE} does not exist), built-in defaults`}`,
-    `  agent      ${c.id}; state ${c.stateDir ?? `default (${'/var/lib/thingsjs'} when writable, else per user)`}; log ${c.logLevel}`,
+    `  agent      ${c.id}; state ${c.stateDir ?? `default (${SYSTEM_STATE_DIR} when writable, else per user)`}; log ${c.logLevel}`,
     `  broker     ${b.urls.join(' ')}${b.urls.length > 1 ? ' (failover, in this order)' : ''}; protocol ${b.protocol}; client id ${b.clientId ?? `thingsjs-agent-${c.id}`}`,
     `  auth       ${b.username === undefined ? 'anonymous' : `user ${b.username}, ${b.password === undefined ? 'no password' : b.passwordFile ? `password from ${b.passwordFile}` : 'password in the configuration'}`}`,
   ];
