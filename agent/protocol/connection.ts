@@ -246,6 +246,8 @@ export function parseAddresses(value: string, tls: boolean): string[] {
     const scheme = u.protocol.replace(/:$/, '').toLowerCase();
     if (!SCHEMES.has(scheme)) throw `${JSON.stringify(p)}: unsupported scheme ${scheme}:// (use host[:port], mqtt://, mqtts://, ws:// or wss://)`;
     if (u.hostname === '') throw `${JSON.stringify(p)} names no host`;
+    // The address is logged and shown: credentials belong in their own keys.
+    if (u.username !== '' || u.password !== '') throw `${u.protocol}//${u.host}: put the user name and password in remote_username and remote_password (or remote_password_file), not in the address`;
     if (u.port === '0') throw `${JSON.stringify(p)}: port 0 is not a port`;
     if (tls && !TLS_SCHEMES.has(scheme)) throw `${JSON.stringify(p)} is not a TLS URL but bridge_cafile/capath/certfile/keyfile are set (use mqtts:// or wss://, or host[:port])`;
     return url;

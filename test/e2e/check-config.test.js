@@ -174,6 +174,13 @@ describe('thingsjs-agent --check-config', () => {
     assert.equal(started.stderr, report);
   });
 
+  it('refuses credentials in the address (it is logged), naming the keys to use', async () => {
+    const r = await agent(['--check-config', '--config', write('creds/agent.conf', '[broker]\naddress = mqtt://dev:secret@broker.example:1883\n')]);
+    assert.equal(r.code, 78);
+    assert.match(r.stderr, /\[broker\] address: mqtt:\/\/broker\.example:1883: put the user name and password in remote_username and remote_password/);
+    assert.ok(!r.stderr.includes('secret'), 'the password is not repeated');
+  });
+
   it('names a certificate or key that is not one, and a missing configuration file', async () => {
     fs.mkdirSync(path.join(tmp, 'pem'));
     const file = writeConf(path.join(tmp, 'pem', 'agent.conf'), {
