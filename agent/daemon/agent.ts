@@ -16,7 +16,6 @@ import { Supervisor } from './supervisor';
 import { createTopics, type Topics } from '../protocol/topics';
 import { Presence } from '../protocol/presence';
 import { Requester } from '../protocol/requester';
-import { publishJson } from '../protocol/connection';
 import type { OutputMessage } from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/version';
 
@@ -53,7 +52,7 @@ export class Agent {
     this.session.start();
     const client = this.session.mqtt;
 
-    const requester = new Requester(client, this.topics, `agent-${id}`);
+    const requester = new Requester(client, this.topics, `agent-${id}`, this.topics.agentReply(id));
     const presence = new Presence(client, this.topics, requester);
     const requests = new RequestServer(id, this.topics, { agentId: id, supervisor, presence, requester, stateDir: this.stateDir, migrateTimeoutMs: this.config.migrateTimeoutMs, log: this.log.child('req') }, this.log.child('req'));
     requester.attach();
@@ -67,7 +66,7 @@ export class Agent {
     supervisor.on('change', () => void this.session.publishStatus());
     supervisor.on('output', (pid, stream, line) => this.onOutput(pid, stream, line));
 
-    this.log.info(`agent ${id} initialised (broker ${this.config.broker.url}, state ${this.stateDir.path}, node ${process.version})`);
+    this.log.info(`agent ${id} initialised (broker ${this.config.broker.urls.join(' ')}, state ${this.stateDir.path}, node ${process.version})`);
   }
 
   async stop(): Promise<void> {
@@ -81,10 +80,8 @@ export class Agent {
 
   private onOutput(processId: string, stream: 'stdout' | 'stderr', line: string): void {
     programOutput(processId, stream, line.endsWith('\n') ? line.slice(0, -1) : line);
-    // Dropped while offline rather than queued: a chatty program on a device cut off from the
-    // broker would otherwise fill its memory. The device log keeps every line.
-    if (!this.session.connected) return;
+    // Held (within limits) while the broker is unreachable, delivered in order afterwards.
     const message: OutputMessage = { v: PROTOCOL_VERSION, agent: this.config.id, id: processId, stream, data: line };
-    publishJson(this.session.mqtt, this.topics.processOutput(processId), message, { qos: 1 }).catch(() => undefined);
+    this.session.publishOutput(message);
   }
 }

@@ -3,16 +3,18 @@
  * the exit codes; everything else lives in Agent.
  *
  *   thingsjs-agent [--config FILE | FILE] [--id ID] [--broker URL] [--state-dir DIR]
+ *   thingsjs-agent --check-config [--config FILE]    validate, print a summary, exit
  *
  * Exit codes: 0 stopped by SIGTERM/SIGINT, 1 crashed, 2 usage error, 78 (EX_CONFIG) bad
  * configuration — a unit can say RestartPreventExitStatus=78 so that systemd does not
- * restart a daemon that cannot work until someone edits its file.
+ * restart a daemon that cannot work until someone edits its file. `--check-config` exits 0
+ * or 78 with the same report the daemon would give.
  */
 import { Command, CommanderError } from 'commander';
 import { ThingsError } from '../shared/errors';
 import { PRODUCT_VERSION } from '../protocol/version';
 import { Agent } from './agent';
-import { loadConfig } from './config';
+import { loadConfig, summarizeConfig } from './config';
 import { configureLogging, createLogger } from './logger';
 
 const EXIT_CONFIG = 78;
@@ -22,6 +24,7 @@ interface Flags {
   id?: string;
   broker?: string;
   stateDir?: string;
+  checkConfig?: boolean;
 }
 
 function parseArgs(argv: string[]): { file?: string; flags: Flags } {
@@ -33,6 +36,7 @@ function parseArgs(argv: string[]): { file?: string; flags: Flags } {
     .option('--id <id>', 'agent id (overrides [agent] id)')
     .option('--broker <url>', 'broker URL or host[:port] (overrides [broker] address)')
     .option('--state-dir <dir>', 'state directory (overrides [agent] state_dir)')
+    .option('--check-config', 'check the configuration (every problem at once), print a summary and exit: 0 when valid, 78 when not')
     .exitOverride()
     .parse(argv);
   const flags = cmd.opts<Flags>();
@@ -57,6 +61,16 @@ function main(): void {
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
     fail(err, EXIT_CONFIG);
+  }
+
+  if (flags.checkConfig) {
+    try {
+      const config = loadConfig(file, { id: flags.id, broker: flags.broker, stateDir: flags.stateDir });
+      process.stdout.write(summarizeConfig(config));
+      process.exit(0);
+    } catch (err) {
+      fail(err, err instanceof ThingsError && err.code === 'E_CONFIG' ? EXIT_CONFIG : 1);
+    }
   }
 
   let agent: Agent;

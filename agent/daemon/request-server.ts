@@ -5,6 +5,10 @@
  *
  * QoS 1 may deliver a request twice (after a reconnection): replies are remembered by
  * correlation id for a while, so a duplicate is answered again instead of run again.
+ *
+ * Replies go only to reply topics (<root>/clients/<id>/reply): a request naming another
+ * topic (a status topic, an agent's request topic) is not answered, so no one can make an
+ * agent publish where it should not. The MQTT 5 correlation data is echoed as received.
  */
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { toErrorPayload } from '../shared/errors';
@@ -20,12 +24,18 @@ import type { Logger } from './logger';
 const RECENT_LIMIT = 256;
 /** Replies bigger than this (snapshots) are not kept whole: memory is scarce on a device. */
 const RECENT_MAX_BYTES = 64 * 1024;
+/** Bad requests logged at warning level per minute. */
+const BAD_LOG_BURST = 20;
 
 export class RequestServer {
   readonly topic: string;
   private client: MqttClient | undefined;
   /** correlation id → the reply sent, or undefined while the request is running. */
   private readonly recent = new Map<string, ReplyMessage | undefined>();
+  private readonly isReplyTopic: (topic: string) => boolean;
+  private badWindowStart = 0;
+  private badLogged = 0;
+  private badSuppressed = 0;
   private readonly onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
     if (topic !== this.topic) return;
     this.handle(payload, packet).catch((err: Error) => this.log.error(`request handling failed: ${err.stack ?? err.message}`));
@@ -38,6 +48,7 @@ export class RequestServer {
     private readonly log: Logger,
   ) {
     this.topic = topics.agentRequest(agentId);
+    this.isReplyTopic = (t) => topics.isReplyTopic(t);
   }
 
   attach(client: MqttClient): void {
@@ -50,9 +61,9 @@ export class RequestServer {
   }
 
   private async handle(payload: Buffer, packet: IPublishPacket): Promise<void> {
-    const parsed = parseRequest(payload, packet.properties);
+    const parsed = parseRequest(payload, packet.properties, { isReplyTopic: this.isReplyTopic });
     if (!parsed.ok) {
-      this.log.warn(`bad request (${parsed.error.code}: ${parsed.error.message})${parsed.route.replyTo ? '' : '; no reply topic, not answered'}`);
+      this.logBadRequest(`bad request (${parsed.error.code}: ${parsed.error.message})${parsed.route.replyTo ? '' : '; no reply topic, not answered'}`);
       await this.reply(parsed.route, { v: PROTOCOL_VERSION, correlationId: parsed.route.correlationId ?? null, agent: this.agentId, ok: false, error: toErrorPayload(parsed.error) });
       return;
     }
@@ -87,10 +98,30 @@ export class RequestServer {
   private async reply(route: ReplyRoute, reply: ReplyMessage): Promise<void> {
     const client = this.client;
     if (!client || route.replyTo === undefined) return;
-    const properties = isV5(client) && route.correlationId !== undefined ? { correlationData: Buffer.from(route.correlationId) } : undefined;
+    const correlationData = route.correlationData ?? (route.correlationId !== undefined ? Buffer.from(route.correlationId) : undefined);
+    const properties = isV5(client) && correlationData !== undefined ? { correlationData } : undefined;
     await publishJson(client, route.replyTo, reply, { qos: 1, properties }).catch((err: Error) =>
       this.log.warn(`cannot send the reply to ${route.replyTo}: ${err.message}`),
     );
+  }
+
+  /** Bad requests are logged, but a flood of them (a broken or hostile client) must not
+   *  flood the journal: at most BAD_LOG_BURST lines a minute, then a count. */
+  private logBadRequest(line: string): void {
+    const now = Date.now();
+    if (now - this.badWindowStart >= 60_000) {
+      if (this.badSuppressed > 0) this.log.warn(`${this.badSuppressed} more bad requests in the last minute were not logged`);
+      this.badWindowStart = now;
+      this.badLogged = 0;
+      this.badSuppressed = 0;
+    }
+    if (this.badLogged < BAD_LOG_BURST) {
+      this.badLogged += 1;
+      this.log.warn(line);
+    } else {
+      this.badSuppressed += 1;
+      this.log.debug(line);
+    }
   }
 
   private remember(correlationId: string, reply: ReplyMessage | undefined): void {

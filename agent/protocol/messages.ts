@@ -122,5 +122,8 @@ export interface OutputMessage {
   agent: string;
   id: string;
   stream: 'stdout' | 'stderr';
+  /** Only on the marker line the agent puts where output was lost: how many lines went
+   *  (held while the broker was unreachable, over the agent's limit). `data` says it too. */
+  dropped?: number;
   data: string;
 }

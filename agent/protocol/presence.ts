@@ -114,12 +114,14 @@ export class Presence {
     }
     const agentId = this.topics.agentOfStatusTopic(topic);
     if (agentId === undefined) return;
-    const status = parseAgentStatus(payload);
-    if (!status) {
+    if (payload.length === 0) {
       // An empty retained message clears an agent (decommissioned).
       this.agents.delete(agentId);
       return;
     }
+    // Anything else that is not a status of this agent changes nothing.
+    const status = parseAgentStatus(payload);
+    if (!status || status.id !== agentId) return;
     this.agents.set(agentId, status);
     for (const l of this.listeners) l(status);
   }

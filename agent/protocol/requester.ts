@@ -25,12 +25,14 @@ export class Requester {
   private readonly pending = new Map<string, Pending>();
   private readonly onMessage = (topic: string, payload: Buffer): void => this.handleMessage(topic, payload);
 
+  /** `replyTopic`: where replies come (default: the client reply topic of `requesterId`). */
   constructor(
     private readonly client: MqttClient,
     private readonly topics: Topics,
     requesterId: string,
+    replyTopic?: string,
   ) {
-    this.replyTopic = topics.clientReply(requesterId);
+    this.replyTopic = replyTopic ?? topics.clientReply(requesterId);
   }
 
   /** Listens for replies; the owner of the session subscribes to `topic`. */
@@ -66,8 +68,15 @@ export class Requester {
       }, timeoutMs);
       this.pending.set(correlationId, { resolve: resolve as (r: unknown) => void, reject, timer });
       const properties = isV5(this.client) ? { responseTopic: this.replyTopic, correlationData: Buffer.from(correlationId) } : undefined;
-      publishJson(this.client, this.topics.agentRequest(agentId), message, { qos: 1, properties }).catch((err: Error) => {
-        this.settle(correlationId)?.reject(new ThingsError('E_INTERNAL', `cannot publish the request: ${err.message}`));
+      publishJson(this.client, this.topics.agentRequest(agentId), message, { qos: 1, properties }).catch((err: Error & { code?: unknown }) => {
+        // MQTT 5 brokers say when an ACL refuses a publish (PUBACK 0x87); 3.1.1 ones drop it
+        // silently, and the request times out.
+        const refused = err.code === 0x87;
+        this.settle(correlationId)?.reject(
+          refused
+            ? new ThingsError('E_NOT_AUTHORIZED', `the broker refused the ${action} request to agent ${agentId} (${err.message}): its ACL does not let this client publish on ${this.topics.agentRequest(agentId)}`)
+            : new ThingsError('E_INTERNAL', `cannot publish the request: ${err.message}`),
+        );
       });
     });
   }

@@ -3,8 +3,14 @@
  *
  *   <root>/agents/<agent>/status   retained presence + process table of one agent
  *   <root>/agents/<agent>/req      requests to one agent
- *   <root>/clients/<client>/reply  replies to one requester (an agent or a thingsctl run)
+ *   <root>/agents/<agent>/reply    replies to the requests an agent makes (migration)
+ *   <root>/clients/<client>/reply  replies to one requester (a thingsctl run)
  *   <root>/procs/<process>/out     a program's stdout/stderr, one message per line
+ *
+ * An agent's topics all live under agents/<agent>/, so a broker ACL can give each device
+ * exactly its own (packaging/mosquitto-acl.conf): a device reads its `req` and `reply`,
+ * writes its `status`, writes replies to clients; it cannot command, or answer for,
+ * another device.
  *
  * The root defaults to `thingsjs/v1` and is configurable (topic_prefix) so that several
  * fleets can share one broker. No broker-specific ($SYS, $share) topics: the protocol must
@@ -20,7 +26,12 @@ export interface Topics {
   /** Filter matching every agent's status topic. */
   readonly allAgentStatus: string;
   agentRequest(agentId: string): string;
+  /** Where an agent's own requests (to other agents) are answered. */
+  agentReply(agentId: string): string;
   clientReply(clientId: string): string;
+  /** True when `topic` is a requester's reply topic, a client's or an agent's (the only
+   *  places replies go). */
+  isReplyTopic(topic: string): boolean;
   processOutput(processId: string): string;
   /** The agent id of a status topic, or undefined when `topic` is not one. */
   agentOfStatusTopic(topic: string): string | undefined;
@@ -46,7 +57,15 @@ export function createTopics(root: string = DEFAULT_TOPIC_ROOT): Topics {
     agentStatus: (id) => `${statusPrefix}${level('agent id', id)}${statusSuffix}`,
     allAgentStatus: `${statusPrefix}+${statusSuffix}`,
     agentRequest: (id) => `${r}/agents/${level('agent id', id)}/req`,
+    agentReply: (id) => `${r}/agents/${level('agent id', id)}/reply`,
     clientReply: (id) => `${r}/clients/${level('client id', id)}/reply`,
+    isReplyTopic(topic) {
+      if (!topic.endsWith('/reply')) return false;
+      for (const prefix of [`${r}/clients/`, `${r}/agents/`]) {
+        if (topic.startsWith(prefix) && isTopicLevel(topic.slice(prefix.length, topic.length - '/reply'.length))) return true;
+      }
+      return false;
+    },
     processOutput: (id) => `${r}/procs/${level('process id', id)}/out`,
     agentOfStatusTopic(topic) {
       if (!topic.startsWith(statusPrefix) || !topic.endsWith(statusSuffix)) return undefined;

@@ -14,9 +14,20 @@ type Validator<A extends ActionName> = (args: Record<string, unknown>) => Action
 
 const bad = (message: string): ThingsError => new ThingsError('E_BAD_REQUEST', message);
 
+/** A value quoted in an error message, cut short: replies must not echo a megabyte. */
+export function preview(v: unknown, max = 80): string {
+  let s: string;
+  try {
+    s = v === undefined ? 'undefined' : JSON.stringify(v);
+  } catch {
+    s = Array.isArray(v) ? '[...]' : '{...}'; // too deep to print
+  }
+  return s.length > max ? `${s.slice(0, max)}... (${s.length} characters)` : s;
+}
+
 function processId(args: Record<string, unknown>, key = 'id'): string {
   const v = args[key];
-  if (!isProcessId(v)) throw bad(`args.${key} must be a process id (8 characters [A-Za-z0-9]), got ${JSON.stringify(v)}`);
+  if (!isProcessId(v)) throw bad(`args.${key} must be a process id (8 characters [A-Za-z0-9]), got ${preview(v)}`);
   return v;
 }
 
@@ -38,7 +49,7 @@ function programName(args: Record<string, unknown>, required: boolean): string |
   const v = args.name;
   if (v === undefined && !required) return undefined;
   if (typeof v !== 'string' || v === '' || v === '.' || v === '..' || /[/\\\0]/.test(v) || v.length > 255) {
-    throw bad(`args.name must be a file name (no '/', '\\', NUL, '.' or '..'; at most 255 characters), got ${JSON.stringify(v)}`);
+    throw bad(`args.name must be a file name (no '/', '\\', NUL, '.' or '..'; at most 255 characters), got ${preview(v)}`);
   }
   return v;
 }
@@ -74,7 +85,7 @@ const validators: { [A in ActionName]: Validator<A> } = {
   }),
   migrate: (a) => {
     const target = str(a, 'target');
-    if (!isTopicLevel(target)) throw bad(`args.target ${JSON.stringify(target)} is not a valid agent id`);
+    if (!isTopicLevel(target)) throw bad(`args.target ${preview(target)} is not a valid agent id`);
     return { id: processId(a), target, timeoutMs: optional(a, 'timeoutMs', isPositive, 'a positive number') };
   },
   list: () => ({}),
@@ -88,31 +99,71 @@ export interface ReplyRoute {
   /** Where to answer, if it could be found. */
   replyTo?: string;
   correlationId?: string;
+  /** The MQTT 5 correlation data as received, echoed byte for byte in the reply. */
+  correlationData?: Buffer;
+}
+
+/** Longest correlation id accepted (ours have 16 characters): recent ids are remembered to
+ *  answer duplicates, and that memory must stay small. */
+export const MAX_CORRELATION_ID = 256;
+
+/** Why `topic` cannot be a reply topic, or undefined. A reply goes only to a requester's
+ *  topic (`isReplyTopic`, <root>/clients/<id>/reply): an agent must not be usable to
+ *  publish on other topics (a status, another agent's requests). */
+function replyTopicProblem(topic: string, isReplyTopic?: (t: string) => boolean): string | undefined {
+  if (topic === '' || /[+#\u0000]/.test(topic) || /(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(topic)) return 'is not a valid topic name';
+  if (Buffer.byteLength(topic) > 65535) return 'is longer than MQTT allows';
+  if (isReplyTopic && !isReplyTopic(topic)) return 'is not a reply topic (<root>/clients/<id>/reply)';
+  return undefined;
 }
 
 export type ParsedRequest =
-  | { ok: true; request: RequestMessage; route: Required<ReplyRoute> }
+  | { ok: true; request: RequestMessage; route: ReplyRoute & { replyTo: string; correlationId: string } }
   | { ok: false; error: ThingsError; route: ReplyRoute };
 
 /**
  * Parses a request payload. `props` are the MQTT 5 properties, which win over the payload
  * fields (they are what a v5 client library sets).
  */
-export function parseRequest(payload: Buffer | string, props?: { responseTopic?: string; correlationData?: Buffer }): ParsedRequest {
+export function parseRequest(
+  payload: Buffer | string,
+  props?: { responseTopic?: string; correlationData?: Buffer },
+  options: { isReplyTopic?: (topic: string) => boolean } = {},
+): ParsedRequest {
   const route: ReplyRoute = {};
-  if (props?.responseTopic) route.replyTo = props.responseTopic;
-  if (props?.correlationData && props.correlationData.length > 0) route.correlationId = props.correlationData.toString('utf8');
+  let routeProblem: string | undefined;
+  if (props?.responseTopic !== undefined) {
+    const problem = replyTopicProblem(props.responseTopic, options.isReplyTopic);
+    if (problem) routeProblem = `the response topic ${preview(props.responseTopic)} ${problem}`;
+    else route.replyTo = props.responseTopic;
+  }
+  if (props?.correlationData && props.correlationData.length > 0) {
+    if (props.correlationData.length > MAX_CORRELATION_ID) routeProblem ??= `the correlation data is over ${MAX_CORRELATION_ID} bytes`;
+    else {
+      route.correlationData = props.correlationData;
+      route.correlationId = props.correlationData.toString('utf8');
+    }
+  }
+  const fail = (error: ThingsError): ParsedRequest => ({ ok: false, error: routeProblem ? bad(routeProblem) : error, route });
 
   let body: unknown;
   try {
     body = JSON.parse(payload.toString());
   } catch (err) {
-    return { ok: false, error: bad(`payload is not JSON: ${(err as Error).message}`), route };
+    return fail(bad(`payload is not JSON: ${preview((err as Error).message, 200)}`));
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, error: bad('payload must be a JSON object'), route };
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return fail(bad('payload must be a JSON object'));
   const m = body as Record<string, unknown>;
-  if (route.replyTo === undefined && typeof m.replyTo === 'string' && m.replyTo !== '' && !/[+#]/.test(m.replyTo)) route.replyTo = m.replyTo;
-  if (route.correlationId === undefined && typeof m.correlationId === 'string') route.correlationId = m.correlationId;
+  if (route.replyTo === undefined && props?.responseTopic === undefined && m.replyTo !== undefined) {
+    const problem = typeof m.replyTo === 'string' ? replyTopicProblem(m.replyTo, options.isReplyTopic) : 'is not a string';
+    if (problem) routeProblem ??= `field replyTo ${preview(m.replyTo)} ${problem}`;
+    else route.replyTo = m.replyTo as string;
+  }
+  if (route.correlationId === undefined && m.correlationId !== undefined) {
+    if (typeof m.correlationId !== 'string' || m.correlationId === '' || m.correlationId.length > MAX_CORRELATION_ID) routeProblem ??= `field correlationId must be a string of 1 to ${MAX_CORRELATION_ID} characters`;
+    else route.correlationId = m.correlationId;
+  }
+  if (routeProblem) return fail(bad(routeProblem));
 
   if (typeof m.v !== 'number') return { ok: false, error: bad('field v (protocol version) is missing'), route };
   if (m.v > PROTOCOL_VERSION) return { ok: false, error: bad(`protocol version ${m.v} is newer than this agent's (${PROTOCOL_VERSION}); upgrade the agent`), route };
@@ -121,7 +172,7 @@ export function parseRequest(payload: Buffer | string, props?: { responseTopic?:
   if (!isAction(m.action)) {
     return {
       ok: false,
-      error: new ThingsError('E_UNKNOWN_ACTION', `unknown action ${JSON.stringify(m.action)}; expected one of ${ACTION_NAMES.join(', ')}`),
+      error: new ThingsError('E_UNKNOWN_ACTION', `unknown action ${preview(m.action)}; expected one of ${ACTION_NAMES.join(', ')}`),
       route,
     };
   }
@@ -130,7 +181,7 @@ export function parseRequest(payload: Buffer | string, props?: { responseTopic?:
   try {
     const args = (validators[m.action] as Validator<ActionName>)(rawArgs as Record<string, unknown>);
     const request = { v: m.v, correlationId: route.correlationId, replyTo: route.replyTo, action: m.action, args } as RequestMessage;
-    return { ok: true, request, route: { replyTo: route.replyTo, correlationId: route.correlationId } };
+    return { ok: true, request, route: { replyTo: route.replyTo, correlationId: route.correlationId, correlationData: route.correlationData } };
   } catch (err) {
     return { ok: false, error: err instanceof ThingsError ? err : bad(String(err)), route };
   }
@@ -143,6 +194,8 @@ export function parseAgentStatus(payload: Buffer | string): import('./messages')
     const s = JSON.parse(payload.toString()) as Record<string, unknown>;
     if (!s || typeof s !== 'object' || typeof s.id !== 'string' || (s.status !== 'online' && s.status !== 'offline')) return undefined;
     if (s.processes !== undefined && !Array.isArray(s.processes)) return undefined;
+    // Records that are not records are left out rather than trusted (a reader iterates them).
+    if (Array.isArray(s.processes)) s.processes = s.processes.filter((p) => p && typeof p === 'object' && typeof (p as Record<string, unknown>).id === 'string' && typeof (p as Record<string, unknown>).status === 'string');
     return s as unknown as import('./messages').AgentStatus;
   } catch {
     return undefined;

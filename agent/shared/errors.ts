@@ -26,6 +26,8 @@ export const ErrorCodes = {
   UNKNOWN_AGENT: 'E_UNKNOWN_AGENT',
   AGENT_OFFLINE: 'E_AGENT_OFFLINE',
   BROKER_UNREACHABLE: 'E_BROKER_UNREACHABLE',
+  /** The broker refused (credentials, or an ACL that does not allow a publish). */
+  NOT_AUTHORIZED: 'E_NOT_AUTHORIZED',
   TIMEOUT: 'E_TIMEOUT',
   BAD_STATE: 'E_BAD_STATE',
   /** A program directory holds what cannot travel (a native addon, a symlink leaving it). */

@@ -5,7 +5,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import { ThingsError } from '../../agent/shared/errors';
-import { closeSession, openSession, whenConnected } from '../../agent/protocol/connection';
+import { closeSession, CREDENTIALS_REFUSED, openSession, whenConnected } from '../../agent/protocol/connection';
 import { randomId } from '../../agent/protocol/ids';
 import { Presence } from '../../agent/protocol/presence';
 import { Requester } from '../../agent/protocol/requester';
@@ -15,6 +15,9 @@ import { createTopics, DEFAULT_TOPIC_ROOT, type Topics } from '../../agent/proto
  *  timeout. (A broker that is starting refuses connections too: the demo and the tests wait
  *  for the broker to listen before they run thingsctl.) */
 const FAIL_FAST = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** A broker URL for messages: without its password. */
+const shown = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 
 export interface ClientSession {
   url: string;
@@ -38,11 +41,12 @@ export async function withSession<T>(url: string, options: SessionOptions, fn: (
   const client = openSession({ url, clientId, reconnectPeriodMs: 250, connectTimeoutMs });
   try {
     try {
-      await whenConnected(client, connectTimeoutMs, { failFast: (err) => FAIL_FAST.has(String(err.code)) });
+      await whenConnected(client, connectTimeoutMs, { failFast: (err) => FAIL_FAST.has(String(err.code)) || (typeof err.code === 'number' && CREDENTIALS_REFUSED.has(err.code)) });
     } catch (err) {
       const e = err as Error & { code?: unknown };
-      if (FAIL_FAST.has(String(e.code))) throw new ThingsError('E_BROKER_UNREACHABLE', `cannot reach the broker at ${url}: ${e.message}`);
-      throw new ThingsError('E_TIMEOUT', `cannot reach the broker at ${url}: ${e.message}`);
+      if (typeof e.code === 'number' && CREDENTIALS_REFUSED.has(e.code)) throw new ThingsError('E_NOT_AUTHORIZED', `the broker at ${shown(url)} refused the connection: ${e.message} (user name and password go in the URL: mqtt://USER:PASSWORD@host)`);
+      if (FAIL_FAST.has(String(e.code))) throw new ThingsError('E_BROKER_UNREACHABLE', `cannot reach the broker at ${shown(url)}: ${e.message}`);
+      throw new ThingsError('E_TIMEOUT', `cannot reach the broker at ${shown(url)}: ${e.message}`);
     }
     const requester = new Requester(client, topics, clientId);
     const presence = new Presence(client, topics, requester);

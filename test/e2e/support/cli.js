@@ -80,4 +80,13 @@ function writeIni(file, { id, address, stateDir, extra = '' }) {
   return file;
 }
 
-module.exports = { ROOT, requireBuild, thingsctl, AgentProcess, writeIni };
+/** Writes an INI file from { section: { key: value } } (values written as given). */
+function writeConf(file, sections) {
+  const text = Object.entries(sections)
+    .map(([section, keys]) => `[${section}]\n${Object.entries(keys).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`)
+    .join('\n');
+  fs.writeFileSync(file, `; written by a test\n${text}`);
+  return file;
+}
+
+module.exports = { ROOT, requireBuild, thingsctl, AgentProcess, writeIni, writeConf };

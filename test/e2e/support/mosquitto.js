@@ -28,39 +28,83 @@ function freePort() {
   });
 }
 
-/** Starts Mosquitto in `dir`; resolves with { url, port, stop() } once it listens. */
-async function startMosquitto(dir) {
-  const port = await freePort();
-  const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information', ''].join('\n'));
+/**
+ * Starts Mosquitto in `dir`; resolves with { url, port, stop(), kill(), reload(), restart() }
+ * once it listens. Options (all optional; the defaults are an anonymous broker):
+ *   port      the port (default: a free one); a restart keeps it
+ *   name      the config file's name in `dir` (several brokers in one directory)
+ *   listener  lines after the `listener` line (TLS: cafile, certfile, require_certificate...)
+ *   global    lines for the rest (password_file, acl_file...); `allow_anonymous true`
+ *             unless they set allow_anonymous
+ */
+async function startMosquitto(dir, options = {}) {
+  const port = options.port || (await freePort());
+  const name = options.name || 'mosquitto';
+  const conf = path.join(dir, `${name}.conf`);
+  const global = options.global || [];
+  const lines = [
+    `listener ${port} 127.0.0.1`,
+    ...(options.listener || []),
+    ...(global.some((l) => /^allow_anonymous\b/.test(l)) ? [] : ['allow_anonymous true']),
+    ...(global.some((l) => /^persistence\b/.test(l)) ? [] : ['persistence false']),
+    ...global,
+    // Run as root (a container), Mosquitto drops to its own user, which cannot read the
+    // test's files (password file, ACL, persistence directory) in a private temp dir.
+    ...(process.getuid && process.getuid() === 0 && !global.some((l) => /^user\b/.test(l)) ? ['user root'] : []),
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    'log_type information',
+    '',
+  ];
+  fs.writeFileSync(conf, lines.join('\n'));
   const proc = spawn(mosquittoBinary(), ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const lines = new Awaitable();
+  const lines$ = new Awaitable();
   let buffer = '';
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (chunk) => {
     buffer += chunk;
     let nl;
     while ((nl = buffer.indexOf('\n')) !== -1) {
-      lines.push(buffer.slice(0, nl));
+      lines$.push(buffer.slice(0, nl));
       buffer = buffer.slice(nl + 1);
     }
   });
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   await Promise.race([
-    lines.until((l) => l.includes(`listen socket on port ${port}`), 10000, `mosquitto to listen on port ${port}`),
+    lines$.until((l) => l.includes(`listen socket on port ${port}`), 10000, `mosquitto to listen on port ${port}`),
     exited.then(({ code }) => {
-      throw new Error(`mosquitto exited with code ${code}:\n${lines.items.join('\n')}`);
+      throw new Error(`mosquitto exited with code ${code}:\n${lines$.items.join('\n')}`);
     }),
   ]);
-  return {
+  const running = () => proc.exitCode === null && proc.signalCode === null;
+  const broker = {
     url: `mqtt://127.0.0.1:${port}`,
     port,
-    log: lines,
+    pid: proc.pid,
+    log: lines$,
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      if (running()) proc.kill('SIGTERM');
       await within(exited, 5000, 'mosquitto to exit');
     },
+    /** SIGKILL: a crash, nothing saved, no goodbye to the clients. */
+    async kill() {
+      if (running()) proc.kill('SIGKILL');
+      await within(exited, 5000, 'mosquitto to die');
+    },
+    /** SIGHUP: Mosquitto reloads its password and ACL files. Resolves when it has. */
+    async reload() {
+      const from = lines$.items.length;
+      proc.kill('SIGHUP');
+      await lines$.until((l) => /Reloading config/i.test(l), 5000, 'mosquitto to reload its configuration', from);
+    },
+    /** A new broker with the same configuration and port (call after stop or kill). */
+    restart() {
+      return startMosquitto(dir, { ...options, port });
+    },
   };
+  return broker;
 }
 
-module.exports = { startMosquitto, freePort };
+module.exports = { startMosquitto, freePort, mosquittoBinary };

@@ -7,14 +7,24 @@ const { Awaitable, within } = require('./wait');
 const ROOT_TOPIC = 'thingsjs/v1';
 
 class Watcher {
-  constructor(url) {
+  /**
+   * options.persistent: a persistent session (fixed client id, clean start off, long session
+   * expiry) that reconnects by itself: with a broker that persists sessions, messages
+   * published while the broker was down and the watcher not yet back are kept for it.
+   * options.mqtt: more mqtt.js options (username, password, TLS...).
+   */
+  constructor(url, options = {}) {
     this.url = url;
+    this.options = options;
     this.messages = new Awaitable();
     this.status = new Map();
   }
 
   async start() {
-    this.client = mqtt.connect(this.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `e2e-watcher-${process.pid}-${Date.now()}` });
+    const persistent = this.options.persistent
+      ? { clean: false, properties: { sessionExpiryInterval: 3600 }, reconnectPeriod: 100, clientId: `e2e-watcher-${process.pid}-persistent` }
+      : {};
+    this.client = mqtt.connect(this.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `e2e-watcher-${process.pid}-${Date.now()}`, ...persistent, ...(this.options.mqtt || {}) });
     await within(new Promise((resolve, reject) => {
       this.client.once('connect', resolve);
       this.client.once('error', reject);
@@ -72,7 +82,8 @@ class Watcher {
     const from = this.messages.items.length;
     await this.client.publishAsync(`${ROOT_TOPIC}/agents/${agent}/req`, body, { qos: 1, properties: { responseTopic: replyTo, correlationData: Buffer.from(corr) } });
     const m = await this.messages.until(
-      (x) => x.topic === replyTo && x.packet.properties && x.packet.properties.correlationData && x.packet.properties.correlationData.toString() === corr,
+      // MQTT 5 replies carry the correlation data; 3.1.1 ones only the payload's correlationId.
+      (x) => x.topic === replyTo && ((x.packet.properties && x.packet.properties.correlationData && x.packet.properties.correlationData.toString() === corr) || (x.json && x.json.correlationId === corr)),
       timeoutMs,
       `a reply from ${agent} to ${String(body).slice(0, 60)}`,
       from,
