@@ -178,14 +178,20 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // Written before the program starts: from its first instruction, an agent restart
     // brings it back.
     const spec = { id, name: program.name, restart: settings.restart, memoryLimit: settings.memoryLimit, args: program.args };
-    if (program.files) {
-      const dir = this.programDir(id);
-      const main = path.join(dir, ...program.files.main.split('/'));
-      checkpoints.writeStart({ ...spec, main: program.files.main });
-      return this.launch(id, program.name, { type: 'start', program: { name: program.name, filename: main }, root: dir, args: program.args }, settings, { files: program.files, dir, main: program.files.main });
+    this.refuseIfStopping();
+    try {
+      if (program.files) {
+        const dir = this.programDir(id);
+        const main = path.join(dir, ...program.files.main.split('/'));
+        checkpoints.writeStart({ ...spec, main: program.files.main });
+        return await this.launch(id, program.name, { type: 'start', program: { name: program.name, filename: main }, root: dir, args: program.args }, settings, { files: program.files, dir, main: program.files.main });
+      }
+      checkpoints.writeStart({ ...spec, source: program.source ?? '' });
+      return await this.launch(id, program.name, { type: 'start', program: { name: program.name, filename: path.join(this.opts.workDir, program.name), source: program.source ?? '' }, args: program.args }, settings);
+    } catch (err) {
+      checkpoints.remove(id);
+      throw err;
     }
-    checkpoints.writeStart({ ...spec, source: program.source ?? '' });
-    return this.launch(id, program.name, { type: 'start', program: { name: program.name, filename: path.join(this.opts.workDir, program.name), source: program.source ?? '' }, args: program.args }, settings);
   }
 
   /** Starts a program from a snapshot sent to this agent, under `id` when given (a migrated
@@ -202,6 +208,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     } else {
       id = this.freshId();
     }
+    this.refuseIfStopping();
     const name = opts.name ?? 'snapshot';
     const settings: Settings = {
       restart: opts.restart ?? 'never',
@@ -259,8 +266,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       ? { type: 'restore', snapshot: ckpt.snapshot, paused: ckpt.header.paused, root: tree?.dir }
       : this.startRequest(base.name, start!, tree);
     try {
-      const record = await this.launch(id, base.name, first, settings, tree ? { dir: tree.dir, main: tree.main } : undefined);
-      log.info(`process ${id} (${base.name}) restored from its ${ckpt ? `checkpoint of ${ckpt.header.savedAt}` : 'start (it had no checkpoint yet)'}, ${record.status}`);
+      if (ckpt) log.info(`process ${id} (${base.name}): restoring its checkpoint of ${ckpt.header.savedAt}`);
+      else log.info(`process ${id} (${base.name}): it had no checkpoint yet; starting it from the beginning`);
+      await this.launch(id, base.name, first, settings, tree ? { dir: tree.dir, main: tree.main } : undefined);
     } catch (err) {
       const e = toErrorPayload(err);
       if (ckpt && start && settings.restart === 'on-failure') {
@@ -467,6 +475,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   // --- internals ---
 
+  private refuseIfStopping(): void {
+    if (this.stopping) throw new ThingsError(ErrorCodes.BAD_STATE, `agent ${this.opts.agentId} is stopping`);
+  }
+
   private freshId(): string {
     let id = newProcessId();
     while (this.entries.has(id) || this.launching.has(id)) id = newProcessId();
@@ -489,6 +501,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** `tree.files` given: written to `tree.dir` first (removed again if the launch fails). */
   private async launch(id: string, name: string, first: FirstRequest, settings: Settings, tree?: { files?: FileTree; dir: string; main: string }): Promise<ProcessRecord> {
+    this.refuseIfStopping();
     this.launching.add(id);
     try {
       if (tree?.files) await writeFileTree(tree.files, tree.dir);
@@ -525,7 +538,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       entry.inLaunch = false;
       // A program with no work may have finished before its reply arrived.
       if (entry.host?.exit) this.handleExit(entry, entry.host, entry.host.exit);
-      this.opts.log.info(`process ${id} (${name}) ${first.type === 'start' ? 'started' : 'restored'}, pid ${entry.record.pid}, ${entry.record.status}`);
+      const how = settings.startedFrom === 'checkpoint' ? 'restored from its checkpoint' : settings.startedFrom === 'snapshot' ? 'restored' : 'started';
+      this.opts.log.info(`process ${id} (${name}) ${how}, pid ${entry.record.pid}, ${entry.record.status}`);
       this.emit('change');
       return { ...entry.record };
     } catch (err) {
@@ -713,13 +727,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       e.tail = [];
       r.startedFrom = from;
-      r.status = 'Running';
+      // Still Restarting until the new process answers (then Running).
       try {
         await this.spawn(e, first);
       } catch (err) {
         // A failure of this run like any other. If its process ended on its own, the exit
         // handler has scheduled the next attempt already.
-        if ((r.status as ProcessStatus) !== 'Restarting') {
+        if (!e.restartTimer) {
           const p = toErrorPayload(err);
           const reason = { code: ErrorCodes.RESTORE_FAILED, message: `its restart from its ${from} failed: ${p.code}: ${p.message}` };
           if (e.host && !e.host.hasExited) {
