@@ -49,7 +49,7 @@ export class Agent {
   private readonly stateDir: StateDir;
   private readonly session: MqttSession;
   private readonly checkpoints: CheckpointStore;
-  private readonly programLogs: ProgramLogs;
+  private programLogs: ProgramLogs | undefined;
   private readonly notify: SdNotify;
   private readonly selfSampler = new SelfSampler();
   private readonly options: Required<Omit<AgentOptions, 'env'>>;
@@ -77,7 +77,6 @@ export class Agent {
     this.topics = createTopics(config.broker.topicPrefix);
     this.stateDir = new StateDir(config.stateDir, config.id);
     this.checkpoints = new CheckpointStore(this.stateDir);
-    this.programLogs = new ProgramLogs(this.stateDir.logsDir);
     this.session = new MqttSession(config.id, config.broker, this.topics, this.log.child('mqtt'));
     this.notify = new SdNotify({ env: options.env, log: this.log.child('systemd') });
   }
@@ -93,11 +92,13 @@ export class Agent {
     for (const w of this.config.warnings) this.log.warn(w);
     this.stateDir.start();
     this.checkpoints.start();
-    this.programLogs.start();
+    const programLogs = new ProgramLogs(this.stateDir.logsDir);
+    this.programLogs = programLogs;
+    programLogs.start();
     const saved = this.checkpoints.loadAll((pid, err, aside) => this.log.error(`process ${pid}: ${err.code}: ${err.message}; kept as ${aside}, not restored (the other programs are)`));
     const keep = new Set(saved.map((s) => s.id));
     this.stateDir.clearPrograms(keep);
-    this.programLogs.prune(keep, 50);
+    programLogs.prune(keep, 50);
 
     const supervisor = new Supervisor({
       agentId: id,
@@ -106,7 +107,7 @@ export class Agent {
       programsDir: this.stateDir.programsDir,
       childrenDir: this.stateDir.childrenDir,
       checkpoints: this.checkpoints,
-      logs: this.programLogs,
+      logs: programLogs,
       memoryLimitBytes: this.config.memoryLimitBytes,
       log: this.log.child('proc'),
     });
@@ -171,7 +172,7 @@ export class Agent {
     this.requester?.stop();
     this.presence?.stop();
     await this.session.stop();
-    this.programLogs.closeAll();
+    this.programLogs?.closeAll();
     await this.notify.flush(500);
     this.log.info(`agent ${this.config.id} stopped in ${Date.now() - started} ms`);
   }

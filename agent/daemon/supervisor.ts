@@ -105,6 +105,8 @@ interface Entry {
   checkpointClean: boolean;
   /** The last checkpoint error reported (reported once, not every period). */
   checkpointError?: string;
+  /** A periodic checkpoint of it under way. */
+  checkpointing?: Promise<unknown>;
   /** Its first request (start/restore) is under way: an exit is the launch's failure,
    *  handled by `launch`, not an end of the program. */
   inLaunch: boolean;
@@ -303,23 +305,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
-  kill(id: string): Promise<ProcessRecord> {
-    return this.locked(id, async (e) => {
-      this.expect(e, ['Running', 'Paused', 'Restarting'], 'kill');
-      if (e.record.status === 'Restarting') {
-        clearTimeout(e.restartTimer);
-        e.restartTimer = undefined;
-        this.setStatus(e, 'Killed');
-        this.ended(e);
-        this.opts.log.info(`process ${id} killed (it was waiting to restart)`);
-        return { ...e.record };
-      }
-      // Set first: the exit handler must see that the end was asked for.
-      this.setStatus(e, 'Killed');
-      await this.hostOf(e).kill();
+  /** Not queued behind other operations: a program stuck in a synchronous loop never
+   *  answers a capture, and kill is what gets rid of it. What was in flight fails. */
+  async kill(id: string): Promise<ProcessRecord> {
+    const e = this.entry(id);
+    this.expect(e, ['Running', 'Paused', 'Restarting'], 'kill');
+    clearTimeout(e.restartTimer);
+    e.restartTimer = undefined;
+    // Set first: the exit handler must see that the end was asked for.
+    this.setStatus(e, 'Killed');
+    const host = e.host;
+    if (host && !host.hasExited) {
+      await host.kill();
       this.opts.log.info(`process ${id} killed`);
-      return { ...e.record };
-    });
+    } else {
+      this.ended(e);
+      this.opts.log.info(`process ${id} killed (it was waiting to restart)`);
+    }
+    return { ...e.record };
   }
 
   /** The program's snapshot; it goes on running (or stays paused) afterwards. */
@@ -355,22 +358,27 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Checkpoints every live program, one after the other (one snapshot in memory at a
    *  time). A program that cannot be captured keeps its previous checkpoint; the error is
    *  logged once until it changes. */
-  async checkpointAll(): Promise<{ programs: number; bytes: number; ms: number }> {
+  async checkpointAll(patienceMs = 2000): Promise<{ programs: number; bytes: number; ms: number }> {
     const started = Date.now();
     let programs = 0;
     let bytes = 0;
     for (const e of [...this.entries.values()]) {
       if (this.stopping) break;
       if (e.record.status !== 'Running' && e.record.status !== 'Paused') continue;
-      try {
-        const n = await this.checkpoint(e.record.id);
-        if (n > 0) {
-          programs++;
-          bytes += n;
-        }
-      } catch (err) {
-        this.reportCheckpointError(e, err);
-      }
+      // Still capturing from an earlier round: a program busy in a long synchronous run is
+      // captured when it yields (or its capture times out); the others do not wait for it.
+      if (e.checkpointing) continue;
+      const done = this.checkpoint(e.record.id).then(
+        (n) => {
+          if (n > 0) {
+            programs++;
+            bytes += n;
+          }
+        },
+        (err) => this.reportCheckpointError(e, err),
+      );
+      e.checkpointing = done.finally(() => (e.checkpointing = undefined));
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, patienceMs).unref())]);
     }
     return { programs, bytes, ms: Date.now() - started };
   }
@@ -571,8 +579,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     host.on('exit', (exit) => this.handleExit(e, host, exit));
     const result = await host.request(first, first.type === 'restore' ? this.opts.captureTimeoutMs : this.opts.requestTimeoutMs);
     // A program with no work may have finished before its reply arrived: its exit is
-    // recorded already (or, in a launch, right after this).
-    if (!host.hasExited && 'status' in result) e.record.status = result.status;
+    // recorded already (or, in a launch, right after this). A kill meanwhile stands.
+    if (!host.hasExited && 'status' in result && isLive(e.record.status)) e.record.status = result.status;
     e.checkpointClean = false;
   }
 
@@ -732,8 +740,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         await this.spawn(e, first);
       } catch (err) {
         // A failure of this run like any other. If its process ended on its own, the exit
-        // handler has scheduled the next attempt already.
-        if (!e.restartTimer) {
+        // handler has scheduled the next attempt already; if it was killed, it stays so.
+        if (!e.restartTimer && isLive(r.status)) {
           const p = toErrorPayload(err);
           const reason = { code: ErrorCodes.RESTORE_FAILED, message: `its restart from its ${from} failed: ${p.code}: ${p.message}` };
           if (e.host && !e.host.hasExited) {
@@ -807,6 +815,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private reportCheckpointError(e: Entry, err: unknown): void {
+    // Killed, failed or gone meanwhile: nothing to report.
+    if (e.record.status !== 'Running' && e.record.status !== 'Paused') return;
     const p = toErrorPayload(err);
     const text = `${p.code}: ${p.message}`;
     if (e.checkpointError === text) {
