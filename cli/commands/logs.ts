@@ -12,7 +12,8 @@ import type { Command } from 'commander';
 import { ThingsError } from '../../agent/shared/errors';
 import { isProcessId } from '../../agent/protocol/ids';
 import { isTopicLevel } from '../../agent/protocol/topics';
-import type { OutputMessage, ProcessRecord } from '../../agent/protocol/messages';
+import { LIVE_STATUSES, type OutputMessage, type ProcessRecord } from '../../agent/protocol/messages';
+import type { Presence } from '../../agent/protocol/presence';
 import { isBrokerUrl, resolveBroker } from '../client/broker-url';
 import { withSession } from '../client/session';
 
@@ -78,7 +79,7 @@ export function registerLogs(program: Command): void {
 
         let agent = named;
         if (agent === undefined) {
-          const holder = presence.findProcess(id);
+          const holder = latestRecord(presence, id);
           if (!holder) throw new ThingsError('E_UNKNOWN_PROCESS', `no online agent has a process ${id} (name the agent: thingsctl logs AGENT ${id})`);
           agent = holder.agent;
         } else {
@@ -101,7 +102,7 @@ export function registerLogs(program: Command): void {
             resolve();
           };
           const checkEnd = (): void => {
-            const r = presence.findProcess(id);
+            const r = latestRecord(presence, id);
             if (r && ENDED.includes(r.status) && (r.outputLines === undefined || lastSeq >= r.outputLines)) finish();
           };
           const print = (m: OutputMessage): void => {
@@ -124,4 +125,11 @@ export function registerLogs(program: Command): void {
         });
       });
     });
+}
+
+/** The record that says where the program is now: a live one; else (it has ended) the
+ *  record of the agent where it ended, not the Migrated records it left on its way. */
+function latestRecord(presence: Presence, id: string): ProcessRecord | undefined {
+  const records = presence.online().flatMap((a) => (a.processes ?? []).filter((p) => p.id === id));
+  return records.find((p) => LIVE_STATUSES.includes(p.status)) ?? records.find((p) => p.status !== 'Migrated') ?? records[0];
 }
