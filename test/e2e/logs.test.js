@@ -87,6 +87,9 @@ describe('program logs: thingsctl logs [-f]', () => {
     assert.equal(moved.agent, 'log-B');
     const onA = watcher.output(rec.id).filter((o) => o.agent === 'log-A').length;
     assert.ok(onA >= 3 && onA < 61, `${onA} lines printed on log-A`);
+    // The checkpoint moved too: the target wrote one on arrival, the source dropped its own.
+    const ckpt = (agent) => path.join(tmp, agent, 'state', 'checkpoints', `${rec.id}.ckpt`);
+    assert.ok(fs.existsSync(ckpt('log-B')) && !fs.existsSync(ckpt('log-A')));
 
     // From the agent that holds it now, which has the lines printed on log-A too.
     const early = await ctlOk(['logs', broker.url, rec.id]);
@@ -102,6 +105,7 @@ describe('program logs: thingsctl logs [-f]', () => {
     assert.equal(followed.stderr, 'warning at 5\n');
 
     await watcher.untilProcess('log-B', rec.id, (p) => p.status === 'Exited', T, 'Exited on log-B');
+    assert.ok(!fs.existsSync(ckpt('log-B')), 'an ended program keeps no checkpoint');
     assert.equal((await ctlOk(['logs', broker.url, rec.id])).stdout, expected);
     assert.equal((await ctlOk(['logs', broker.url, rec.id, '--tail', '1'])).stdout, 'done\n');
     // The log file is under the state directory of the agent holding the program.
