@@ -10,8 +10,8 @@
  * never takes the agent or another program with it; its record says why (errorCode, error,
  * exitCode, lastOutput). With restart policy on-failure it is restarted after a backoff (1 s,
  * doubling up to 60 s; back to 1 s once it has run for 60 s), from its last checkpoint when it
- * has one — unless it failed 3 times since that checkpoint was taken, then from the start —
- * else from the start. A program that arrived as a snapshot and has no start is always
+ * has one — unless that was its third failure in a row within 60 s of starting, then from the
+ * start — else from the start. A program that arrived as a snapshot and has no start is always
  * restarted from its checkpoint (it has one from the moment it arrived).
  *
  * Resources: every second each child's CPU and RSS are sampled from /proc (./stats.ts); a
@@ -78,8 +78,10 @@ export interface SupervisorOptions {
 /** Lines of output kept for a failure report, and their length. */
 const TAIL_LINES = 20;
 const TAIL_LINE_CHARS = 200;
-/** Restarts from one checkpoint before starting over from the beginning. */
-const FAILURES_PER_CHECKPOINT = 3;
+/** Quick failures in a row after which a restart starts over from the beginning instead of
+ *  the last checkpoint (which may hold the state that leads to the failure: the checkpoints
+ *  taken between a restore and the next failure would never let it go). */
+const FAILURES_FROM_CHECKPOINT = 3;
 const MIB = 1024 * 1024;
 
 interface Entry {
@@ -96,10 +98,9 @@ interface Entry {
   killReason?: { code: string; message: string };
   /** When the current process started. */
   startedAt: number;
-  /** Failures in a row (the backoff exponent); reset after a stable run. */
+  /** Failures in a row (the backoff exponent; past FAILURES_FROM_CHECKPOINT a restart
+   *  starts over); reset after a stable run. */
   failuresInRow: number;
-  /** Failures since the last checkpoint was written. */
-  failuresSinceCheckpoint: number;
   restartTimer?: NodeJS.Timeout;
   /** Paused and checkpointed since: nothing new to capture. */
   checkpointClean: boolean;
@@ -348,7 +349,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const snapshot = await this.capture(e, options.timeoutMs);
       if (!paused && !options.leavePaused) await this.hostOf(e).request({ type: 'resume' });
       const bytes = this.opts.checkpoints.write(this.headerOf(e, paused), snapshot);
-      e.failuresSinceCheckpoint = 0;
       e.checkpointClean = paused;
       e.checkpointError = undefined;
       return bytes;
@@ -523,7 +523,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         tail: [],
         startedAt: Date.now(),
         failuresInRow: 0,
-        failuresSinceCheckpoint: 0,
         checkpointClean: false,
         inLaunch: true,
       };
@@ -682,7 +681,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const r = e.record;
     if (Date.now() - e.startedAt >= this.opts.restartStableMs) e.failuresInRow = 0;
     e.failuresInRow++;
-    e.failuresSinceCheckpoint++;
     const delay = Math.min(this.opts.restartBaseMs * 2 ** (e.failuresInRow - 1), this.opts.restartMaxMs);
     r.status = 'Restarting';
     e.host = undefined;
@@ -711,7 +709,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       } catch (err) {
         log.error(`process ${id}: ${(err as Error).message}`);
       }
-      if (e.failuresSinceCheckpoint <= FAILURES_PER_CHECKPOINT || !start) {
+      if (e.failuresInRow <= FAILURES_FROM_CHECKPOINT || !start) {
         try {
           const ckpt = checkpoints.read(id);
           if (ckpt) {
