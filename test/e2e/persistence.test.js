@@ -125,12 +125,13 @@ describe('persistence: programs survive their agent', () => {
     const native = nativeOutput(DIR_PROGRAM); // 8.4 s; runs alongside
     const counter = await run('keep', COUNTER);
     const paused = await run('keep', TICKER);
-    const dir = await run('keep', DIR_PROGRAM);
     const killed = await run('keep', TICKER);
     await watcher.untilOutput(paused.id, (o) => o.data === 'tick 3\n', T, 'tick 3');
     parseRecord(await ctlOk(['dispatch', broker.url, 'pause', paused.id]));
     const pausedAt = watcher.output(paused.id).length;
     parseRecord(await ctlOk(['dispatch', broker.url, 'kill', killed.id]));
+    // Last: it lasts 8.4 s, and must still run when the agent stops.
+    const dir = await run('keep', DIR_PROGRAM);
     await watcher.untilOutput(counter.id, (o) => o.seq === 8, T, 'line 8 of the counter');
     await watcher.untilOutput(dir.id, (o) => o.data.startsWith('tick 3 '), T, 'tick 3 of the directory program');
 
@@ -154,7 +155,8 @@ describe('persistence: programs survive their agent', () => {
     const byId = Object.fromEntries(status.processes.map((p) => [p.id, p]));
     assert.deepEqual([byId[counter.id].name, byId[counter.id].status, byId[counter.id].startedFrom], ['counter-state.js', 'Running', 'checkpoint']);
     assert.deepEqual([byId[paused.id].name, byId[paused.id].status], ['ticker.js', 'Paused'], 'paused state kept');
-    assert.deepEqual([byId[dir.id].name, byId[dir.id].status], ['dir-program', 'Running']);
+    assert.deepEqual([byId[dir.id].name, byId[dir.id].startedFrom], ['dir-program', 'checkpoint']);
+    assert.ok(['Running', 'Exited'].includes(byId[dir.id].status), byId[dir.id].status);
     assert.ok(!byId[killed.id], 'the killed program is not brought back');
     assert.ok(agent.lines.items.some((l) => l.includes(`process ${counter.id} (counter-state.js): restoring its checkpoint of `)));
 
@@ -177,7 +179,13 @@ describe('persistence: programs survive their agent', () => {
 
     // The directory program ends with the output it has when nothing happens to it.
     await watcher.untilProcess('keep', dir.id, (p) => p.status === 'Exited', 20000, 'the directory program to end');
-    assert.equal((await logLines(dir.id)).join('\n') + '\n', await native, 'directory program output across the agent restart');
+    // Compared without the column of the module imported at tick 55: when and where its
+    // line lands depends on how long the import takes (natively, on a loaded machine, it
+    // can be after tick 56).
+    const shape = (lines) => lines.map((l) => l.replace(/^(tick \d+ total \d+ \S+ \S+) \S+$/, '$1').replace(/^(late-two loaded|done calls 70).*/, '$1')).sort();
+    const dirLines = await logLines(dir.id);
+    assert.deepEqual(shape(dirLines), shape((await native).trim().split('\n')), 'directory program output across the agent restart');
+    assert.deepEqual(dirLines.filter((l) => l.startsWith('tick ')).map((l) => Number(l.split(' ')[1])), Array.from({ length: 70 }, (_, i) => i + 1), 'every tick once, in order');
     assert.ok(!fs.existsSync(path.join(stateOf('keep'), 'programs', dir.id)), 'its files went when it ended');
 
     for (const p of [counter, paused]) parseRecord(await ctlOk(['dispatch', broker.url, 'kill', p.id]));
@@ -204,7 +212,8 @@ describe('persistence: programs survive their agent', () => {
     const header = JSON.parse(ckpt.slice(0, ckpt.indexOf('\n')));
     assert.equal(header.format, 'thingsjs-checkpoint');
     assert.ok(header.outputSeq >= 20, `the last periodic checkpoint was taken at line ${header.outputSeq}`);
-    assert.ok(!fs.existsSync(path.join(stateOf('crash'), 'checkpoints', `${spin.id}.ckpt`)), 'the spinner could never be captured');
+    // The spinner may have been captured in the 10 ms before it began to spin; never since.
+    const spinCaptured = fs.existsSync(path.join(stateOf('crash'), 'checkpoints', `${spin.id}.ckpt`));
 
     const from = watcher.messages.items.length;
     agent = await startAgent('crash');
@@ -220,7 +229,7 @@ describe('persistence: programs survive their agent', () => {
     assert.deepEqual(lines.slice(restartAt), lines.slice(restartAt).map((_, i) => counterLine(header.outputSeq + 1 + i)));
     assert.equal(first.json.data, `${counterLine(first.json.seq)}\n`, 'output numbering restarts from the checkpoint');
     const back = await watcher.untilProcess('crash', spin.id, (p) => p.status === 'Running' && p.pid > 0, T, 'the spinner back');
-    assert.equal(back.startedFrom, 'start', 'no checkpoint: from its start');
+    assert.equal(back.startedFrom, spinCaptured ? 'checkpoint' : 'start', 'from its checkpoint if it has one, else from its start');
 
     // A stuck program does not hold up a kill.
     parseRecord(await ctlOk(['dispatch', broker.url, 'kill', spin.id]));
