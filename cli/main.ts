@@ -12,6 +12,8 @@ import { registerDispatch } from './commands/dispatch';
 import { registerLs } from './commands/ls';
 import { registerBroker } from './commands/broker';
 import { registerSnapshot } from './commands/snapshot';
+import { registerLogs } from './commands/logs';
+import { registerTop } from './commands/top';
 
 declare const THINGSJS_VERSION: string;
 
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDispatch(program);
   registerLs(program);
+  registerTop(program);
+  registerLogs(program);
   registerInstrument(program);
   registerRun(program);
   registerBroker(program);

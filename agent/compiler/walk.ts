@@ -3,6 +3,7 @@ export interface Node {
   type: string;
   loc?: { start: { line: number; column: number }; end: { line: number; column: number } };
   [key: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  [key: symbol]: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 const SKIP = new Set(['loc', 'range', 'start', 'end', 'raw', 'regex']);

@@ -36,6 +36,8 @@ export interface ChildHostOptions {
   cwd: string;
   readyTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Extra Node options of the child (its heap limit). */
+  execArgv?: string[];
 }
 
 export class ChildHost extends EventEmitter<ChildHostEvents> {
@@ -63,6 +65,11 @@ export class ChildHost extends EventEmitter<ChildHostEvents> {
       cwd: this.options.cwd,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
+      execArgv: [...process.execArgv, ...(this.options.execArgv ?? [])],
+      // Its own process group: a Ctrl-C in the agent's terminal reaches the agent alone, which
+      // checkpoints the programs before it stops them. (Under systemd the unit's cgroup holds
+      // them all the same.) A host whose agent dies exits when its IPC channel closes.
+      detached: true,
     });
     this.child = child;
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -131,6 +138,11 @@ export class ChildHost extends EventEmitter<ChildHostEvents> {
         p.reject(new ThingsError('E_CHILD_FAILED', `cannot reach the program host: ${err.message}`));
       });
     });
+  }
+
+  /** The child's exit, once it has happened. */
+  get exit(): ChildExit | undefined {
+    return this.exited;
   }
 
   /** SIGKILL (the contract: a host has nothing to flush); resolves when it is gone. */

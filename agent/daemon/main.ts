@@ -3,12 +3,17 @@
  * the exit codes; everything else lives in Agent.
  *
  *   thingsjs-agent [--config FILE | FILE] [--id ID] [--broker URL] [--state-dir DIR]
+ *                  [--stop-timeout SECONDS] [--stats-interval SECONDS]
  *   thingsjs-agent --check-config [--config FILE]    validate, print a summary, exit
  *
- * Exit codes: 0 stopped by SIGTERM/SIGINT, 1 crashed, 2 usage error, 78 (EX_CONFIG) bad
- * configuration — a unit can say RestartPreventExitStatus=78 so that systemd does not
- * restart a daemon that cannot work until someone edits its file. `--check-config` exits 0
- * or 78 with the same report the daemon would give.
+ * SIGTERM/SIGINT: the agent checkpoints its programs, stops them and exits within the stop
+ * timeout (default 10 s); past it, it kills the programs and exits 1 (they come back from
+ * their previous checkpoints). A second signal exits at once.
+ *
+ * Exit codes: 0 stopped by SIGTERM/SIGINT, 1 crashed (or a stop overran its timeout), 2 usage
+ * error, 78 (EX_CONFIG) bad configuration — a unit can say RestartPreventExitStatus=78 so
+ * that systemd does not restart a daemon that cannot work until someone edits its file.
+ * `--check-config` exits 0 or 78 with the same report the daemon would give.
  */
 import { Command, CommanderError } from 'commander';
 import { ThingsError } from '../shared/errors';
@@ -25,6 +30,8 @@ interface Flags {
   broker?: string;
   stateDir?: string;
   checkConfig?: boolean;
+  stopTimeout?: string;
+  statsInterval?: string;
 }
 
 function parseArgs(argv: string[]): { file?: string; flags: Flags } {
@@ -37,6 +44,8 @@ function parseArgs(argv: string[]): { file?: string; flags: Flags } {
     .option('--broker <url>', 'broker URL or host[:port] (overrides [broker] address)')
     .option('--state-dir <dir>', 'state directory (overrides [agent] state_dir)')
     .option('--check-config', 'check the configuration (every problem at once), print a summary and exit: 0 when valid, 78 when not')
+    .option('--stop-timeout <seconds>', 'bound of a stop: checkpoint, stop the programs, say goodbye (default 10)')
+    .option('--stats-interval <seconds>', 'how often CPU and memory are published (default 10)')
     .exitOverride()
     .parse(argv);
   const flags = cmd.opts<Flags>();
@@ -77,25 +86,37 @@ function main(): void {
   try {
     const config = loadConfig(file, { id: flags.id, broker: flags.broker, stateDir: flags.stateDir });
     configureLogging({ level: config.logLevel, format: config.logFormat });
-    agent = new Agent(config);
-    agent.start();
+    agent = new Agent(config, { stopTimeoutMs: seconds(flags.stopTimeout, '--stop-timeout'), statsIntervalMs: seconds(flags.statsInterval, '--stats-interval') });
   } catch (err) {
     fail(err, err instanceof ThingsError && err.code === 'E_CONFIG' ? EXIT_CONFIG : 1);
   }
+  const configError = (err: unknown): void => fail(err, err instanceof ThingsError && err.code === 'E_CONFIG' ? EXIT_CONFIG : 1);
 
   const log = createLogger('main');
   let stopping = false;
   const shutdown = (signal: string, code = 0): void => {
     if (stopping) {
       log.warn(`${signal} again: exiting without cleaning up`);
+      agent.killProgramsNow();
       process.exit(1);
     }
     stopping = true;
     log.info(`${signal}: stopping`);
+    // The bound a service manager can count on, whatever hangs (a broker that never acks,
+    // a program host that never answers).
+    const overrun = setTimeout(() => {
+      log.error(`stopping took more than ${agent.stopTimeoutMs / 1000} s: exiting now; programs not checkpointed come back from their previous checkpoints`);
+      agent.killProgramsNow();
+      process.exit(1);
+    }, agent.stopTimeoutMs);
     agent.stop().then(
-      () => process.exit(code),
+      () => {
+        clearTimeout(overrun);
+        process.exit(code);
+      },
       (err: Error) => {
         log.error(`stop failed: ${err.message}`);
+        agent.killProgramsNow();
         process.exit(1);
       },
     );
@@ -109,6 +130,15 @@ function main(): void {
     // The agent's state is unknown now: stop the programs cleanly and let systemd restart us.
     if (!stopping) shutdown('crash', 1);
   });
+  agent.start().catch(configError);
+}
+
+/** A flag in seconds, as milliseconds (undefined when not given). */
+function seconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new ThingsError('E_CONFIG', `${flag} ${JSON.stringify(value)} is not a positive number of seconds`);
+  return n * 1000;
 }
 
 main();

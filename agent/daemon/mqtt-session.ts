@@ -36,6 +36,7 @@ export class MqttSession {
   private client: MqttClient | undefined;
   private filters: string[] = [];
   private processes: () => ProcessRecord[] = () => [];
+  private stats: () => AgentStatus['stats'] = () => undefined;
   private everConnected = false;
   /** The transport is up (CONNACK received, no 'close' since). */
   private up = false;
@@ -80,6 +81,11 @@ export class MqttSession {
   /** Where the status message gets its process table from. */
   setProcessSource(source: () => ProcessRecord[]): void {
     this.processes = source;
+  }
+
+  /** Where the status message gets the agent's own CPU and memory from. */
+  setStatsSource(source: () => AgentStatus['stats']): void {
+    this.stats = source;
   }
 
   /** Starts connecting; does not wait for the broker (the agent works locally meanwhile). */
@@ -152,7 +158,7 @@ export class MqttSession {
   }
 
   private status(): AgentStatus {
-    return { v: PROTOCOL_VERSION, id: this.agentId, status: 'online', pid: process.pid, node: process.version, version: PRODUCT_VERSION, processes: this.processes() };
+    return { v: PROTOCOL_VERSION, id: this.agentId, status: 'online', pid: process.pid, node: process.version, version: PRODUCT_VERSION, processes: this.processes(), stats: this.stats() };
   }
 
   private async onConnect(client: MqttClient): Promise<void> {

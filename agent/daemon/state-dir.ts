@@ -1,7 +1,13 @@
 /**
- * The agent's state directory: snapshots in flight, the files of directory programs
- * (programs/<process id>/, present while the process lives here), and, in later issues,
- * checkpoints.
+ * The agent's state directory (default /var/lib/thingsjs):
+ *
+ *   snapshots/<id>.json     a snapshot in flight (the source side of a migration)
+ *   checkpoints/            what brings programs back after a restart (./checkpoints.ts)
+ *   programs/<id>/          the files of a directory program, while it lives here
+ *   logs/<id>.log[.1]       each program's output, bounded (./program-logs.ts)
+ *   children/<id>           pid and start time of each running program host, so that an
+ *                           agent restarted after a crash can end hosts it left behind
+ *
  * Files are written with write → fsync → rename → fsync(dir), so after a power loss a file
  * is either the old version or the new one, never a torn mix.
  */
@@ -27,9 +33,8 @@ export class StateDir {
     this.dir = this.configured ?? defaultDir(this.agentId);
     try {
       fs.mkdirSync(path.join(this.dir, 'snapshots'), { recursive: true, mode: 0o700 });
-      // Left by an agent that died with programs running: no process of ours uses them now.
-      fs.rmSync(this.programsDir, { recursive: true, force: true });
       fs.mkdirSync(this.programsDir, { recursive: true, mode: 0o700 });
+      fs.mkdirSync(this.childrenDir, { recursive: true, mode: 0o700 });
       fs.accessSync(this.dir, fs.constants.W_OK);
     } catch (err) {
       throw new ThingsError('E_CONFIG', `state directory ${this.dir} is not usable: ${(err as Error).message} (set [agent] state_dir)`);
@@ -43,6 +48,23 @@ export class StateDir {
   /** Where directory programs are written, one folder per process id. */
   get programsDir(): string {
     return path.join(this.dir, 'programs');
+  }
+
+  get logsDir(): string {
+    return path.join(this.dir, 'logs');
+  }
+
+  /** Pid files of the running program hosts. */
+  get childrenDir(): string {
+    return path.join(this.dir, 'children');
+  }
+
+  /** Removes the directories of programs/ that belong to no program in `keep` (left by an
+   *  agent that died with programs running, and that will not be restored). */
+  clearPrograms(keep: Set<string>): void {
+    for (const name of fs.readdirSync(this.programsDir)) {
+      if (!keep.has(name)) fs.rmSync(path.join(this.programsDir, name), { recursive: true, force: true });
+    }
   }
 
   snapshotFile(processId: string): string {

@@ -86,6 +86,10 @@ process.on('message', (raw: unknown) => {
   if (installed) (process as unknown as { channel?: { unref(): void } }).channel?.unref();
 });
 
+// The agent is gone (it crashed or was killed): a program must not run on unsupervised, or
+// it would run twice once the agent restores it from its checkpoint.
+process.on('disconnect', () => process.exit(1));
+
 process.on('uncaughtExceptionMonitor', (err) => {
   send({ type: 'event', event: 'uncaught', message: String((err as Error)?.message ?? err), stack: (err as Error)?.stack });
 });

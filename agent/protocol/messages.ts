@@ -15,10 +15,28 @@ export type ProcessStatus =
   | 'Migrated'
   | 'Exited'
   | 'Failed'
-  | 'Killed';
+  | 'Killed'
+  /** Failed, and its restart policy (on-failure) brings it back after a backoff delay; it
+   *  has no child process meanwhile. */
+  | 'Restarting';
 
-/** Statuses of a program that still has a child process on this agent. */
-export const LIVE_STATUSES: readonly ProcessStatus[] = ['Running', 'Paused', 'Migrating'];
+/** Statuses of a program that lives on this agent (a child process, or one coming back). */
+export const LIVE_STATUSES: readonly ProcessStatus[] = ['Running', 'Paused', 'Migrating', 'Restarting'];
+
+/** What the agent does when a program fails (a non-zero exit, an uncaught exception, a
+ *  signal, its memory limit): `never` leaves it Failed; `on-failure` restarts it after a
+ *  backoff (1 s, doubling, capped at 60 s), from its last checkpoint when it has one, else
+ *  from the start. */
+export type RestartPolicy = 'never' | 'on-failure';
+export const RESTART_POLICIES: readonly RestartPolicy[] = ['never', 'on-failure'];
+
+/** Resource use of a process, sampled by the agent (Linux /proc). */
+export interface ProcessStats {
+  /** CPU time over the last sampling window, in percent of one core. */
+  cpu: number;
+  /** Resident set size in bytes. */
+  rss: number;
+}
 
 export interface ProcessRecord {
   agent: string;
@@ -29,8 +47,28 @@ export interface ProcessRecord {
   name: string;
   exitCode?: number | null;
   migratedTo?: string;
-  /** Why the program failed, when status is Failed. */
+  /** Why the program failed (status Failed, or Restarting after a failure). */
   error?: string;
+  /** Stable code of that failure: E_PROGRAM_FAILED (exit code, uncaught exception, signal),
+   *  E_MEMORY_LIMIT (over its memory limit), E_RESTORE_FAILED (could not be brought back). */
+  errorCode?: string;
+  /** The last lines the program printed before it failed (stdout and stderr, in order). */
+  lastOutput?: string[];
+  /** Restart policy (absent: never). */
+  restart?: RestartPolicy;
+  /** How many times the agent restarted it after a failure. */
+  restarts?: number;
+  /** Memory limit in bytes (resident set size), if any. */
+  memoryLimit?: number;
+  /** How its current process began: from the program (`start`), from this agent's
+   *  checkpoint (`checkpoint`: after an agent restart or a program restart), or from a
+   *  snapshot sent to it (`snapshot`: a migration, `dispatch restore`). */
+  startedFrom?: 'start' | 'checkpoint' | 'snapshot';
+  /** Lines of output so far, over its whole life (migrations included): the `seq` of its
+   *  last output message. */
+  outputLines?: number;
+  /** Latest sample (live processes only). */
+  stats?: ProcessStats;
 }
 
 /** Retained on `agentStatus(id)`; the Last Will replaces it with {status:'offline'}. */
@@ -42,6 +80,9 @@ export interface AgentStatus {
   node?: string;
   version?: string;
   processes?: ProcessRecord[];
+  /** The agent's own resource use (its programs not included), refreshed every stats
+   *  interval together with its programs' `stats`. */
+  stats?: ProcessStats & { uptime: number };
 }
 
 /**
@@ -63,6 +104,10 @@ export interface RunArgs {
   source?: string;
   files?: FileTree;
   args?: string[];
+  /** Default: never. */
+  restart?: RestartPolicy;
+  /** Bytes; default: the agent's memory_limit. */
+  memoryLimit?: number;
 }
 export interface ProcessArgs {
   id: string;
@@ -77,6 +122,14 @@ export interface RestoreArgs {
   /** The program's files (a directory program being migrated): written on this agent
    *  before the restore, so that modules it requires later load here. */
   files?: FileTree;
+  /** The program's settings, kept across a migration. */
+  restart?: RestartPolicy;
+  restarts?: number;
+  memoryLimit?: number;
+  /** Lines the program printed so far (its output `seq` goes on from there). */
+  outputSeq?: number;
+  /** The tail of its log on the source (lines as in the log file), to start the log here. */
+  log?: string[];
 }
 export interface MigrateArgs {
   id: string;
@@ -95,6 +148,25 @@ export interface Actions {
   restore: { args: RestoreArgs; result: ProcessRecord };
   migrate: { args: MigrateArgs; result: ProcessRecord };
   list: { args: Record<string, never>; result: ProcessRecord[] };
+  logs: { args: LogsArgs; result: LogsResult };
+}
+
+export interface LogsArgs {
+  id: string;
+  /** Only the last `tail` lines. */
+  tail?: number;
+}
+/** A program's log, kept by the agent that holds it (bounded, see program-logs.ts). */
+export interface LogsResult {
+  id: string;
+  agent: string;
+  /** Oldest first, one per output line: `<ISO time> <out|err> <text>`. */
+  lines: string[];
+  /** The `seq` of the last line printed so far (output messages with a higher seq come
+   *  after these lines), when the program is known to the agent. */
+  seq?: number;
+  /** Older lines were dropped (rotation, or the reply size bound). */
+  truncated: boolean;
 }
 export type ActionName = keyof Actions;
 
@@ -126,4 +198,7 @@ export interface OutputMessage {
    *  (held while the broker was unreachable, over the agent's limit). `data` says it too. */
   dropped?: number;
   data: string;
+  /** 1, 2, 3... over the program's life, across migrations and agent restarts (after a
+   *  restore from an older checkpoint the numbers of the replayed lines repeat). */
+  seq?: number;
 }

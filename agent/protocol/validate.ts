@@ -8,7 +8,7 @@ import { isProcessId } from './ids';
 import { PROTOCOL_VERSION } from './version';
 import { isTopicLevel } from './topics';
 import { checkFileTree } from './file-tree';
-import type { ActionName, Actions, RequestMessage } from './messages';
+import { RESTART_POLICIES, type ActionName, type Actions, type RequestMessage, type RestartPolicy } from './messages';
 
 type Validator<A extends ActionName> = (args: Record<string, unknown>) => Actions[A]['args'];
 
@@ -58,6 +58,12 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isPolicy = (v: unknown): v is RestartPolicy => typeof v === 'string' && (RESTART_POLICIES as readonly string[]).includes(v);
+/** A memory limit: whole bytes, at least 16 MiB (below that no Node.js process starts). */
+const isMemoryLimit = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 16 * 1024 * 1024;
+const POLICY = `one of ${RESTART_POLICIES.join(', ')}`;
+const LIMIT = 'a number of bytes of at least 16 MiB (16777216)';
 
 /** One validator per action: the table also defines which actions exist. */
 const validators: { [A in ActionName]: Validator<A> } = {
@@ -65,12 +71,14 @@ const validators: { [A in ActionName]: Validator<A> } = {
   run: (a) => {
     const name = programName(a, true) as string;
     const args = optional(a, 'args', isStringArray, 'an array of strings');
+    const restart = optional(a, 'restart', isPolicy, POLICY);
+    const memoryLimit = optional(a, 'memoryLimit', isMemoryLimit, LIMIT);
     if (a.files === undefined) {
       if (typeof a.source !== 'string') throw bad('args.source must be a string (a program file), or args.files a file tree (a program directory)');
-      return { name, source: a.source, args };
+      return { name, source: a.source, args, restart, memoryLimit };
     }
     if (a.source !== undefined) throw bad('args.source and args.files exclude each other: a program is one file or one directory');
-    return { name, files: checkFileTree(a.files), args };
+    return { name, files: checkFileTree(a.files), args, restart, memoryLimit };
   },
   pause: (a) => ({ id: processId(a) }),
   resume: (a) => ({ id: processId(a) }),
@@ -82,6 +90,11 @@ const validators: { [A in ActionName]: Validator<A> } = {
     name: programName(a, false),
     paused: optional(a, 'paused', isBool, 'a boolean'),
     files: a.files === undefined ? undefined : checkFileTree(a.files),
+    restart: optional(a, 'restart', isPolicy, POLICY),
+    restarts: optional(a, 'restarts', isCount, 'a whole number of 0 or more'),
+    memoryLimit: optional(a, 'memoryLimit', isMemoryLimit, LIMIT),
+    outputSeq: optional(a, 'outputSeq', isCount, 'a whole number of 0 or more'),
+    log: optional(a, 'log', isStringArray, 'an array of strings'),
   }),
   migrate: (a) => {
     const target = str(a, 'target');
@@ -89,6 +102,7 @@ const validators: { [A in ActionName]: Validator<A> } = {
     return { id: processId(a), target, timeoutMs: optional(a, 'timeoutMs', isPositive, 'a positive number') };
   },
   list: () => ({}),
+  logs: (a) => ({ id: processId(a), tail: optional(a, 'tail', (v): v is number => isCount(v) && v > 0, 'a whole number above 0') }),
 };
 
 export const ACTION_NAMES = Object.keys(validators) as ActionName[];

@@ -76,3 +76,12 @@ export function parseDispatch(operands: string[]): ParsedDispatch {
   }
   return { brokerOperand, plan };
 }
+
+/** A memory size as memory_limit takes it: 1048576, 512K, 96M, 1G (powers of 1024). */
+export function parseSize(text: string, what: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMG]?)i?B?\s*$/i.exec(text);
+  if (!m) throw usage(`${what} ${JSON.stringify(text)} is not a size such as 128M or 1G`);
+  const n = Math.round(Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase()));
+  if (n < 16 * 1024 * 1024) throw usage(`${what} ${JSON.stringify(text)} is below 16M, less than a Node.js process needs`);
+  return n;
+}

@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ThingsError } from '../../agent/shared/errors';
-import type { FileTree, ProcessRecord } from '../../agent/protocol/messages';
+import { RESTART_POLICIES, type FileTree, type ProcessRecord, type RestartPolicy } from '../../agent/protocol/messages';
 import { packDirectory } from '../../agent/protocol/file-tree';
 import { resolveProgram } from '../../agent/host/program';
 import { resolveBroker } from '../client/broker-url';
-import { parseDispatch, type DispatchPlan } from '../client/dispatch-args';
+import { parseDispatch, parseSize, type DispatchPlan } from '../client/dispatch-args';
 import { formatRecord } from '../client/format';
 import { withSession, type ClientSession } from '../client/session';
 
@@ -18,6 +18,14 @@ interface DispatchOptions {
   broker?: string;
   timeout: string;
   out?: string;
+  restart?: string;
+  memoryLimit?: string;
+}
+
+/** Options of `run` only. */
+interface RunSettings {
+  restart?: RestartPolicy;
+  memoryLimit?: number;
 }
 
 export function registerDispatch(program: Command): void {
@@ -29,14 +37,25 @@ export function registerDispatch(program: Command): void {
     .option('--broker <url>', 'broker URL when no URL operand is given (default: $THINGSJS_BROKER or mqtt://localhost)')
     .option('--timeout <seconds>', 'how long to wait for the answer', '60')
     .option('-o, --out <file>', 'snapshot: write the snapshot to this file instead of stdout')
+    .option('--restart <policy>', `run: what the agent does when the program fails: ${RESTART_POLICIES.join(' or ')} (default never)`)
+    .option('--memory-limit <size>', "run: the program's memory limit, such as 128M (default: the agent's memory_limit)")
     .action(async (operands: string[], options: DispatchOptions) => {
       const { brokerOperand, plan } = parseDispatch(operands);
+      const settings: RunSettings = {};
+      if (options.restart !== undefined || options.memoryLimit !== undefined) {
+        if (plan.action !== 'run') throw new ThingsError('E_BAD_REQUEST', '--restart and --memory-limit go with run');
+        if (options.restart !== undefined) {
+          if (!(RESTART_POLICIES as readonly string[]).includes(options.restart)) throw new ThingsError('E_BAD_REQUEST', `--restart ${options.restart}: expected ${RESTART_POLICIES.join(' or ')}`);
+          settings.restart = options.restart as RestartPolicy;
+        }
+        if (options.memoryLimit !== undefined) settings.memoryLimit = parseSize(options.memoryLimit, '--memory-limit');
+      }
       const timeoutMs = Number(options.timeout) * 1000;
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ThingsError('E_BAD_REQUEST', `--timeout ${options.timeout} is not a positive number of seconds`);
       const url = resolveBroker(brokerOperand, options.broker);
       // Read local files before connecting: a typo should not cost a broker round trip.
       const local = plan.action === 'run' ? readProgram(plan.file) : plan.action === 'restore' ? { text: readLocal(plan.file) } : {};
-      const output = await withSession(url, {}, (s) => execute(s, plan, local, timeoutMs));
+      const output = await withSession(url, {}, (s) => execute(s, plan, local, timeoutMs, settings));
       if (plan.action === 'snapshot' && options.out) fs.writeFileSync(options.out, output);
       else process.stdout.write(output + '\n');
     });
@@ -87,7 +106,7 @@ function locate(s: ClientSession, id: string, named: string | undefined, file: s
   return named ?? (holder as ProcessRecord).agent;
 }
 
-async function execute(s: ClientSession, plan: DispatchPlan, local: LocalProgram, timeoutMs: number): Promise<string> {
+async function execute(s: ClientSession, plan: DispatchPlan, local: LocalProgram, timeoutMs: number, settings: RunSettings): Promise<string> {
   const { requester, presence } = s;
   switch (plan.action) {
     case 'run': {
@@ -95,7 +114,7 @@ async function execute(s: ClientSession, plan: DispatchPlan, local: LocalProgram
       // path.resolve: `run AGENT .` is named after the directory, not ".".
       const name = path.basename(path.resolve(plan.file));
       const program = local.tree ? { files: local.tree } : { source: local.text as string };
-      return formatRecord(await requester.request(plan.agent, 'run', { name, ...program, args: plan.args.length > 0 ? plan.args : undefined }, timeoutMs));
+      return formatRecord(await requester.request(plan.agent, 'run', { name, ...program, args: plan.args.length > 0 ? plan.args : undefined, ...settings }, timeoutMs));
     }
     case 'migrate': {
       const source = locate(s, plan.id, plan.source, plan.file);

@@ -81,7 +81,8 @@ describe('dispatch run AGENT DIR: a program of several files over MQTT', () => {
     assert.deepEqual([record.agent, record.status], ['dir-A', 'Running']);
     const listed = await watcher.untilProcess('dir-A', record.id, () => true, T, 'the process in dir-A status');
     assert.equal(listed.name, 'dir-program', 'the record is named after the directory');
-    assert.match(await ctlOk(['ls', url]), new RegExp(`^dir-A\\s+${record.id}\\s+Running\\s+\\d+\\s+dir-program$`, 'm'));
+    // ls: AGENT ID STATUS PID CPU MEM LIMIT RESTARTS PROGRAM NOTE
+    assert.match(await ctlOk(['ls', url]), new RegExp(`^dir-A\\s+${record.id}\\s+Running\\s+\\d+\\s+\\S+\\s+\\S+\\s+-\\s+0\\s+dir-program$`, 'm'));
     // The whole tree is on the agent, node_modules and binary files included.
     const onA = programDir('dir-A', record.id);
     assert.equal(fs.readFileSync(path.join(onA, 'node_modules', 'tiny-pad', 'pad.js'), 'utf8'), fs.readFileSync(path.join(PROGRAM, 'node_modules', 'tiny-pad', 'pad.js'), 'utf8'));

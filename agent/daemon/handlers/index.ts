@@ -1,9 +1,9 @@
 /** Action name → handler. The only place a new action is wired in. */
 import type { ActionName } from '../../protocol/messages';
 import type { Handler } from './context';
-import { kill, list, pause, restore, resume, run, snapshot } from './process-control';
+import { kill, list, logs, pause, restore, resume, run, snapshot } from './process-control';
 import { migrate } from './migrate';
 
-export const handlers: { [A in ActionName]: Handler<A> } = { run, pause, resume, kill, snapshot, restore, migrate, list };
+export const handlers: { [A in ActionName]: Handler<A> } = { run, pause, resume, kill, snapshot, restore, migrate, list, logs };
 
 export type { HandlerContext } from './context';

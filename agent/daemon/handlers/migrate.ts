@@ -5,7 +5,8 @@
  *   2. capture: the original is left paused (status Migrating) and kept;
  *   3. the snapshot is written to the state directory (it survives a crash of this agent);
  *   4. `restore` request to the target, same process id (with the program's files, for a
- *      directory program: the target writes them at its own path before restoring);
+ *      directory program: the target writes them at its own path before restoring; with its
+ *      restart policy, memory limit, output count and the tail of its log);
  *   5. success → kill the original, record Migrated, reply with the target's record;
  *      error or timeout → resume the original, reply with the error.
  *
@@ -23,7 +24,7 @@ export const migrate: Handler<'migrate'> = async ({ id, target, timeoutMs }, ctx
   const record = supervisor.get(id);
   presence.requireOnline(target);
 
-  const { snapshot, wasPaused, files } = await supervisor.beginMigration(id);
+  const { snapshot, wasPaused, files, log: logLines, record: captured } = await supervisor.beginMigration(id);
   const file = stateDir.snapshotFile(id);
   try {
     stateDir.writeDurably(file, snapshot);
@@ -34,7 +35,13 @@ export const migrate: Handler<'migrate'> = async ({ id, target, timeoutMs }, ctx
   const wait = timeoutMs ?? ctx.migrateTimeoutMs;
   log.info(`process ${id}: migrating to ${target} (${snapshot.length} bytes${files ? `, ${Object.keys(files.files).length} files` : ''})`);
   try {
-    const moved = await requester.request(target, 'restore', { snapshot, id, name: record.name, paused: wasPaused, files }, wait);
+    // The program's settings, output count and log travel with it.
+    const moved = await requester.request(
+      target,
+      'restore',
+      { snapshot, id, name: record.name, paused: wasPaused, files, restart: captured.restart, restarts: captured.restarts, memoryLimit: captured.memoryLimit, outputSeq: captured.outputLines, log: logLines },
+      wait,
+    );
     await supervisor.commitMigration(id, target);
     log.info(`process ${id}: migrated to ${target}, pid ${moved.pid} there`);
     return moved;

@@ -1,4 +1,4 @@
-/** run, pause, resume, kill, snapshot, restore, list: thin calls into the supervisor. */
+/** run, pause, resume, kill, snapshot, restore, list, logs: thin calls into the supervisor. */
 import type { Handler } from './context';
 
 export const run: Handler<'run'> = (args, { supervisor }) => supervisor.run(args);
@@ -11,6 +11,8 @@ export const kill: Handler<'kill'> = ({ id }, { supervisor }) => supervisor.kill
 
 export const snapshot: Handler<'snapshot'> = async ({ id }, { supervisor }) => ({ id, snapshot: await supervisor.snapshot(id) });
 
-export const restore: Handler<'restore'> = ({ snapshot: text, id, name, paused, files }, { supervisor }) => supervisor.restore(text, { id, name, paused, files });
+export const restore: Handler<'restore'> = ({ snapshot: text, ...opts }, { supervisor }) => supervisor.restore(text, opts);
 
 export const list: Handler<'list'> = async (_args, { supervisor }) => supervisor.list();
+
+export const logs: Handler<'logs'> = async ({ id, tail }, { supervisor, agentId }) => ({ id, agent: agentId, ...supervisor.logs(id, tail) });

@@ -27,10 +27,11 @@ function thingsctl(args, { env = {}, timeoutMs = 60000 } = {}) {
 
 /** A running thingsjs-agent; its stdout lines are awaitable. */
 class AgentProcess {
-  constructor(name, args) {
+  /** `env`: added to the test's environment (NOTIFY_SOCKET, PATH...). */
+  constructor(name, args, { env } = {}) {
     this.name = name;
     this.lines = new Awaitable();
-    this.proc = spawn(process.execPath, [AGENT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(process.execPath, [AGENT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.stderr = '';
     let buffer = '';
     this.proc.stdout.setEncoding('utf8');
