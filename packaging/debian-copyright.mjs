@@ -124,7 +124,9 @@ for (const name of [...packages].sort()) {
     const author = typeof pkg.author === 'string' ? pkg.author : pkg.author?.name;
     holders = [author ? `${author} and contributors` : `${name} contributors`];
   }
-  stanzas.push(`Files: node_modules/${name}/*\nCopyright: ${holders.join('\n           ')}\nLicense: ${license}\nComment: ${name} ${pkg.version}, bundled into the esbuild output by npm run build.`);
+  // No version here: the file (and the Yocto recipe's LIC_FILES_CHKSUM over it) changes
+  // when the set of bundled packages or their licenses change, not on every update.
+  stanzas.push(`Files: node_modules/${name}/*\nCopyright: ${holders.join('\n           ')}\nLicense: ${license}`);
 }
 
 const own = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));

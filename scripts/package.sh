@@ -10,7 +10,8 @@
 #    a clean checkout of the working tree, without node_modules or dist. There,
 #    `dpkg-buildpackage -us -uc -b` runs debian/rules, which runs `npm ci` (the only step
 #    that needs the npm registry; npm's cache makes reruns fast) and `npm run build`.
-# 3. The .deb files go to DIR (default dist/packages), with the .buildinfo and .changes.
+# 3. The .deb files go to DIR (default dist/packages), with the .buildinfo and .changes, and
+#    thingsjs-VERSION-dist.tar.gz (the bundles, unit, config and man pages, for Yocto).
 # 4. Checks, unless --no-checks: lintian (no error, no warning), systemd-analyze security
 #    (exposure at most 2.0) and systemd-analyze verify on the unit as the package installs it.
 #
@@ -74,10 +75,23 @@ say "building thingsjs $VERSION in $SRC"
 [ -d node_modules ] || (cd "$SRC" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=warn && node packaging/debian-copyright.mjs --check)
 
 mkdir -p "$OUT"
-rm -f "$OUT"/thingsjs-agent_*.deb "$OUT"/thingsctl_*.deb "$OUT"/thingsjs_*.buildinfo "$OUT"/thingsjs_*.changes
+rm -f "$OUT"/thingsjs-agent_*.deb "$OUT"/thingsctl_*.deb "$OUT"/thingsjs_*.buildinfo "$OUT"/thingsjs_*.changes "$OUT"/thingsjs-*-dist.tar.gz
 mv "$WORK"/*.deb "$WORK"/*.buildinfo "$WORK"/*.changes "$OUT"/
+
+# The same bundles, unit, configuration and man pages as a tarball, for builds that are not
+# Debian's (the Yocto recipe in packaging/yocto unpacks it). Reproducible: same sources,
+# same bytes.
+DIST="$WORK/thingsjs-$VERSION-dist/thingsjs-$VERSION"
+mkdir -p "$DIST"
+(cd "$SRC" && cp --parents dist/thingsjs-agent.js dist/child.js dist/thingsctl.js systemd/thingsjs.service \
+  packaging/agent.conf packaging/launchers/thingsjs-agent packaging/launchers/thingsctl \
+  packaging/systemd/hardware-gpio-i2c.conf docs/man/thingsjs-agent.8 docs/man/agent.conf.5 docs/man/thingsctl.1 \
+  debian/copyright "$DIST/")
+tar --sort=name --mtime="@$(dpkg-parsechangelog -STimestamp)" --owner=0 --group=0 --numeric-owner \
+  -C "$(dirname "$DIST")" -cf - "thingsjs-$VERSION" | gzip -9n > "$OUT/thingsjs-$VERSION-dist.tar.gz"
 AGENT_DEB="$OUT/thingsjs-agent_${VERSION}_all.deb"
 CTL_DEB="$OUT/thingsctl_${VERSION}_all.deb"
+say "thingsjs-$VERSION-dist.tar.gz ($(du -k "$OUT/thingsjs-$VERSION-dist.tar.gz" | cut -f1) KB, sha256 $(sha256sum "$OUT/thingsjs-$VERSION-dist.tar.gz" | cut -c1-64))"
 for deb in "$AGENT_DEB" "$CTL_DEB"; do
   say "$(basename "$deb") ($(du -k "$deb" | cut -f1) KB)"
   dpkg-deb --contents "$deb" | awk '{print "   ", $1, $2, $6, $7, $8}'

@@ -271,6 +271,16 @@ async function processScenario(broker, watcher) {
   report('PASS', `node ${machine} (qemu-user) runs the program natively with the same output as x86-64 node ${process.version}`);
 
   configureDevice(broker.port);
+  try {
+    await roundTrip(broker, watcher, nativeHere);
+  } finally {
+    // Also after a failure: the purge and the file check are steps of their own.
+    await purge((args) => nspawn(args, { timeoutMs: 10 * 60_000 }));
+  }
+}
+
+/** x86-64 → armhf → x86-64 with the packaged agent running as the thingsjs user. */
+async function roundTrip(broker, watcher, nativeHere) {
   const log = fs.openSync(path.join(work, `agent-${arch}.log`), 'a');
   // The packaged agent as the service would run it: user thingsjs, the packaged config.
   const agent = spawn('systemd-nspawn', ['--quiet', '--register=no', '--keep-unit', '--pipe', '--kill-signal=SIGTERM', '-D', rootfs, '--user=thingsjs', '--chdir=/var/lib/thingsjs', '/usr/sbin/thingsjs-agent', '--config', '/etc/thingsjs/agent.conf'], { stdio: ['ignore', log, log] });
@@ -311,7 +321,6 @@ async function processScenario(broker, watcher) {
     if (code === 0) report('PASS', 'the armhf agent stops on SIGTERM with status 0');
     else report('FAIL', 'the armhf agent stops on SIGTERM with status 0', `exit ${code} ${signal ?? ''}`);
   }
-  await purge((args) => nspawn(args, { timeoutMs: 10 * 60_000 }));
 }
 
 // ---------------------------------------------------------------------------------------
