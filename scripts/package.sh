@@ -4,8 +4,9 @@
 #   scripts/package.sh [--out DIR] [--changelog] [--no-checks]      (also: npm run package)
 #
 # 1. The version is package.json's: debian/changelog must agree (--changelog adds the entry
-#    when it does not), and debian/copyright must list exactly the npm packages the bundles
-#    contain (packaging/debian-copyright.mjs).
+#    when it does not), and so must the Yocto recipe's file name; debian/copyright must list
+#    exactly the npm packages the bundles contain (packaging/debian-copyright.mjs), and the
+#    recipe's LIC_FILES_CHKSUM must be its md5.
 # 2. The files git knows (tracked, or new and not ignored) are copied to a scratch directory:
 #    a clean checkout of the working tree, without node_modules or dist. There,
 #    `dpkg-buildpackage -us -uc -b` runs debian/rules, which runs `npm ci` (the only step
@@ -53,6 +54,15 @@ if [ "$VERSION" != "$DEB_VERSION" ]; then
     exit 1
   fi
 fi
+RECIPE=packaging/yocto/recipes-thingsjs/thingsjs-agent/thingsjs-agent_$VERSION.bb
+if [ ! -f "$RECIPE" ]; then
+  echo "package.sh: no Yocto recipe for $VERSION: git mv packaging/yocto/recipes-thingsjs/thingsjs-agent/thingsjs-agent_*.bb $RECIPE" >&2
+  exit 1
+fi
+if ! grep -q "file://debian/copyright;md5=$(md5sum debian/copyright | cut -c1-32)\"" "$RECIPE"; then
+  echo "package.sh: LIC_FILES_CHKSUM in $RECIPE is not the md5 of debian/copyright ($(md5sum debian/copyright | cut -c1-32))" >&2
+  exit 1
+fi
 if [ -d node_modules ]; then
   node packaging/debian-copyright.mjs --check
 else
@@ -72,7 +82,8 @@ git ls-files -z --cached --others --exclude-standard \
   | (cd "$ROOT" && cpio --quiet -0 -pdm "$SRC")
 say "building thingsjs $VERSION in $SRC"
 (cd "$SRC" && dpkg-buildpackage -us -uc -b)
-[ -d node_modules ] || (cd "$SRC" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=warn && node packaging/debian-copyright.mjs --check)
+# Without node_modules here, the copyright check uses the one debian/rules installed.
+[ -d node_modules ] || (cd "$SRC" && node packaging/debian-copyright.mjs --check)
 
 mkdir -p "$OUT"
 rm -f "$OUT"/thingsjs-agent_*.deb "$OUT"/thingsctl_*.deb "$OUT"/thingsjs_*.buildinfo "$OUT"/thingsjs_*.changes "$OUT"/thingsjs-*-dist.tar.gz
