@@ -261,7 +261,11 @@ function nspawn(args, options) {
 }
 
 async function processScenario(broker, watcher) {
+  const t0 = Date.now();
   const machine = (await nspawn(['node', '-p', 'process.arch + " " + process.version'])).stdout.trim();
+  // The agent gives a program host (a node process loading child.js) 15 s to start; under
+  // qemu on a busy machine node alone can take most of that.
+  info(`node startup under emulation, nspawn included: ${((Date.now() - t0) / 1000).toFixed(1)} s; load average ${os.loadavg()[0].toFixed(1)}`);
   if (!/^arm /.test(machine)) throw new Error(`expected an arm node in ${rootfs}, found ${machine}`);
   fs.copyFileSync(PROGRAM, path.join(rootfs, 'var/tmp/migrant.js'));
   const nativeHere = (await nativeOutput()).join('\n');
