@@ -88,10 +88,14 @@ describe('dispatch run AGENT DIR: a program of several files over MQTT', () => {
     assert.equal(fs.readFileSync(path.join(onA, 'node_modules', 'tiny-pad', 'pad.js'), 'utf8'), fs.readFileSync(path.join(PROGRAM, 'node_modules', 'tiny-pad', 'pad.js'), 'utf8'));
     assert.deepEqual(fs.readFileSync(path.join(onA, 'data', 'blob.bin')), fs.readFileSync(path.join(PROGRAM, 'data', 'blob.bin')));
 
-    // Migrate well before tick 25, when plugins/late-one.js is first required.
+    // Migrate before tick 25, when plugins/late-one.js is first required: paused first, so
+    // that a slow migration on a loaded machine cannot let tick 25 happen on dir-A (a paused
+    // program's clock stands still, and it arrives paused).
     await watcher.untilOutput(record.id, (o) => o.data === 'tick 3 total 18 [003|3] - -\n', T, 'tick 3 on dir-A');
+    await ctlOk(['dispatch', url, 'pause', record.id]);
     const moved = parseRecord(await ctlOk(['dispatch', url, 'migrate', record.id, 'dir-B']));
-    assert.deepEqual([moved.agent, moved.id, moved.status], ['dir-B', record.id, 'Running']);
+    assert.deepEqual([moved.agent, moved.id, moved.status], ['dir-B', record.id, 'Paused']);
+    await ctlOk(['dispatch', url, 'resume', record.id]);
     assert.ok(!fs.existsSync(onA), 'the source removed its copy of the program once it had moved');
     assert.ok(fs.existsSync(path.join(programDir('dir-B', record.id), 'plugins', 'late-one.js')), 'the target has the program files');
     const onB = await watcher.untilProcess('dir-B', record.id, () => true, T, 'the process in dir-B status');
@@ -103,8 +107,10 @@ describe('dispatch run AGENT DIR: a program of several files over MQTT', () => {
     assert.equal(lateOne.json.data, 'late-one loaded from plugins, blob sum 32640\n');
 
     // Back, with the original operand form (SOURCE TARGET DIR-NAME ID), before tick 55.
+    await ctlOk(['dispatch', url, 'pause', record.id]);
     const back = parseRecord(await ctlOk(['dispatch', url, 'migrate', 'dir-B', 'dir-A', 'dir-program', record.id]));
-    assert.deepEqual([back.agent, back.status], ['dir-A', 'Running']);
+    assert.deepEqual([back.agent, back.status], ['dir-A', 'Paused']);
+    await ctlOk(['dispatch', url, 'resume', record.id]);
     assert.ok(!fs.existsSync(programDir('dir-B', record.id)), 'dir-B removed its copy');
 
     const done = await watcher.untilProcess('dir-A', record.id, (p) => p.status === 'Exited', 20000, 'the program to end on dir-A');
