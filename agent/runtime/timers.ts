@@ -145,11 +145,14 @@ export class TimerScheduler {
     if (!this.paused) this.arm(t);
   }
 
-  private arm(t: VirtualTimer): void {
+  /** `now`: one reading for a batch (Node starts every timer armed in one turn from the same
+   *  loop time; fresh readings would give later-armed timers shorter waits and, after a
+   *  stall, reorder them). */
+  private arm(t: VirtualTimer, now = this.now()): void {
     if (t._kind === 'immediate') {
       t._native = native.setImmediate(() => this.fire(t));
     } else {
-      const wait = Math.max(1, t._due - this.now());
+      const wait = Math.max(1, t._due - now);
       t._native = native.setTimeout(() => this.fire(t), wait);
     }
     if (!t._ref) (t._native as { unref(): void }).unref();
@@ -212,13 +215,15 @@ export class TimerScheduler {
     // have (armed with the same 1 ms wait, Node runs them in the order they were armed).
     timers.sort((a, b) => a._due - b._due);
     if (!immediates) {
-      for (const t of timers) this.arm(t);
+      const now = this.now();
+      for (const t of timers) this.arm(t, now);
       return;
     }
     this.deferredArm = native.setImmediate(() => {
       this.deferredArm = null;
       if (this.paused) return;
-      for (const t of timers) if (this.pending.has(t) && !t._native) this.arm(t);
+      const now = this.now();
+      for (const t of timers) if (this.pending.has(t) && !t._native) this.arm(t, now);
     });
   }
 
