@@ -176,8 +176,8 @@ export class Runtime {
     setAsyncGeneratorTagger((fn, record) => new ClosureTag(fn, record));
     installOnce(this.options.requireBuiltin('events') as never, (fn, record) => new ClosureTag(fn, record));
 
-    // Node's promise APIs whose pending state would be Node's closures: replaced by ones made
-    // of runtime closures and RtPromise (programs reach them through the core modules).
+    // Node APIs that keep program state in Node's own closures or private symbols: replaced
+    // by versions made of runtime closures, RtPromise and plain state (see intrinsics/).
     const tagger = (fn: object, record: unknown[]): unknown => new ClosureTag(fn, record);
     installEventsOnce(this.options.requireBuiltin('events') as never, tagger, RtPromise as never);
     const util = this.options.requireBuiltin('util') as never;

@@ -144,7 +144,7 @@ describe('Mosquitto ACL: devices isolated, admin in charge', () => {
       assert.deepEqual(received, ['thingsjs/v1/agents/dev-a/req'], 'dev-a read nothing but its own request topic');
 
       // dev-b never got the impostor's request (its debug log shows every request it handles).
-      assert.ok(agents['dev-b'].lines.items.some((l) => / request \S+: list /.test(l)), 'dev-b logs the requests it handles');
+      await agents['dev-b'].lines.until((l) => / request \S+: list /.test(l), T, 'dev-b to log the request it handled');
       assert.ok(!agents['dev-b'].lines.items.some((l) => l.includes(corr) || l.includes('evil.js')), 'dev-b never received the request');
     } finally {
       a.end(true);
