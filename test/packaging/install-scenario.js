@@ -191,6 +191,7 @@ async function bootScenario(broker, watcher) {
       throw new Error(`systemctl start thingsjs: the service is ${active}`);
     }
     report('PASS', 'systemctl start thingsjs: active', `${enabled} at install; ${props}`);
+    if (!notify) await notifyProbe(box);
 
     await watcher.untilStatus(DEVICE, (s) => s.status === 'online', T, `${DEVICE} online`);
     report('PASS', `registered with the host's broker (${broker.url}) from the conf.d drop-in`);
@@ -239,6 +240,48 @@ async function bootScenario(broker, watcher) {
     if (unit) throw new Error(`after purge, systemd still knows thingsjs.service: ${unit}`);
   } finally {
     await box.poweroff();
+  }
+}
+
+/**
+ * While the agent does not speak sd_notify: does the packaged unit's sandbox let a Node.js
+ * process that spawns systemd-notify (what the agent will do) report READY=1 and keep the
+ * watchdog fed? A probe unit with the unit's [Service] section, another ExecStart and a
+ * short WatchdogSec answers that.
+ */
+async function notifyProbe(box) {
+  const script = '/usr/local/lib/thingsjs-notify-probe.js';
+  const unitFile = 'etc/systemd/system/thingsjs-notify-probe.service';
+  fs.mkdirSync(path.join(rootfs, 'usr/local/lib'), { recursive: true });
+  fs.writeFileSync(path.join(rootfs, script), [
+    "const { execFileSync } = require('node:child_process');",
+    "const notify = (m) => execFileSync('systemd-notify', [m]);",
+    "setTimeout(() => notify('READY=1'), 500);",
+    "setInterval(() => notify('WATCHDOG=1'), 1000);",
+    "process.on('SIGTERM', () => { notify('STOPPING=1'); process.exit(0); });",
+    '',
+  ].join('\n'));
+  const unit = fs
+    .readFileSync(path.join(rootfs, 'lib/systemd/system/thingsjs.service'), 'utf8')
+    .replace(/^ExecStart=.*$/m, `ExecStart=/usr/bin/node ${script}`)
+    .replace(/^WatchdogSec=.*$/m, 'WatchdogSec=4s')
+    .replace(/^Restart=.*$/m, 'Restart=no')
+    // Its own stop would remove /run/thingsjs under the running agent.
+    .replace(/^RuntimeDirectory.*\n/gm, '')
+    .replace(/\[Install\][\s\S]*$/, '');
+  fs.writeFileSync(path.join(rootfs, unitFile), unit);
+  try {
+    await box.exec(['systemctl', 'daemon-reload']);
+    await box.exec(['systemctl', 'start', 'thingsjs-notify-probe']); // returns after READY=1
+    await sleep(12_000); // three watchdog periods
+    const st = (await box.exec(['systemctl', 'show', '-p', 'ActiveState', '-p', 'Result', '-p', 'NRestarts', 'thingsjs-notify-probe'])).stdout.trim().replace(/\n/g, ', ');
+    if (!/ActiveState=active/.test(st)) throw new Error(`notify probe under the unit's sandbox: ${st}`);
+    await box.exec(['systemctl', 'stop', 'thingsjs-notify-probe']);
+    report('PASS', "the unit's sandbox passes sd_notify from a node child's systemd-notify", `probe with the same [Service]: READY=1 started it, WATCHDOG=1 every 1 s kept it up 12 s under WatchdogSec=4s (${st})`);
+  } finally {
+    fs.rmSync(path.join(rootfs, unitFile), { force: true });
+    fs.rmSync(path.join(rootfs, script), { force: true });
+    await box.exec(['systemctl', 'daemon-reload'], { allowFail: true });
   }
 }
 
