@@ -112,7 +112,17 @@ describe('persistence: programs survive their agent', () => {
     await watcher.start();
   });
 
+  /** Program hosts a killed agent leaves behind (the spinner never notices): ended here if a
+   *  failed test did not see them ended, so they cannot burn the CPU of the tests after. */
+  const leftovers = new Set();
   after(async () => {
+    for (const pid of leftovers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     for (const a of running) await a.stop().catch(() => a.kill());
     if (watcher) await watcher.stop();
     if (broker) await broker.stop();
@@ -197,10 +207,17 @@ describe('persistence: programs survive their agent', () => {
     let agent = await startAgent('crash', 'checkpoint_interval = 0.5\nlog_level = debug');
     const counter = await run('crash', COUNTER);
     const spin = await run('crash', path.join(FIX, 'spin.js'));
+    leftovers.add(spin.pid);
     await watcher.untilOutput(spin.id, (o) => o.data === 'spinning\n', T, 'the spinner to start');
     // Rounds go on every 0.5 s; the spinner holds up one of them (2 s), not the next ones.
     await watcher.untilOutput(counter.id, (o) => o.seq === 20, T, 'line 20 of the counter');
+    // Two rounds: the first to log after line 20 may have begun before it (a slow round on a
+    // loaded machine); the next one began after it.
     await agent.lines.until((l) => / debug agent: checkpoint: 1 program, /.test(l), T, 'a checkpoint round after line 20', agent.lines.items.length);
+    await agent.lines.until((l) => / debug agent: checkpoint: 1 program, /.test(l), T, 'the next checkpoint round', agent.lines.items.length);
+    // A few lines after that round, so that the restart visibly repeats them.
+    const seen = Math.max(...watcher.output(counter.id).map((o) => o.seq ?? 0));
+    await watcher.untilOutput(counter.id, (o) => o.seq >= seen + 3, T, 'lines after the checkpoint round');
 
     agent.proc.kill('SIGKILL');
     await agent.exited;
