@@ -41,6 +41,9 @@ export class DynamicFunctions {
       return self.make(args);
     };
     Object.defineProperty(wrapper, 'length', { value: 1 });
+    // A bundler may rename the function (esbuild: `Function2`); util.inspect compares
+    // a function's constructor name with 'Function' and would print the difference.
+    Object.defineProperty(wrapper, 'name', { value: 'Function' });
     Object.defineProperty(wrapper, 'prototype', { value: Native.prototype, writable: false, enumerable: false, configurable: false });
     Object.defineProperty(Native.prototype, 'constructor', { value: wrapper, writable: true, enumerable: false, configurable: true });
     Object.defineProperty(g, 'Function', { value: wrapper, writable: true, enumerable: false, configurable: true });
