@@ -44,7 +44,7 @@ try {
     try {
       const r = await runCase(lab, n, c);
       results.push({ step: c.step, fault: c.fault, ok: true, ...r });
-      process.stdout.write(`ok, ${r.outcome} (on ${r.holder}), ${r.report}, ${(r.ms / 1000).toFixed(1)} s\n`);
+      process.stdout.write(`ok, ${r.outcome} (on ${r.holder}), ${r.report}${r.repeats ? `, ${r.repeats} lines printed again (run after the capture, before the crash)` : ''}, ${(r.ms / 1000).toFixed(1)} s\n`);
     } catch (err) {
       results.push({ step: c.step, fault: c.fault, ok: false, error: err.message.split('\n')[0] });
       process.stdout.write(`FAILED: ${err.message}\n`);

@@ -4,9 +4,10 @@
  * <state_dir>/migrations/:
  *
  *   <migrationId>.json      one entry (below), rewritten at every change of phase
- *   <migrationId>.package   source only: the captured program (snapshot, files, log tail),
- *                           kept until the migration has ended, so that a restarted source
- *                           can bring its original back from the capture point
+ *
+ * The snapshot is not here: on the source the capture is the program's checkpoint (a
+ * restart brings the original back from exactly there), on the target the prepared copy's
+ * checkpoint holds it (./checkpoints.ts).
  *
  * Phases (docs/migration.md has the diagram):
  *   source  preparing → committed | aborted     the decision is the write of committed
@@ -91,12 +92,6 @@ export class MigrationJournal {
         fs.renameSync(file, `${file}.corrupt`);
       }
     }
-    // Packages without an entry: the entry was never written (a crash right before it).
-    for (const name of fs.readdirSync(this.dir)) {
-      const m = /^(.+)\.package$/.exec(name);
-      const e = m ? this.entries.get(m[1]) : undefined;
-      if (m && (!e || e.role !== 'source' || e.done)) fs.rmSync(path.join(this.dir, name), { force: true });
-    }
   }
 
   get(migrationId: string): JournalEntry | undefined {
@@ -120,10 +115,7 @@ export class MigrationJournal {
     const e: JournalEntry = { format: JOURNAL_FORMAT, version: 1, ...entry, createdAt: entry.createdAt ?? now, updatedAt: now };
     this.stateDir.writeDurably(this.file(e.migrationId), JSON.stringify(e));
     this.entries.set(e.migrationId, e);
-    if (e.done) {
-      this.removePackage(e.migrationId);
-      this.prune();
-    }
+    if (e.done) this.prune();
     return { ...e };
   }
 
@@ -134,24 +126,11 @@ export class MigrationJournal {
     return this.put({ ...e, ...patch });
   }
 
-  packageFile(migrationId: string): string {
-    return path.join(this.dir, `${migrationId}.package`);
-  }
-
-  writePackage(migrationId: string, text: string): void {
-    this.stateDir.writeDurably(this.packageFile(migrationId), text);
-  }
-
-  readPackage(migrationId: string): string | undefined {
-    try {
-      return fs.readFileSync(this.packageFile(migrationId), 'utf8');
-    } catch {
-      return undefined;
-    }
-  }
-
-  removePackage(migrationId: string): void {
-    fs.rmSync(this.packageFile(migrationId), { force: true });
+  /** Removes an entry that promised nothing to anyone (a target's copy that was never
+   *  acknowledged and is gone): a repeated prepare starts it afresh. */
+  forget(migrationId: string): void {
+    this.entries.delete(migrationId);
+    fs.rmSync(this.file(migrationId), { force: true });
   }
 
   private file(migrationId: string): string {

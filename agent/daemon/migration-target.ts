@@ -54,10 +54,12 @@ export class MigrationTarget {
       await this.lock.run(e.migrationId, async () => {
         const back = await supervisor.restorePrepared(e.id, e.migrationId);
         if (!back) {
-          // Never answered (a crash between the journal and the checkpoint), or unusable:
-          // the source cannot have committed on a copy we do not have.
-          journal.update(e.migrationId, { phase: 'aborted', done: true, reason: `${this.d.agentId} had no usable prepared copy after it restarted` });
+          // No copy: killed between the journal entry and the checkpoint, so the prepare was
+          // never answered and the source cannot have committed on it. The entry goes too: a
+          // prepare sent again starts afresh.
+          log.warn(`process ${e.id}: no usable prepared copy of migration ${e.migrationId} after the restart; forgetting it (a prepare sent again starts afresh)`);
           supervisor.forgetPrepared(e.id);
+          journal.forget(e.migrationId);
           return;
         }
         log.info(`process ${e.id}: prepared copy of migration ${e.migrationId} from ${e.source} is back; asking ${e.source} for the decision`);

@@ -32,7 +32,7 @@ export interface RequestOptions {
   /** Publish again after this long without a reply (then doubling). */
   resendMs?: number;
   resendCapMs?: number;
-  /** Called once the request has been handed to the broker (the first time). */
+  /** Called once, when the request has first been handed to the broker (by any attempt). */
   onSent?: () => void;
   onProgress?: (p: MigrationProgress) => void;
   /** The correlation id to use (default: a fresh one). */
@@ -96,6 +96,7 @@ export class Requester {
       }, timeoutMs);
       const pending: Pending = { resolve: resolve as (r: unknown) => void, reject, timer, onProgress: options.onProgress };
       this.pending.set(correlationId, pending);
+      let sent = false;
       const publish = (first: boolean): void => {
         const fault = first ? this.sendHook?.(action) : undefined;
         if (fault === 'drop') return;
@@ -109,7 +110,10 @@ export class Requester {
         }
         publishText(this.client, topic, payload, { qos: 1, properties }).then(
           () => {
-            if (first) options.onSent?.();
+            if (!sent) {
+              sent = true;
+              options.onSent?.();
+            }
           },
           (err: Error & { code?: unknown }) => {
             // MQTT 5 brokers say when an ACL refuses a publish (PUBACK 0x87); 3.1.1 ones drop it

@@ -89,7 +89,7 @@ export function formatMigrationTiming(m: MigrationReport): string {
     ['restore', msText(t.restoreMs), `on ${m.target}, restored paused (checkpoint written)`],
   ];
   if (t.downtimeMs !== undefined) rows.push(['downtime', `≈${t.downtimeMs} ms`, `± ${t.downtimeErrorMs ?? 0} ms: last step on ${m.source} → first step on ${m.target}`]);
-  else rows.push(['downtime', '-', 'not measured (the program was paused, or the commit was not acknowledged in time)']);
+  else rows.push(['downtime', '-', 'not measured (the program was paused, or its source restarted, or the commit was not acknowledged in time)']);
   const w = Math.max(...rows.map((r) => r[1].length));
   return `${head}\n${rows.map(([k, v, note]) => `  ${k.padEnd(9)} ${v.padStart(w)}  ${note}`).join('\n')}\n`;
 }

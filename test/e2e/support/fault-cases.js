@@ -128,7 +128,7 @@ async function runCase(lab, n, { step, fault, plan }) {
       const moved = parseRecord(r.stdout);
       assert.ok(moved, `thingsctl printed no record: ${r.stdout}${r.stderr}`);
       assert.equal(moved.agent, check.holder.agent, `thingsctl said ${moved.agent}, the program is on ${check.holder.agent}`);
-      report = /not acknowledged|has not acknowledged/.test(r.stderr) ? `ok: on ${moved.agent} (commit not yet confirmed)` : `ok: on ${moved.agent}`;
+      report = /^migration \S+ committed: /m.test(r.stderr) ? `ok: on ${moved.agent} (commit not yet confirmed)` : `ok: on ${moved.agent}`;
     } else {
       const line = r.stderr.trim().split('\n').pop();
       const where = new RegExp(`goes on at ${check.holder.agent}\\b|(Running|Paused) on ${check.holder.agent}\\b`);
