@@ -93,12 +93,14 @@ async function runCase(lab, n, { step, fault, plan }) {
   const S = `s${n}`;
   const T = `t${n}`;
   try {
-    await lab.startAgent(S, plan.source);
-    await lab.startAgent(T, plan.target);
+    await Promise.all([lab.startAgent(S, plan.source), lab.startAgent(T, plan.target)]);
     const rec = await lab.runCounter(S, 5);
     const ctl = lab.ctl(['dispatch', lab.url, 'migrate', rec.id, T, '--timeout', String(plan.ctlTimeout || 30)]);
     const restarts = [];
-    const within = (p, what) => Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 45000))]);
+    const within = (p, what) => {
+      let timer;
+      return Promise.race([p, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 45000)))]).finally(() => clearTimeout(timer));
+    };
     if (plan.source && plan.source.endsWith(':kill')) restarts.push(within(lab.restartAgent(S), `${S} to die and come back`));
     if (plan.target && plan.target.endsWith(':kill')) restarts.push(within(lab.restartAgent(T), `${T} to die and come back`));
     if (plan.hold) {
@@ -137,7 +139,7 @@ async function runCase(lab, n, { step, fault, plan }) {
     }
     return { outcome, holder: check.holder.agent, report, lines: check.lines, repeats: check.repeats, ms: Date.now() - started };
   } finally {
-    await lab.stopAgents();
+    await lab.stopAgents({ kill: true });
   }
 }
 

@@ -157,7 +157,9 @@ class MigrationLab {
 
   /** Runs the counter on `agent`; resolves with its record once it printed `lines` lines. */
   async runCounter(agent, lines = 5) {
-    const rec = parseRecord((await this.ctlOk(['dispatch', this.url, 'run', agent, COUNTER])).stdout);
+    const reply = await this.watcher.rawRequest(agent, { action: 'run', args: { name: 'counter.js', source: fs.readFileSync(COUNTER, 'utf8') } }, { timeoutMs: 30000 });
+    if (!reply.ok) throw new Error(`run on ${agent}: ${JSON.stringify(reply.error)}`);
+    const rec = reply.result;
     await this.watcher.untilOutput(rec.id, (o) => o.seq >= lines, 20000, `line ${lines} of ${rec.id}`);
     return rec;
   }
@@ -223,7 +225,7 @@ class MigrationLab {
    * (`allowRepeat`: lines after a checkpoint may come again when the agent running the
    * program was SIGKILLed). Returns { holder, lines, repeats }.
    */
-  async checkOneCopy(id, { allowRepeat = false, quietMs = 2500 } = {}) {
+  async checkOneCopy(id, { allowRepeat = false, quietMs = 1500 } = {}) {
     const first = await this.settle(id);
     await sleep(quietMs);
     const again = (await this.records(id)).filter((r) => LIVE.includes(r.status));
@@ -257,10 +259,19 @@ class MigrationLab {
     if (a && a.running) a.proc.kill('SIGUSR2');
   }
 
-  /** Stops every agent (SIGTERM, then SIGKILL) and forgets them. */
-  async stopAgents() {
+  /** Stops every agent (SIGTERM, then SIGKILL) and forgets them. `kill`: SIGKILL at once
+   *  (between cases: quicker than the checkpoints of a stop), then the hosts they leave. */
+  async stopAgents({ kill = false } = {}) {
     for (const h of this.ctls) h.proc.kill('SIGKILL');
-    await Promise.all([...this.agents.values()].map((a) => a.stop(15000).catch(() => a.kill())));
+    if (kill) {
+      await Promise.all([...this.agents.values()].map((a) => (a.kill(), a.exited)));
+      // Hosts end when their agent's IPC channel closes; whatever is slower goes now.
+      const deadline = Date.now() + 5000;
+      while (this.hosts().length > 0 && Date.now() < deadline) await sleep(50);
+      for (const pid of this.hosts()) process.kill(pid, 'SIGKILL');
+    } else {
+      await Promise.all([...this.agents.values()].map((a) => a.stop(15000).catch(() => a.kill())));
+    }
     this.agents.clear();
   }
 

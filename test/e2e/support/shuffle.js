@@ -61,7 +61,7 @@ async function shuffle(lab, { programs = 6, rounds = 2, prefix = 'c', timeoutMs 
     }
     return { migrations, committed, aborted, ms: Date.now() - started };
   } finally {
-    await lab.stopAgents();
+    await lab.stopAgents({ kill: true });
   }
 }
 
