@@ -182,7 +182,9 @@ export class MigrationTarget {
         throw new ThingsError(ErrorCodes.BAD_STATE, `process ${e.id} is not back yet on ${agentId}`);
       }
       if (!e.done) journal.update(migrationId, { done: true });
-      return { migrationId, record: record as NonNullable<typeof record>, resumedToReplyMs: ms(now() - resumedAt), handlingMs: ms(now() - started) };
+      // A repeat long after (the program has ended or moved on since): what is known of it.
+      const known = record ?? { agent: agentId, id: e.id, pid: 0, status: 'Exited' as const, name: e.id };
+      return { migrationId, record: known, resumedToReplyMs: ms(now() - resumedAt), handlingMs: ms(now() - started) };
     });
   }
 

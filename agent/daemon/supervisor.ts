@@ -777,16 +777,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     delete r.stats;
     r.exitCode = exit.code;
     if (e.inLaunch) return;
+    if (this.stopping) {
+      // Not an end: the program comes back when the agent starts again.
+      this.emit('change');
+      return;
+    }
     if (r.status === 'Prepared') {
       // Nothing of it ran; a commit restores it again from its checkpoint.
       this.opts.log.warn(`process ${r.id}: the host of its prepared copy exited (${exit.signal ?? `code ${exit.code}`}); a commit restores it again`);
       e.host = undefined;
       r.pid = 0;
-      this.emit('change');
-      return;
-    }
-    if (this.stopping) {
-      // Not an end: the program comes back when the agent starts again.
       this.emit('change');
       return;
     }
