@@ -174,7 +174,9 @@ export class MigrationSource {
 
     // A paused program has no last step to measure from.
     const lastStep = cap.wasPaused ? undefined : cap.capturedAt - cap.hostCaptureMs;
-    const acked = this.commitUntilAcked(migrationId, target, lastStep);
+    // Not acknowledged in time (or this agent is stopping): the decision stands all the same,
+    // the answer says so.
+    const acked = this.commitUntilAcked(migrationId, target, lastStep).catch(() => undefined);
     const waitMs = Math.max(1000, budget / 3);
     const result = await Promise.race([acked, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), waitMs).unref())]);
     if (result) return result;
