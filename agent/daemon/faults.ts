@@ -7,7 +7,8 @@
  *   ROLE:POINT:ACTION
  *
  *   ROLE    source | target  (which side of a handoff; an agent can be both)
- *   POINT   a step:   after-capture, after-prepare-sent, after-prepared, after-commit-decision,
+ *   POINT   a step:   after-capture, mid-transfer (half the chunks acknowledged),
+ *                     after-prepare-sent, after-prepared, after-commit-decision,
  *                     after-commit-sent, after-commit-ack
  *           a message the agent sends:  send-<action>  (a request: send-prepare, send-commit,
  *                     send-prepare-chunk...)  reply-<action>  (a reply: reply-prepare,
@@ -30,7 +31,7 @@ import fs from 'node:fs';
 export type FaultRole = 'source' | 'target';
 export type FaultAction = 'kill' | 'hold' | 'drop' | 'dup' | 'refuse' | 'corrupt' | 'future-format';
 
-export const FAULT_STEPS = ['after-capture', 'after-prepare-sent', 'after-prepared', 'after-commit-decision', 'after-commit-sent', 'after-commit-ack'] as const;
+export const FAULT_STEPS = ['after-capture', 'mid-transfer', 'after-prepare-sent', 'after-prepared', 'after-commit-decision', 'after-commit-sent', 'after-commit-ack'] as const;
 export type FaultStep = (typeof FAULT_STEPS)[number];
 
 interface Fault {

@@ -196,7 +196,7 @@ export class MigrationSource {
     progress: (p: Omit<MigrationProgress, 'elapsedMs'>) => void,
     timing: MigrationTiming,
   ): Promise<PrepareResult> {
-    const { requester, faults, settings, agentId } = this.d;
+    const { requester, faults, settings, agentId, log } = this.d;
     const remaining = (): number => {
       const left = deadline - now();
       if (left <= 0) throw new ThingsError(ErrorCodes.TIMEOUT, `agent ${target} was not prepared within ${Math.round(budget)} ms`);
@@ -237,9 +237,14 @@ export class MigrationSource {
         progress({ phase: 'transfer', bytes: acked, total });
       };
       report(true);
+      if (begun.received.length > 0) log.info(`migration ${migrationId}: transfer to ${target} resumed (${begun.received.length} of ${out.chunks} chunks were there)`);
       let lost = false;
+      // Test-only: a fault may hold the transfer half way (every worker waits at the gate).
+      let gate: Promise<void> | undefined;
+      const half = Math.ceil(out.chunks / 2);
       const worker = async (): Promise<void> => {
         for (let i = queue.shift(); i !== undefined && !lost; i = queue.shift()) {
+          if (gate) await gate;
           const c = out.chunk(i);
           try {
             await requester.request(target, 'prepare-chunk', { migrationId, index: i, data: c.data, sha256: c.sha256 }, remaining(), resend);
@@ -253,10 +258,14 @@ export class MigrationSource {
           }
           acked += c.bytes;
           report();
+          if (!gate && out.chunks - queue.length >= half) gate = faults.step('source', 'mid-transfer');
         }
       };
       await Promise.all(Array.from({ length: Math.min(WINDOW, Math.max(1, queue.length)) }, worker));
-      if (lost) continue;
+      if (lost) {
+        log.info(`migration ${migrationId}: ${target} lost the transfer (it restarted?); beginning it again`);
+        continue;
+      }
       report(true);
       progress({ phase: 'restore', bytes: total, total });
       try {

@@ -10,7 +10,7 @@
 const assert = require('node:assert/strict');
 const { parseRecord } = require('./migration-lab');
 
-const STEPS = ['after-capture', 'after-prepare-sent', 'after-prepared', 'after-commit-decision', 'after-commit-sent', 'after-commit-ack'];
+const STEPS = ['after-capture', 'mid-transfer', 'after-prepare-sent', 'after-prepared', 'after-commit-decision', 'after-commit-sent', 'after-commit-ack'];
 const FAULTS = ['kill-source', 'kill-target', 'kill-ctl', 'broker-restart', 'drop', 'dup', 'refuse'];
 
 /** The steps where the target has an injection point of its own. */
@@ -18,7 +18,8 @@ const TARGET_POINTS = new Set(['after-prepared', 'after-commit-ack']);
 
 /** The message lost or duplicated at each step. */
 const MESSAGE_AT = {
-  'after-capture': ['source', 'send-prepare-chunk', 'a chunk of the snapshot'],
+  'after-capture': ['source', 'send-prepare-begin', 'the transfer\'s begin'],
+  'mid-transfer': ['source', 'send-prepare-chunk', 'a chunk of the snapshot'],
   'after-prepare-sent': ['source', 'send-prepare', 'the prepare'],
   'after-prepared': ['target', 'reply-prepare', "the target's prepared reply"],
   'after-commit-decision': ['source', 'send-commit', 'the commit'],
