@@ -273,8 +273,8 @@ export class MigrationSource {
         await sentStep;
         return r;
       } catch (err) {
-        if ((err as ThingsError).code === ErrorCodes.TRANSFER_INCOMPLETE) continue;
-        throw err;
+        if ((err as ThingsError).code !== ErrorCodes.TRANSFER_INCOMPLETE) throw err;
+        log.info(`migration ${migrationId}: ${target} lost the transfer (it restarted?); beginning it again`);
       }
     }
   }

@@ -51,7 +51,13 @@ function planOf(step, fault) {
       if (TARGET_POINTS.has(step)) {
         return { target: `target:${step}:kill`, expect: decided(step) ? 'committed' : 'either', allowRepeat: step === 'after-commit-ack', how: `target SIGKILLed at its ${step}, restarted` };
       }
-      return { ...hold('S', 'kill-target', `source held at ${step}; target SIGKILLed and restarted meanwhile`), expect: decided(step) ? 'committed' : 'either', allowRepeat: step === 'after-commit-sent' };
+      return {
+        ...hold('S', 'kill-target', `source held at ${step}; target SIGKILLed and restarted meanwhile`),
+        expect: decided(step) ? 'committed' : 'either',
+        allowRepeat: step === 'after-commit-sent',
+        // The restarted target has lost the chunks it had: the source begins again.
+        sourceLog: step === 'mid-transfer' ? /lost the transfer \(it restarted\?\); beginning it again/ : undefined,
+      };
     case 'kill-ctl':
       return { ...hold('S', 'kill-ctl', `source held at ${step}; thingsctl SIGKILLed meanwhile`), expect: 'committed' };
     case 'broker-restart': {
@@ -122,6 +128,7 @@ async function runCase(lab, n, { step, fault, plan }) {
     const r = await ctl.done;
     const check = await lab.checkOneCopy(rec.id, { allowRepeat: plan.allowRepeat });
     const outcome = check.holder.agent === T ? 'committed' : 'aborted';
+    if (plan.sourceLog) assert.ok(lab.agent(S).lines.items.some((l) => plan.sourceLog.test(l)), `${S} logged nothing like ${plan.sourceLog}`);
     if (plan.expect !== 'either') assert.equal(outcome, plan.expect, `expected ${plan.expect}, the program is on ${check.holder.agent}`);
     // thingsctl says which, with a reason (unless it was the one killed).
     let report;
