@@ -151,7 +151,7 @@ export class Agent {
     const requests = new RequestServer(
       id,
       this.topics,
-      { agentId: id, supervisor, presence, requester, stateDir: this.stateDir, migrateTimeoutMs: this.config.migrateTimeoutMs, source: migrationSource, target: migrationTarget, log: this.log.child('req') },
+      { agentId: id, supervisor, presence, requester, source: migrationSource, target: migrationTarget, log: this.log.child('req') },
       this.log.child('req'),
     );
     const retryMs = this.config.migrateRetryMs;

@@ -3,7 +3,6 @@ import type { Actions, ActionName } from '../../protocol/messages';
 import type { Presence } from '../../protocol/presence';
 import type { Requester } from '../../protocol/requester';
 import type { Logger } from '../logger';
-import type { StateDir } from '../state-dir';
 import type { Supervisor } from '../supervisor';
 import type { MigrationSource } from '../migration-source';
 import type { MigrationTarget } from '../migration-target';
@@ -14,8 +13,6 @@ export interface HandlerContext {
   supervisor: Supervisor;
   presence: Presence;
   requester: Requester;
-  stateDir: StateDir;
-  migrateTimeoutMs: number;
   /** The two sides of the migration handoff (docs/migration.md). */
   source: MigrationSource;
   target: MigrationTarget;
