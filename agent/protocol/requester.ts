@@ -26,6 +26,8 @@ interface Pending {
   timer: NodeJS.Timeout;
   resendTimer?: NodeJS.Timeout;
   onProgress?: (p: MigrationProgress) => void;
+  /** Undoes what the request set up besides its timers (a 'connect' listener). */
+  cleanup?: () => void;
 }
 
 export interface RequestOptions {
@@ -35,6 +37,10 @@ export interface RequestOptions {
   /** Called once, when the request has first been handed to the broker (by any attempt). */
   onSent?: () => void;
   onProgress?: (p: MigrationProgress) => void;
+  /** Publish again (same correlation id) after every reconnection while unanswered: an
+   *  answer published while this client was away is lost with a clean session, and the
+   *  receiver answers a repeat from memory (for requests that are idempotent). */
+  resendOnReconnect?: boolean;
   /** The correlation id to use (default: a fresh one). */
   correlationId?: string;
 }
@@ -77,6 +83,7 @@ export class Requester {
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       clearTimeout(p.resendTimer);
+      p.cleanup?.();
       p.reject(new ThingsError('E_INTERNAL', 'requester stopped'));
       this.pending.delete(id);
     }
@@ -128,6 +135,11 @@ export class Requester {
         );
       };
       publish(true);
+      if (options.resendOnReconnect) {
+        const onConnect = (): void => publish(false);
+        this.client.on('connect', onConnect);
+        pending.cleanup = () => this.client.off('connect', onConnect);
+      }
       if (options.resendMs !== undefined) {
         let delay = options.resendMs;
         const again = (): void => {
@@ -157,6 +169,7 @@ export class Requester {
     this.pending.delete(correlationId);
     clearTimeout(p.timer);
     clearTimeout(p.resendTimer);
+    p.cleanup?.();
     return p;
   }
 

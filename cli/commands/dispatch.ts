@@ -133,7 +133,12 @@ async function execute(s: ClientSession, plan: DispatchPlan, local: LocalProgram
       const migrationId = newMigrationId();
       const line = new MigrationProgressLine(plan.id, source, plan.target, progress);
       try {
-        const moved = await requester.request(source, 'migrate', { id: plan.id, target: plan.target, timeoutMs: sourceTimeout, migrationId }, timeoutMs, { onProgress: (p) => line.update(p) });
+        const moved = await requester.request(source, 'migrate', { id: plan.id, target: plan.target, timeoutMs: sourceTimeout, migrationId }, timeoutMs, {
+          onProgress: (p) => line.update(p),
+          // The broker went away and came back: the answer may have been lost with it; the
+          // source answers the same request again (the migration id makes it the same one).
+          resendOnReconnect: true,
+        });
         line.done();
         if (moved.migration) process.stderr.write(formatMigrationTiming(moved.migration));
         return formatRecord(moved);
