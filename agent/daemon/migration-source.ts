@@ -141,7 +141,7 @@ export class MigrationSource {
       throw new ThingsError('E_INTERNAL', `cannot write the migration journal: ${(err as Error).message}; the program goes on at ${agentId}`);
     }
     timing.persistMs = ms(now() - cap.capturedAt);
-    log.info(`process ${id}: migrating to ${target} (migration ${migrationId}, ${cap.snapshot.length} bytes of snapshot${cap.files ? `, ${Object.keys(cap.files.files).length} files` : ''})`);
+    log.info(`process ${id}: migrating to ${target} (${cap.snapshot.length} bytes${cap.files ? `, ${Object.keys(cap.files.files).length} files` : ''}; migration ${migrationId})`);
     await faults.step('source', 'after-capture');
 
     const program: MigratingProgram = {
@@ -165,8 +165,13 @@ export class MigrationSource {
     timing.transferMs = ms(now() - sendStarted - prepared.restoreMs);
     await faults.step('source', 'after-prepared');
 
-    // The decision. From this write on, the program belongs to the target.
-    journal.update(migrationId, { phase: 'committed', timing });
+    // The decision. From this write on, the program belongs to the target. (A write that
+    // fails decides nothing: the journal still says preparing, so this is an abort.)
+    try {
+      journal.update(migrationId, { phase: 'committed', timing });
+    } catch (err) {
+      return this.abortLive(migrationId, id, target, cap.wasPaused, new ThingsError('E_INTERNAL', `cannot write the commit decision: ${(err as Error).message}`), timing);
+    }
     log.info(`process ${id}: migration ${migrationId} committed (${target} prepared it in ${prepared.restoreMs} ms)`);
     await faults.step('source', 'after-commit-decision');
     await supervisor.commitMigration(id, target);
@@ -287,7 +292,12 @@ export class MigrationSource {
     const report: MigrationReport = { migrationId, outcome: 'aborted', source: agentId, target, runningOn: agentId, reason, timing };
     const message = `${e.message}; migration ${migrationId} aborted: the program goes on at ${agentId}`;
     const details = { ...(e.details ?? {}), migration: report };
-    journal.update(migrationId, { phase: 'aborted', done: true, reason, error: { code: e.code, message, details }, timing });
+    try {
+      journal.update(migrationId, { phase: 'aborted', done: true, reason, error: { code: e.code, message, details }, timing });
+    } catch (err) {
+      // Still "preparing" on disk: a restart would abort it all the same.
+      log.error(`migration ${migrationId}: cannot write the abort in the journal: ${(err as Error).message}`);
+    }
     await supervisor.abortMigration(id, wasPaused);
     log.warn(`process ${id}: migration ${migrationId} to ${target} aborted (${reason}); the program goes on here`);
     this.tellAbort(target, migrationId, reason);
