@@ -174,7 +174,6 @@ export class MigrationSource {
     }
     log.info(`process ${id}: migration ${migrationId} committed (${target} prepared it in ${prepared.restoreMs} ms)`);
     await faults.step('source', 'after-commit-decision');
-    await supervisor.commitMigration(id, target);
     progress({ phase: 'commit' });
 
     // A paused program has no last step to measure from.
@@ -182,6 +181,8 @@ export class MigrationSource {
     // Not acknowledged in time (or this agent is stopping): the decision stands all the same,
     // the answer says so.
     const acked = this.commitUntilAcked(migrationId, target, lastStep).catch(() => undefined);
+    // The paused original ends while the commit is on its way (it never runs again either way).
+    await supervisor.commitMigration(id, target).catch((err: Error) => log.error(`process ${id}: ending the original: ${err.message}`));
     const waitMs = Math.max(1000, budget / 3);
     const result = await Promise.race([acked, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), waitMs).unref())]);
     if (result) return result;
@@ -336,8 +337,10 @@ export class MigrationSource {
           ack = await requester.request(target, 'commit', { migrationId }, Math.max(60_000, settings.retryCapMs * 4), {
             resendMs: settings.retryMs,
             resendCapMs: settings.retryCapMs,
-            onSent: () => {
+            onPublishing: () => {
               sentAt = now();
+            },
+            onSent: () => {
               sentStep = faults.step('source', 'after-commit-sent');
             },
           });
@@ -361,7 +364,8 @@ export class MigrationSource {
         if (lastStep !== undefined && sentAt > 0) {
           const network = Math.max(0, ackAt - sentAt - ack.handlingMs);
           timing.downtimeMs = ms(ackAt - lastStep - ack.resumedToReplyMs - network / 2);
-          timing.downtimeErrorMs = ms(network / 2);
+          // At least 1 ms: the two IPC hops (capture reply, resume reply) are not counted.
+          timing.downtimeErrorMs = Math.max(1, ms(network / 2));
         }
         const result: MigrateResult = { ...ack.record, migration: { migrationId, outcome: 'committed', source: agentId, target, runningOn: target, confirmed: true, timing } };
         journal.update(migrationId, { done: true, result, timing });

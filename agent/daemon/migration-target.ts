@@ -6,7 +6,7 @@
  *   prepare   journal: prepared (before anything is written), then the copy: checkpointed,
  *             files written, restored PAUSED (status Prepared); answer ok  ← after-prepared
  *             a repeated prepare of the same migration gets the same answer, nothing twice
- *   commit    journal: committed; the copy goes on; journal done; answer   ← after-commit-ack
+ *   commit    the copy goes on; journal: committed (done); answer         ← after-commit-ack
  *   abort     the copy goes (process, checkpoint, files, log); journal: aborted
  *             an abort of a migration never seen leaves a tombstone: a prepare that arrives
  *             late is refused
@@ -172,16 +172,18 @@ export class MigrationTarget {
       if (!e || e.role !== 'target') throw new ThingsError(ErrorCodes.MIGRATION_ABORTED, `${agentId} holds no copy of migration ${migrationId}`);
       if (e.phase === 'aborted') throw this.abortedError(migrationId, e.reason);
       this.stopPoll(migrationId);
-      if (e.phase === 'prepared') journal.update(migrationId, { phase: 'committed' });
       let record = supervisor.find(e.id);
       let resumedAt = started;
       if (supervisor.preparedFor(e.id) === migrationId) {
+        // The program goes on first, the journal follows: the decision is the source's (a
+        // crash in between brings the copy back Prepared, and asking the source commits it
+        // again), so the write need not be in the program's downtime.
         ({ record, resumedAt } = await supervisor.commitPrepared(e.id, migrationId));
       } else if (!record || record.status === 'Prepared') {
         // Still coming back after a restart: the source asks again.
         throw new ThingsError(ErrorCodes.BAD_STATE, `process ${e.id} is not back yet on ${agentId}`);
       }
-      if (!e.done) journal.update(migrationId, { done: true });
+      if (!e.done) journal.update(migrationId, { phase: 'committed', done: true });
       // A repeat long after (the program has ended or moved on since): what is known of it.
       const known = record ?? { agent: agentId, id: e.id, pid: 0, status: 'Exited' as const, name: e.id };
       return { migrationId, record: known, resumedToReplyMs: ms(now() - resumedAt), handlingMs: ms(now() - started) };

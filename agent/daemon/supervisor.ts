@@ -407,8 +407,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const wasPaused = e.record.status === 'Paused';
       this.setStatus(e, 'Migrating');
       try {
-        const { snapshot, hostCaptureMs } = await this.captureWithStats(e);
-        const capturedAt = performance.now();
+        const { snapshot, hostCaptureMs, capturedAt } = await this.captureWithStats(e);
         this.opts.checkpoints.write(this.headerOf(e, wasPaused), snapshot);
         e.checkpointClean = true;
         const files = e.tree ? packDirectory(e.tree.dir, e.tree.main) : undefined;
@@ -750,8 +749,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return (await this.captureWithStats(e, timeoutMs)).snapshot;
   }
 
-  private async captureWithStats(e: Entry, timeoutMs = this.opts.captureTimeoutMs): Promise<{ snapshot: string; hostCaptureMs: number }> {
+  /** `capturedAt`: when the host's answer came (performance.now()); the program stopped
+   *  `hostCaptureMs` before it. */
+  private async captureWithStats(e: Entry, timeoutMs = this.opts.captureTimeoutMs): Promise<{ snapshot: string; hostCaptureMs: number; capturedAt: number }> {
     const result = await this.hostOf(e).request({ type: 'capture' }, timeoutMs);
+    const capturedAt = performance.now();
     if (result.type !== 'capture') throw new ThingsError('E_INTERNAL', `the program host answered capture with ${result.type}`);
     this.opts.log.debug(() => `process ${e.record.id} captured: ${result.stats.bytes} bytes, ${result.stats.objects} objects, ${result.stats.captureMs} ms`);
     // The host writes output synchronously before it replies, but stdout and the IPC channel
@@ -759,7 +761,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // that every line printed before the capture is published (and counted in the
     // checkpoint's outputSeq) before the snapshot moves on.
     await new Promise((resolve) => setImmediate(resolve));
-    return { snapshot: result.snapshot, hostCaptureMs: result.stats.captureMs };
+    return { snapshot: result.snapshot, hostCaptureMs: result.stats.captureMs, capturedAt };
   }
 
   private async backToPrevious(e: Entry, wasPaused: boolean): Promise<void> {

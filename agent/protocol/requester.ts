@@ -34,8 +34,11 @@ export interface RequestOptions {
   /** Publish again after this long without a reply (then doubling). */
   resendMs?: number;
   resendCapMs?: number;
-  /** Called once, when the request has first been handed to the broker (by any attempt). */
+  /** Called once, when the broker has first acknowledged the request (by any attempt). */
   onSent?: () => void;
+  /** Called right before the first publish (a round trip measured from here includes the
+   *  broker's hops both ways). */
+  onPublishing?: () => void;
   onProgress?: (p: MigrationProgress) => void;
   /** Publish again (same correlation id) after every reconnection while unanswered: an
    *  answer published while this client was away is lost with a clean session, and the
@@ -134,6 +137,7 @@ export class Requester {
           },
         );
       };
+      options.onPublishing?.();
       publish(true);
       if (options.resendOnReconnect) {
         const onConnect = (): void => publish(false);
