@@ -7,3 +7,4 @@ export { ProgramHost } from './host/program';
 export { sealSnapshot, openSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot/envelope';
 export { summarize, formatSummary, SUSPENDED_KINDS, KIND_NAMES } from './snapshot/summary';
 export { ThingsError, ErrorCodes } from './shared/errors';
+export { OutgoingTransfer, IncomingTransfer, chunkSizeFor } from './protocol/transfer';

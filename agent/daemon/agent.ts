@@ -2,8 +2,9 @@
  * The agent: composes the components and starts/stops them in order. The constructor only
  * builds; `start()` does the work; `stop()` undoes it in reverse.
  *
- *   start: state dir (checkpoints, logs) → supervisor (ends hosts a crashed agent left behind)
- *          → MQTT session (connects in the background; on connect: subscribe, then publish
+ *   start: state dir (checkpoints, logs, migration journal: what a restart interrupted is
+ *          decided before any program comes back) → supervisor (ends hosts a crashed agent
+ *          left behind) → MQTT session (connects in the background; on connect: subscribe, then publish
  *          the online status) → programs restored from their checkpoints → READY=1 to
  *          systemd → periodic checkpoints, stats and watchdog pings
  *   stop:  STOPPING=1 → stop taking requests → checkpoint every program, then stop them (within
@@ -20,6 +21,11 @@ import { CheckpointStore, type Saved } from './checkpoints';
 import { ProgramLogs } from './program-logs';
 import { SdNotify } from './sd-notify';
 import { SelfSampler } from './stats';
+import { Faults } from './faults';
+import { MigrationJournal } from './migration-journal';
+import { MigrationSource } from './migration-source';
+import { MigrationTarget } from './migration-target';
+import type { HandoffDeps } from './handoff';
 import { createTopics, type Topics } from '../protocol/topics';
 import { Presence } from '../protocol/presence';
 import { Requester } from '../protocol/requester';
@@ -36,7 +42,8 @@ export interface AgentOptions {
   /** How often the agent's and its programs' CPU and memory are published (in the retained
    *  status). Default 10 s. */
   statsIntervalMs?: number;
-  /** Environment for the systemd notifications (NOTIFY_SOCKET, WATCHDOG_USEC). */
+  /** Environment for the systemd notifications (NOTIFY_SOCKET, WATCHDOG_USEC), and
+   *  THINGSJS_FAULTS (test-only fault injection, ./faults.ts). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -51,6 +58,10 @@ export class Agent {
   private readonly checkpoints: CheckpointStore;
   private programLogs: ProgramLogs | undefined;
   private readonly notify: SdNotify;
+  private readonly journal: MigrationJournal;
+  private readonly faults: Faults;
+  private migrationSource: MigrationSource | undefined;
+  private migrationTarget: MigrationTarget | undefined;
   private readonly selfSampler = new SelfSampler();
   private readonly options: Required<Omit<AgentOptions, 'env'>>;
   private supervisor: Supervisor | undefined;
@@ -79,6 +90,8 @@ export class Agent {
     this.checkpoints = new CheckpointStore(this.stateDir);
     this.session = new MqttSession(config.id, config.broker, this.topics, this.log.child('mqtt'));
     this.notify = new SdNotify({ env: options.env, log: this.log.child('systemd') });
+    this.journal = new MigrationJournal(this.stateDir, this.log.child('migrate'));
+    this.faults = Faults.fromEnv(options.env ?? process.env);
   }
 
   get stopTimeoutMs(): number {
@@ -95,6 +108,19 @@ export class Agent {
     const programLogs = new ProgramLogs(this.stateDir.logsDir);
     this.programLogs = programLogs;
     programLogs.start();
+    if (this.faults.enabled) this.log.warn(`FAULT INJECTION (tests only): ${this.faults.describe()}`);
+    // What a restart interrupted is decided before any program comes back: an undecided
+    // migration's original comes back from its capture, a committed one's never does, and
+    // a prepared copy comes back as a copy, not as a program.
+    this.journal.start();
+    // Filled in two steps: what recovery needs now, the MQTT side once the session exists.
+    const handoffDeps = { agentId: id, journal: this.journal, faults: this.faults, log: this.log.child('migrate') } as HandoffDeps;
+    const migrationSource = new MigrationSource(handoffDeps);
+    const migrationTarget = new MigrationTarget(handoffDeps);
+    this.migrationSource = migrationSource;
+    this.migrationTarget = migrationTarget;
+    migrationSource.recover(this.checkpoints);
+    const preparedCopies = migrationTarget.recover();
     const saved = this.checkpoints.loadAll((pid, err, aside) => this.log.error(`process ${pid}: ${err.code}: ${err.message}; kept as ${aside}, not restored (the other programs are)`));
     const keep = new Set(saved.map((s) => s.id));
     this.stateDir.clearPrograms(keep);
@@ -122,7 +148,39 @@ export class Agent {
 
     const requester = new Requester(client, this.topics, `agent-${id}`, this.topics.agentReply(id));
     const presence = new Presence(client, this.topics, requester);
-    const requests = new RequestServer(id, this.topics, { agentId: id, supervisor, presence, requester, stateDir: this.stateDir, migrateTimeoutMs: this.config.migrateTimeoutMs, log: this.log.child('req') }, this.log.child('req'));
+    const requests = new RequestServer(
+      id,
+      this.topics,
+      { agentId: id, supervisor, presence, requester, source: migrationSource, target: migrationTarget, log: this.log.child('req') },
+      this.log.child('req'),
+    );
+    const retryMs = this.config.migrateRetryMs;
+    Object.assign(handoffDeps, {
+      agentId: id,
+      supervisor,
+      journal: this.journal,
+      requester,
+      presence,
+      faults: this.faults,
+      log: this.log.child('migrate'),
+      settings: {
+        migrateTimeoutMs: this.config.migrateTimeoutMs,
+        retryMs,
+        retryCapMs: Math.max(retryMs, Math.min(30_000, retryMs * 15)),
+        statusIntervalMs: this.config.migrateStatusIntervalMs,
+        maxPacketBytes: () => this.session.maxPacketBytes,
+      },
+      send: (route, message) => requests.send(route, message),
+    } satisfies HandoffDeps);
+    if (this.faults.enabled) {
+      const faults = this.faults;
+      requester.sendHook = (action) => faults.message('source', `send-${action}`, ['drop', 'dup']) as 'drop' | 'dup' | undefined;
+      const roleOf = (action: string): 'source' | 'target' => (action === 'migrate' || action === 'migration-status' ? 'source' : 'target');
+      requests.hooks = {
+        reply: (action) => faults.message(roleOf(action), `reply-${action}`, ['drop', 'dup']) as 'drop' | 'dup' | undefined,
+        afterReply: (action) => (action === 'commit' ? faults.step('target', 'after-commit-ack') : Promise.resolve()),
+      };
+    }
     requester.attach();
     presence.attach();
     requests.attach(client);
@@ -142,8 +200,10 @@ export class Agent {
     this.log.info(`agent ${id} initialised (broker ${this.config.broker.urls.join(' ')}, state ${this.stateDir.path}, node ${process.version})`);
 
     const started = Date.now();
-    this.restoring = this.restoreAll(saved);
+    this.restoring = Promise.all([this.restoreAll(saved.filter((s) => !preparedCopies.has(s.id))), migrationTarget.restorePrepared()]).then(() => undefined);
+    migrationSource.start();
     await this.restoring;
+    migrationTarget.start();
     if (this.stopping) return;
     if (saved.length > 0) this.log.info(`${supervisor.liveCount} of ${saved.length} programs restored in ${Date.now() - started} ms`);
     this.notify.ready(this.statusLine());
@@ -159,6 +219,8 @@ export class Agent {
     const live = this.supervisor?.liveCount ?? 0;
     this.notify.stopping(`stopping: checkpointing ${plural(live, 'program')}`);
     this.requests?.detach();
+    this.migrationSource?.stop();
+    this.migrationTarget?.stop();
     clearTimeout(this.checkpointTimer);
     clearInterval(this.statsTimer);
     // MQTT gets the last ~5 s of the budget (mqtt-session.stop bounds its two steps to 2 s each).

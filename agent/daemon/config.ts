@@ -54,6 +54,8 @@ export interface BrokerConfig {
   topicPrefix: string;
   /** Program output held while the broker is unreachable. */
   outbox: { maxMessages: number; maxBytes: number };
+  /** The largest message the agent publishes for a migration (bigger ones go in chunks). */
+  maxPacketBytes: number;
   tls?: TlsConfig;
 }
 
@@ -64,6 +66,10 @@ export interface AgentConfig {
   logLevel: LogLevel;
   logFormat?: LogFormat;
   migrateTimeoutMs: number;
+  /** Migration handoff: first resend delay of an unanswered message (doubling up to 15
+   *  times it), and how often a target holding a prepared copy asks for the decision. */
+  migrateRetryMs: number;
+  migrateStatusIntervalMs: number;
   /** Periodic checkpoints of every program; 0: none (only at stop). */
   checkpointIntervalMs: number;
   /** Per-program memory limit in bytes; undefined: none. */
@@ -95,6 +101,9 @@ export const DEFAULTS = {
   max_queued_bytes: 4 * 1024 * 1024,
   log_level: 'info',
   migrate_timeout: 30,
+  migrate_retry_interval: 2,
+  migrate_status_interval: 10,
+  max_packet_size: 256 * 1024,
   checkpoint_interval: 60,
   topic_prefix: DEFAULT_TOPIC_ROOT,
 } as const;
@@ -119,6 +128,8 @@ const SCHEMA: Record<string, Record<string, (v: unknown) => unknown>> = {
     log_level: oneOf(LOG_LEVELS),
     log_format: oneOf(LOG_FORMATS),
     migrate_timeout: positiveNumber,
+    migrate_retry_interval: positiveNumber,
+    migrate_status_interval: positiveNumber,
     checkpoint_interval: nonNegativeNumber,
     memory_limit: byteSize(16 * 1024 * 1024, 'the 16M a Node.js program needs'),
     topic_prefix: topicPrefix,
@@ -140,6 +151,7 @@ const SCHEMA: Record<string, Record<string, (v: unknown) => unknown>> = {
     bridge_insecure: bool,
     max_queued_messages: positiveInteger,
     max_queued_bytes: byteSize(1024, '1K'),
+    max_packet_size: byteSize(4096, '4K'),
     topic_prefix: topicPrefix,
   },
 };
@@ -488,6 +500,7 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
       maxMessages: (b.max_queued_messages as number | undefined) ?? DEFAULTS.max_queued_messages,
       maxBytes: (b.max_queued_bytes as number | undefined) ?? DEFAULTS.max_queued_bytes,
     },
+    maxPacketBytes: (b.max_packet_size as number | undefined) ?? DEFAULTS.max_packet_size,
   };
   if (tls) broker.tls = tls;
   return {
@@ -496,6 +509,8 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
     logLevel: (a.log_level as LogLevel | undefined) ?? DEFAULTS.log_level,
     logFormat: a.log_format as LogFormat | undefined,
     migrateTimeoutMs: ((a.migrate_timeout as number | undefined) ?? DEFAULTS.migrate_timeout) * 1000,
+    migrateRetryMs: ((a.migrate_retry_interval as number | undefined) ?? DEFAULTS.migrate_retry_interval) * 1000,
+    migrateStatusIntervalMs: ((a.migrate_status_interval as number | undefined) ?? DEFAULTS.migrate_status_interval) * 1000,
     checkpointIntervalMs: ((a.checkpoint_interval as number | undefined) ?? DEFAULTS.checkpoint_interval) * 1000,
     memoryLimitBytes: a.memory_limit as number | undefined,
     broker,
@@ -622,7 +637,8 @@ export function summarizeConfig(c: AgentConfig): string {
   const { baseMs, capMs } = b.reconnect;
   lines.push(`  reconnect  ${baseMs === capMs ? `every ${secs(baseMs)}` : `${secs(baseMs)} doubling to ${secs(capMs)}`} ±20 %; keepalive ${b.keepaliveSeconds} s; ${b.clean ? 'clean session' : 'persistent session'}`);
   lines.push(`  offline    program output held up to ${b.outbox.maxMessages} lines / ${size(b.outbox.maxBytes)}`);
-  lines.push(`  programs   checkpoint ${c.checkpointIntervalMs > 0 ? `every ${secs(c.checkpointIntervalMs)}` : 'only at stop'}; memory limit ${c.memoryLimitBytes === undefined ? 'none' : size(c.memoryLimitBytes)}; migrate timeout ${secs(c.migrateTimeoutMs)}; topics ${b.topicPrefix}/...`);
+  lines.push(`  programs   checkpoint ${c.checkpointIntervalMs > 0 ? `every ${secs(c.checkpointIntervalMs)}` : 'only at stop'}; memory limit ${c.memoryLimitBytes === undefined ? 'none' : size(c.memoryLimitBytes)}; topics ${b.topicPrefix}/...`);
+  lines.push(`  migration  timeout ${secs(c.migrateTimeoutMs)}; resend every ${secs(c.migrateRetryMs)} (doubling); decision asked every ${secs(c.migrateStatusIntervalMs)}; messages up to ${size(b.maxPacketBytes)}`);
   for (const w of c.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }

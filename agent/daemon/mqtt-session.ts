@@ -52,6 +52,8 @@ export class MqttSession {
   private readonly outbox: Outbox;
   private dropped = 0;
   private refusedOutput = false;
+  /** The broker's Maximum Packet Size (MQTT 5 CONNACK), when it announced one. */
+  private brokerMaxPacket: number | undefined;
 
   constructor(
     private readonly agentId: string,
@@ -71,6 +73,12 @@ export class MqttSession {
 
   get connected(): boolean {
     return this.client?.connected === true;
+  }
+
+  /** The largest message to publish: the configured bound, or the broker's if lower. */
+  get maxPacketBytes(): number {
+    const mine = this.broker.maxPacketBytes;
+    return this.brokerMaxPacket !== undefined && this.brokerMaxPacket > 0 ? Math.min(mine, this.brokerMaxPacket) : mine;
   }
 
   /** Topic filters (re)subscribed on every connection. */
@@ -108,7 +116,10 @@ export class MqttSession {
     this.client = client;
     // mqtt.js resubscribes by itself only what the session had; we own the list instead.
     client.options.resubscribe = false;
-    client.on('connect', () => void this.onConnect(client));
+    client.on('connect', (packet) => {
+      this.brokerMaxPacket = packet?.properties?.maximumPacketSize;
+      void this.onConnect(client);
+    });
     client.on('close', () => this.onClose(client));
     client.on('error', (err: Error & { code?: unknown }) => this.onError(client, err));
   }

@@ -14,10 +14,10 @@ import type { IPublishPacket, MqttClient } from 'mqtt';
 import { toErrorPayload } from '../shared/errors';
 import { isV5, publishJson } from '../protocol/connection';
 import { parseRequest, type ReplyRoute } from '../protocol/validate';
-import type { ActionName, ReplyMessage, RequestMessage } from '../protocol/messages';
+import type { ActionName, MigrationProgress, ProgressMessage, ReplyMessage, RequestMessage } from '../protocol/messages';
 import type { Topics } from '../protocol/topics';
 import { PROTOCOL_VERSION } from '../protocol/version';
-import { handlers, type HandlerContext } from './handlers';
+import { handlers, type HandlerContext, type RequestInfo } from './handlers';
 import type { Logger } from './logger';
 
 /** How many recent correlation ids are remembered for duplicate detection. */
@@ -26,6 +26,13 @@ const RECENT_LIMIT = 256;
 const RECENT_MAX_BYTES = 64 * 1024;
 /** Bad requests logged at warning level per minute. */
 const BAD_LOG_BURST = 20;
+
+/** Test-only fault injection (./faults.ts): what to do with a reply, and a step to take
+ *  once a reply has been published. */
+export interface ReplyHooks {
+  reply(action: ActionName): 'drop' | 'dup' | undefined;
+  afterReply(action: ActionName): Promise<void>;
+}
 
 export class RequestServer {
   readonly topic: string;
@@ -36,6 +43,7 @@ export class RequestServer {
   private badWindowStart = 0;
   private badLogged = 0;
   private badSuppressed = 0;
+  hooks: ReplyHooks | undefined;
   private readonly onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void => {
     if (topic !== this.topic) return;
     this.handle(payload, packet).catch((err: Error) => this.log.error(`request handling failed: ${err.stack ?? err.message}`));
@@ -75,17 +83,30 @@ export class RequestServer {
       return;
     }
     this.remember(route.correlationId, undefined);
-    const reply = await this.dispatch(request);
+    const reply = await this.dispatch(request, route);
     this.remember(route.correlationId, JSON.stringify(reply).length <= RECENT_MAX_BYTES ? reply : duplicateOf(reply));
-    await this.reply(route, reply);
+    const fault = this.hooks?.reply(request.action);
+    if (fault !== 'drop') await this.reply(route, reply);
+    if (fault === 'dup') await this.reply(route, reply);
+    await this.hooks?.afterReply(request.action);
   }
 
-  private async dispatch(request: RequestMessage): Promise<ReplyMessage> {
+  /** Publishes a reply (or a progress message) to a requester's route: also for answers
+   *  given later than the request's own handling (a source that restarted mid-migration). */
+  send(route: ReplyRoute, message: ReplyMessage | ProgressMessage): Promise<void> {
+    return this.reply(route, message);
+  }
+
+  private async dispatch(request: RequestMessage, route: ReplyRoute & { replyTo: string; correlationId: string }): Promise<ReplyMessage> {
     const { action, correlationId } = request;
     this.log.debug(() => `request ${correlationId}: ${action} ${summarize(request)}`);
+    const info: RequestInfo = {
+      route,
+      progress: (p: MigrationProgress) => void this.reply(route, { v: PROTOCOL_VERSION, correlationId, agent: this.agentId, progress: p }),
+    };
     try {
-      const handler = handlers[action] as (args: unknown, ctx: HandlerContext) => Promise<unknown>;
-      const result = await handler(request.args, this.context);
+      const handler = handlers[action] as (args: unknown, ctx: HandlerContext, info: RequestInfo) => Promise<unknown>;
+      const result = await handler(request.args, this.context, info);
       return { v: PROTOCOL_VERSION, correlationId, agent: this.agentId, ok: true, result };
     } catch (err) {
       const error = toErrorPayload(err);
@@ -95,7 +116,7 @@ export class RequestServer {
     }
   }
 
-  private async reply(route: ReplyRoute, reply: ReplyMessage): Promise<void> {
+  private async reply(route: ReplyRoute, reply: ReplyMessage | ProgressMessage): Promise<void> {
     const client = this.client;
     if (!client || route.replyTo === undefined) return;
     const correlationData = route.correlationData ?? (route.correlationId !== undefined ? Buffer.from(route.correlationId) : undefined);
@@ -137,7 +158,8 @@ export class RequestServer {
 /** A request's arguments for the debug log, without the bulky fields. */
 function summarize(request: RequestMessage<ActionName>): string {
   return JSON.stringify(request.args, (key, value: unknown) => {
-    if ((key === 'source' || key === 'snapshot') && typeof value === 'string') return `<${value.length} chars>`;
+    if ((key === 'source' || key === 'snapshot' || key === 'data') && typeof value === 'string' && value.length > 64) return `<${value.length} chars>`;
+    if (key === 'log' && Array.isArray(value)) return `<${value.length} lines>`;
     if (key === 'files' && value && typeof value === 'object' && 'main' in value) {
       const tree = value as { main: unknown; files: object };
       return `<${Object.keys(tree.files).length} files, main ${String(tree.main)}>`;

@@ -1,8 +1,8 @@
 /**
  * The agent's state directory (default /var/lib/thingsjs):
  *
- *   snapshots/<id>.json     a snapshot in flight (the source side of a migration)
  *   checkpoints/            what brings programs back after a restart (./checkpoints.ts)
+ *   migrations/             the migration journal (./migration-journal.ts)
  *   programs/<id>/          the files of a directory program, while it lives here
  *   logs/<id>.log[.1]       each program's output, bounded (./program-logs.ts)
  *   children/<id>           pid and start time of each running program host, so that an
@@ -32,7 +32,6 @@ export class StateDir {
   start(): void {
     this.dir = this.configured ?? defaultDir(this.agentId);
     try {
-      fs.mkdirSync(path.join(this.dir, 'snapshots'), { recursive: true, mode: 0o700 });
       fs.mkdirSync(this.programsDir, { recursive: true, mode: 0o700 });
       fs.mkdirSync(this.childrenDir, { recursive: true, mode: 0o700 });
       fs.accessSync(this.dir, fs.constants.W_OK);
@@ -65,10 +64,6 @@ export class StateDir {
     for (const name of fs.readdirSync(this.programsDir)) {
       if (!keep.has(name)) fs.rmSync(path.join(this.programsDir, name), { recursive: true, force: true });
     }
-  }
-
-  snapshotFile(processId: string): string {
-    return path.join(this.dir, 'snapshots', `${processId}.json`);
   }
 
   /** Durably writes `text` to `file` (see the module comment). */

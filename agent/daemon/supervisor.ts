@@ -26,12 +26,19 @@
  *
  * A directory program's files live in <programsDir>/<id>/ while its process lives here (and
  * while it has a checkpoint): written before the child starts, removed when it ends.
+ *
+ * Migration (the handoff is in ./migration-source.ts and ./migration-target.ts): on the
+ * source, `beginMigration` captures the program, leaves it paused (Migrating) and makes the
+ * capture its checkpoint, so that a restart of this agent brings it back from exactly there;
+ * `commitMigration` ends it, `abortMigration` lets it go on. On the target, `prepare` restores
+ * a copy paused (Prepared, checkpointed so that a restart of this agent brings the copy back
+ * Prepared); `commitPrepared` lets it go on, `discardPrepared` removes every trace of it.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, ThingsError, toErrorPayload } from '../shared/errors';
-import { LIVE_STATUSES, type FileTree, type ProcessRecord, type ProcessStatus, type RestartPolicy } from '../protocol/messages';
+import { LIVE_STATUSES, type FileTree, type MigratingProgram, type MigrationPackage, type ProcessRecord, type ProcessStatus, type RestartPolicy } from '../protocol/messages';
 import { newProcessId } from '../protocol/ids';
 import { packDirectory, writeFileTree } from '../protocol/file-tree';
 import { ChildHost, type ChildExit } from './child-host';
@@ -111,6 +118,9 @@ interface Entry {
   /** Its first request (start/restore) is under way: an exit is the launch's failure,
    *  handled by `launch`, not an end of the program. */
   inLaunch: boolean;
+  /** Status Prepared: the migration it was prepared for, and whether it stays paused when
+   *  that migration commits (the original was paused). */
+  prepared?: { migrationId: string; paused: boolean };
 }
 
 type FirstRequest =
@@ -383,20 +393,26 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return { programs, bytes, ms: Date.now() - started };
   }
 
-  /** Captures and leaves the original paused in status Migrating until commit or abort.
-   *  A directory program's files come along, read while the program is paused (so they are
-   *  as the snapshot saw them, files it wrote itself included), and so does the tail of its
-   *  log. */
-  beginMigration(id: string): Promise<{ snapshot: string; wasPaused: boolean; record: ProcessRecord; files?: FileTree; log: string[] }> {
+  /**
+   * Captures and leaves the original paused in status Migrating until commit or abort. The
+   * capture becomes the program's checkpoint (durably, before this returns): from here on, a
+   * restart of this agent brings the program back from the capture point, never from an
+   * older state whose output the target would print again. A directory program's files come
+   * along, read while the program is paused (so they are as the snapshot saw them, files it
+   * wrote itself included), and so does the tail of its log.
+   */
+  beginMigration(id: string): Promise<{ snapshot: string; wasPaused: boolean; record: ProcessRecord; files?: FileTree; log: string[]; main?: string; hostCaptureMs: number; capturedAt: number }> {
     return this.locked(id, async (e) => {
       this.expect(e, ['Running', 'Paused'], 'migrate');
       const wasPaused = e.record.status === 'Paused';
       this.setStatus(e, 'Migrating');
       try {
-        const snapshot = await this.capture(e);
+        const { snapshot, hostCaptureMs, capturedAt } = await this.captureWithStats(e);
+        this.opts.checkpoints.write(this.headerOf(e, wasPaused), snapshot);
+        e.checkpointClean = true;
         const files = e.tree ? packDirectory(e.tree.dir, e.tree.main) : undefined;
         const { lines } = this.opts.logs.read(id, { maxBytes: 256 * 1024 });
-        return { snapshot, wasPaused, record: { ...e.record }, files, log: lines };
+        return { snapshot, wasPaused, record: { ...e.record }, files, log: lines, main: e.tree?.main, hostCaptureMs, capturedAt };
       } catch (err) {
         await this.backToPrevious(e, wasPaused);
         throw err;
@@ -404,12 +420,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
-  /** The target runs the program now: drop the paused original. */
+  /** The migration is committed: the target runs the program now; the paused original goes
+   *  (with its checkpoint and files: it must never come back here). */
   commitMigration(id: string, target: string): Promise<ProcessRecord> {
     return this.locked(id, async (e) => {
       e.record.migratedTo = target;
       this.setStatus(e, 'Migrated');
-      await this.hostOf(e).kill();
+      if (e.host && !e.host.hasExited) await e.host.kill();
+      else this.ended(e);
       return { ...e.record };
     });
   }
@@ -420,6 +438,136 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (e.record.status === 'Migrating') await this.backToPrevious(e, wasPaused);
       return { ...e.record };
     });
+  }
+
+  /** The record of `id`, or undefined. */
+  find(id: string): ProcessRecord | undefined {
+    const e = this.entries.get(id);
+    return e && { ...e.record };
+  }
+
+  /** The migration a Prepared copy of `id` waits for. */
+  preparedFor(id: string): string | undefined {
+    return this.entries.get(id)?.prepared?.migrationId;
+  }
+
+  /**
+   * Target of a migration: restores the program paused, in status Prepared, under its id,
+   * checkpointed first (a restart of this agent brings the copy back Prepared; the caller's
+   * journal says it is a prepared copy and not a program to run). Its files are written
+   * and its log started with the source's tail. Nothing of it runs until `commitPrepared`.
+   */
+  async prepare(migrationId: string, program: MigratingProgram, pkg: MigrationPackage): Promise<ProcessRecord> {
+    const { id, name } = program;
+    const existing = this.entries.get(id);
+    if (existing && isLive(existing.record.status)) throw new ThingsError('E_BAD_STATE', `process ${id} is already ${existing.record.status} here`);
+    if (this.launching.has(id)) throw new ThingsError('E_BAD_STATE', `process ${id} is being started here`);
+    this.refuseIfStopping();
+    const settings: Settings = {
+      restart: program.restart ?? 'never',
+      memoryLimit: program.memoryLimit ?? this.opts.memoryLimitBytes,
+      restarts: program.restarts,
+      outputSeq: program.outputSeq,
+      startedFrom: 'snapshot',
+    };
+    if (pkg.log) this.opts.logs.seed(id, pkg.log);
+    // The header says how the program is once committed (paused or not); the copy itself is
+    // restored paused whatever it says.
+    this.opts.checkpoints.write({ id, name, restart: settings.restart, memoryLimit: settings.memoryLimit, main: pkg.files?.main, paused: program.paused, restarts: program.restarts ?? 0, outputSeq: program.outputSeq ?? 0 }, pkg.snapshot);
+    const prepared = { migrationId, paused: program.paused };
+    try {
+      const first: FirstRequest = { type: 'restore', snapshot: pkg.snapshot, paused: true };
+      if (!pkg.files) return await this.launch(id, name, first, settings, undefined, prepared);
+      const dir = this.programDir(id);
+      return await this.launch(id, name, { ...first, root: dir }, settings, { files: pkg.files, dir, main: pkg.files.main }, prepared);
+    } catch (err) {
+      if (!this.entries.get(id) || !isLive(this.entries.get(id)!.record.status)) {
+        this.opts.checkpoints.remove(id);
+        this.opts.logs.remove(id);
+      }
+      throw err;
+    }
+  }
+
+  /** Start-up of a target that held a Prepared copy: the copy comes back Prepared from its
+   *  checkpoint. False when there is no usable checkpoint (nothing was restored). */
+  async restorePrepared(id: string, migrationId: string): Promise<boolean> {
+    const { checkpoints, log } = this.opts;
+    let ckpt;
+    try {
+      ckpt = checkpoints.read(id);
+    } catch (err) {
+      log.error(`process ${id}: the prepared copy of migration ${migrationId} is damaged (${(err as Error).message})`);
+      return false;
+    }
+    if (!ckpt) return false;
+    const h = ckpt.header;
+    const tree = h.main !== undefined ? { dir: this.programDir(id), main: h.main } : undefined;
+    const settings: Settings = { restart: h.restart ?? 'never', memoryLimit: h.memoryLimit, restarts: h.restarts, outputSeq: h.outputSeq, startedFrom: 'snapshot' };
+    try {
+      await this.launch(id, h.name, { type: 'restore', snapshot: ckpt.snapshot, paused: true, root: tree?.dir }, settings, tree, { migrationId, paused: h.paused });
+      return true;
+    } catch (err) {
+      const p = toErrorPayload(err);
+      log.error(`process ${id}: cannot bring back the prepared copy of migration ${migrationId}: ${p.code}: ${p.message}`);
+      return false;
+    }
+  }
+
+  /**
+   * The migration committed: the Prepared copy goes on (or stays paused, as the original
+   * was). A copy whose host died meanwhile is restored again from its checkpoint. Returns the
+   * record and when the program was let go (performance.now()).
+   */
+  commitPrepared(id: string, migrationId: string): Promise<{ record: ProcessRecord; resumedAt: number }> {
+    return this.locked(id, async (e) => {
+      if (e.record.status !== 'Prepared' || e.prepared?.migrationId !== migrationId) throw new ThingsError('E_BAD_STATE', `process ${id} is not the prepared copy of migration ${migrationId} (it is ${e.record.status})`);
+      const { paused } = e.prepared;
+      if (e.host && !e.host.hasExited) {
+        if (!paused) await e.host.request({ type: 'resume' });
+      } else {
+        const ckpt = this.opts.checkpoints.read(id);
+        if (!ckpt) throw new ThingsError(ErrorCodes.RESTORE_FAILED, `process ${id}: its prepared copy is gone and it has no checkpoint`);
+        e.tail = [];
+        await this.spawn(e, { type: 'restore', snapshot: ckpt.snapshot, paused, root: e.tree?.dir });
+      }
+      const resumedAt = performance.now();
+      e.prepared = undefined;
+      e.checkpointClean = false;
+      e.record.status = paused ? 'Paused' : 'Running';
+      this.opts.log.info(`process ${id} committed here (migration ${migrationId}), ${e.record.status}`);
+      this.emit('change');
+      return { record: { ...e.record }, resumedAt };
+    });
+  }
+
+  /** The migration aborted: the Prepared copy goes, with its checkpoint, files and log. */
+  discardPrepared(id: string, migrationId: string): Promise<boolean> {
+    const e = this.entries.get(id);
+    if (!e || e.record.status !== 'Prepared' || e.prepared?.migrationId !== migrationId) return Promise.resolve(false);
+    return this.locked(id, async () => {
+      if (e.record.status !== 'Prepared' || e.prepared?.migrationId !== migrationId) return false;
+      e.prepared = undefined;
+      // Not live any more: the exit handler ends it (files, checkpoint) without a failure.
+      e.record.status = 'Killed';
+      if (e.host && !e.host.hasExited) await e.host.kill();
+      else this.ended(e);
+      if (this.entries.get(id) === e) this.entries.delete(id);
+      this.opts.logs.remove(id);
+      this.opts.log.info(`process ${id}: prepared copy of migration ${migrationId} discarded`);
+      this.emit('change');
+      return true;
+    });
+  }
+
+  /** What a prepared copy that is not running may have left (its checkpoint, files, log),
+   *  unless a live program has the id. */
+  forgetPrepared(id: string): void {
+    const e = this.entries.get(id);
+    if ((e && isLive(e.record.status)) || this.launching.has(id)) return;
+    this.opts.checkpoints.remove(id);
+    removeDir(this.programDir(id));
+    if (!e) this.opts.logs.remove(id);
   }
 
   /** A program's log (see program-logs.ts); also for a program that is no longer here. */
@@ -508,7 +656,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** `tree.files` given: written to `tree.dir` first (removed again if the launch fails). */
-  private async launch(id: string, name: string, first: FirstRequest, settings: Settings, tree?: { files?: FileTree; dir: string; main: string }): Promise<ProcessRecord> {
+  private async launch(id: string, name: string, first: FirstRequest, settings: Settings, tree?: { files?: FileTree; dir: string; main: string }, prepared?: Entry['prepared']): Promise<ProcessRecord> {
     this.refuseIfStopping();
     this.launching.add(id);
     try {
@@ -543,9 +691,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         throw err;
       }
       entry.inLaunch = false;
+      if (prepared && !entry.host?.exit) {
+        entry.prepared = prepared;
+        entry.record.status = 'Prepared';
+      }
       // A program with no work may have finished before its reply arrived.
       if (entry.host?.exit) this.handleExit(entry, entry.host, entry.host.exit);
-      const how = settings.startedFrom === 'checkpoint' ? 'restored from its checkpoint' : settings.startedFrom === 'snapshot' ? 'restored' : 'started';
+      const how = entry.prepared ? `prepared for migration ${entry.prepared.migrationId}` : settings.startedFrom === 'checkpoint' ? 'restored from its checkpoint' : settings.startedFrom === 'snapshot' ? 'restored' : 'started';
       this.opts.log.info(`process ${id} (${name}) ${how}, pid ${entry.record.pid}, ${entry.record.status}`);
       this.emit('change');
       return { ...entry.record };
@@ -594,7 +746,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private async capture(e: Entry, timeoutMs = this.opts.captureTimeoutMs): Promise<string> {
+    return (await this.captureWithStats(e, timeoutMs)).snapshot;
+  }
+
+  /** `capturedAt`: when the host's answer came (performance.now()); the program stopped
+   *  `hostCaptureMs` before it. */
+  private async captureWithStats(e: Entry, timeoutMs = this.opts.captureTimeoutMs): Promise<{ snapshot: string; hostCaptureMs: number; capturedAt: number }> {
     const result = await this.hostOf(e).request({ type: 'capture' }, timeoutMs);
+    const capturedAt = performance.now();
     if (result.type !== 'capture') throw new ThingsError('E_INTERNAL', `the program host answered capture with ${result.type}`);
     this.opts.log.debug(() => `process ${e.record.id} captured: ${result.stats.bytes} bytes, ${result.stats.objects} objects, ${result.stats.captureMs} ms`);
     // The host writes output synchronously before it replies, but stdout and the IPC channel
@@ -602,7 +761,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // that every line printed before the capture is published (and counted in the
     // checkpoint's outputSeq) before the snapshot moves on.
     await new Promise((resolve) => setImmediate(resolve));
-    return result.snapshot;
+    return { snapshot: result.snapshot, hostCaptureMs: result.stats.captureMs, capturedAt };
   }
 
   private async backToPrevious(e: Entry, wasPaused: boolean): Promise<void> {
@@ -622,6 +781,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (e.inLaunch) return;
     if (this.stopping) {
       // Not an end: the program comes back when the agent starts again.
+      this.emit('change');
+      return;
+    }
+    if (r.status === 'Prepared') {
+      // Nothing of it ran; a commit restores it again from its checkpoint.
+      this.opts.log.warn(`process ${r.id}: the host of its prepared copy exited (${exit.signal ?? `code ${exit.code}`}); a commit restores it again`);
+      e.host = undefined;
+      r.pid = 0;
       this.emit('change');
       return;
     }

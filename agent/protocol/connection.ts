@@ -195,10 +195,15 @@ export function whenConnected(client: MqttClient, timeoutMs: number, options: { 
 
 /** Publishes a JSON payload; resolves once the broker has it (QoS 1 PUBACK). */
 export function publishJson(client: MqttClient, topic: string, payload: unknown, opts: IClientPublishOptions = {}): Promise<void> {
+  return publishText(client, topic, JSON.stringify(payload), opts);
+}
+
+/** publishJson for a payload already serialised (sent more than once). */
+export function publishText(client: MqttClient, topic: string, text: string, opts: IClientPublishOptions = {}): Promise<void> {
   const options: IClientPublishOptions = { qos: 1, ...opts };
   if (!isV5(client)) delete options.properties;
   return new Promise((resolve, reject) => {
-    client.publish(topic, JSON.stringify(payload), options, (err) => (err ? reject(err) : resolve()));
+    client.publish(topic, text, options, (err) => (err ? reject(err) : resolve()));
   });
 }
 

@@ -22,3 +22,8 @@ export const isProcessId = (s: unknown): s is string => typeof s === 'string' &&
 
 /** Correlation ids of requests: long enough to be unique among concurrent requesters. */
 export const newCorrelationId = (): string => randomId(16);
+
+/** Migration ids: name one handoff in both agents' journals (and in file names there). */
+export const MIGRATION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+export const newMigrationId = (): string => randomId(16);
+export const isMigrationId = (s: unknown): s is string => typeof s === 'string' && MIGRATION_ID_PATTERN.test(s);

@@ -11,6 +11,9 @@ export type ProcessStatus =
   | 'Paused'
   /** Captured and being handed to another agent; the original is paused meanwhile. */
   | 'Migrating'
+  /** The target's copy of a program being migrated here: restored, paused, waiting for the
+   *  source's decision (commit: it goes on here; abort: it is discarded). */
+  | 'Prepared'
   /** Handed over: the program now runs on `migratedTo` under the same id. */
   | 'Migrated'
   | 'Exited'
@@ -21,7 +24,7 @@ export type ProcessStatus =
   | 'Restarting';
 
 /** Statuses of a program that lives on this agent (a child process, or one coming back). */
-export const LIVE_STATUSES: readonly ProcessStatus[] = ['Running', 'Paused', 'Migrating', 'Restarting'];
+export const LIVE_STATUSES: readonly ProcessStatus[] = ['Running', 'Paused', 'Migrating', 'Prepared', 'Restarting'];
 
 /** What the agent does when a program fails (a non-zero exit, an uncaught exception, a
  *  signal, its memory limit): `never` leaves it Failed; `on-failure` restarts it after a
@@ -134,8 +137,170 @@ export interface RestoreArgs {
 export interface MigrateArgs {
   id: string;
   target: string;
-  /** How long the source waits for the target's restore reply. */
+  /** How long the source waits for the target to be prepared (transfer and restore); the
+   *  commit's acknowledgement is then awaited for a third of it more. */
   timeoutMs?: number;
+  /** Chosen by the client, so that it can ask about the migration later
+   *  (`migration-status`) and so that a repeated request is not a second migration. The
+   *  source makes one when absent. */
+  migrationId?: string;
+}
+
+/** How a migration went, in the reply to `migrate` (and in its error's details). */
+export interface MigrationReport {
+  migrationId: string;
+  /** committed: the program runs on the target now; aborted: it goes on at the source. */
+  outcome: 'committed' | 'aborted';
+  source: string;
+  target: string;
+  /** Where the one copy of the program runs now. */
+  runningOn: string;
+  /** Why it was aborted, or what is still pending after a commit. */
+  reason?: string;
+  /** The target acknowledged the commit (false: the decision is made, the target resumes
+   *  the program when it hears it; the source keeps telling it). */
+  confirmed?: boolean;
+  timing?: MigrationTiming;
+}
+
+/**
+ * Durations of one migration, each measured on one machine's monotonic clock (device clocks
+ * are never compared; see docs/migration.md).
+ */
+export interface MigrationTiming {
+  /** Source: capture request sent → snapshot in hand (the program is paused from here). */
+  captureMs: number;
+  /** Source: journal and package written to disk. */
+  persistMs?: number;
+  /** Source: first byte sent → the target's prepared reply, less the target's own restore. */
+  transferMs?: number;
+  /** Target: prepare received (whole) → the paused copy is ready (checkpoint written, program
+   *  host started and restored). */
+  restoreMs?: number;
+  bytes?: number;
+  chunks?: number;
+  /** The program's last step on the source → its first step on the target, estimated from
+   *  the durations above; ± `downtimeErrorMs` (half the commit's network round trip). */
+  downtimeMs?: number;
+  downtimeErrorMs?: number;
+}
+
+export type MigrateResult = ProcessRecord & { migration?: MigrationReport };
+
+/** The settings of a program that travel with it. */
+export interface MigratingProgram {
+  id: string;
+  name: string;
+  /** The original's state when captured: the target's copy resumes to it on commit. */
+  paused: boolean;
+  restart?: RestartPolicy;
+  restarts?: number;
+  memoryLimit?: number;
+  outputSeq?: number;
+}
+
+/** The bulky part of a prepare: inline, or sent in chunks (prepare-begin / prepare-chunk). */
+export interface MigrationPackage {
+  snapshot: string;
+  files?: FileTree;
+  log?: string[];
+}
+
+/** Source → target: restore this program paused and hold it until commit or abort. */
+export interface PrepareArgs {
+  migrationId: string;
+  /** The source agent (asked for the decision when it does not come). */
+  source: string;
+  program: MigratingProgram;
+  /** Inline package (a small program)... */
+  package?: MigrationPackage;
+  /** ...or the one sent in chunks, checked against this. */
+  transfer?: { size: number; sha256: string };
+}
+export interface PrepareResult {
+  migrationId: string;
+  record: ProcessRecord;
+  /** Target: prepare received → paused copy ready. */
+  restoreMs: number;
+}
+
+export interface PrepareBeginArgs {
+  migrationId: string;
+  source: string;
+  /** Bytes of the package's JSON text (UTF-8), its hash, and how it is cut. */
+  size: number;
+  sha256: string;
+  chunks: number;
+  chunkSize: number;
+}
+/** The chunks the target holds already (a transfer resumed after a lost message). */
+export interface PrepareBeginResult {
+  migrationId: string;
+  received: number[];
+}
+export interface PrepareChunkArgs {
+  migrationId: string;
+  index: number;
+  /** base64 of the chunk's bytes. */
+  data: string;
+  /** sha256 (hex) of the chunk's bytes. */
+  sha256: string;
+}
+export interface PrepareChunkResult {
+  migrationId: string;
+  index: number;
+}
+
+export interface MigrationIdArgs {
+  migrationId: string;
+}
+export interface CommitResult {
+  migrationId: string;
+  record: ProcessRecord;
+  /** Target: the program resumed → this reply sent. */
+  resumedToReplyMs: number;
+  /** Target: commit received → this reply sent. */
+  handlingMs: number;
+}
+export interface AbortResult {
+  migrationId: string;
+  /** What the target did: discarded its prepared copy, or had none. */
+  discarded: boolean;
+}
+
+/** What an agent's journal says of a migration. `unknown`: it never heard of it (or forgot
+ *  it long after it ended) — for a source that means it was never committed, because the
+ *  source writes its decision before telling anyone. */
+export type MigrationPhase = 'preparing' | 'prepared' | 'committed' | 'aborted' | 'unknown';
+export interface MigrationStatusResult {
+  migrationId: string;
+  agent: string;
+  role?: 'source' | 'target';
+  phase: MigrationPhase;
+  /** The decision is carried out (the other side acknowledged it, or it needs nothing). */
+  done?: boolean;
+  id?: string;
+  source?: string;
+  target?: string;
+  reason?: string;
+}
+
+/**
+ * Progress of a long request, published on the requester's reply topic with the request's
+ * correlation id before the reply itself (it has no `ok` field).
+ */
+export interface ProgressMessage {
+  v: number;
+  correlationId: string;
+  agent: string;
+  progress: MigrationProgress;
+}
+export interface MigrationProgress {
+  phase: 'capture' | 'transfer' | 'restore' | 'commit';
+  /** Bytes of the package the target acknowledged so far, and the total. */
+  bytes?: number;
+  total?: number;
+  elapsedMs: number;
 }
 
 /** Action name → its arguments and its result. The daemon's handler table is typed by it. */
@@ -146,7 +311,14 @@ export interface Actions {
   kill: { args: ProcessArgs; result: ProcessRecord };
   snapshot: { args: ProcessArgs; result: { id: string; snapshot: string } };
   restore: { args: RestoreArgs; result: ProcessRecord };
-  migrate: { args: MigrateArgs; result: ProcessRecord };
+  migrate: { args: MigrateArgs; result: MigrateResult };
+  // The handoff between agents (docs/migration.md); thingsctl uses migration-status too.
+  prepare: { args: PrepareArgs; result: PrepareResult };
+  'prepare-begin': { args: PrepareBeginArgs; result: PrepareBeginResult };
+  'prepare-chunk': { args: PrepareChunkArgs; result: PrepareChunkResult };
+  commit: { args: MigrationIdArgs; result: CommitResult };
+  abort: { args: MigrationIdArgs & { reason?: string }; result: AbortResult };
+  'migration-status': { args: MigrationIdArgs; result: MigrationStatusResult };
   list: { args: Record<string, never>; result: ProcessRecord[] };
   logs: { args: LogsArgs; result: LogsResult };
 }

@@ -81,17 +81,20 @@ export class Presence {
     return s;
   }
 
-  /** The online agent whose live program has this id (a live record wins over history such as Migrated). */
+  /** The online agent whose live program has this id (a live record wins over history such
+   *  as Migrated, and over a target's Prepared copy during a migration). */
   findProcess(processId: string): ProcessRecord | undefined {
     let found: ProcessRecord | undefined;
+    let prepared: ProcessRecord | undefined;
     for (const a of this.online()) {
       for (const p of a.processes ?? []) {
         if (p.id !== processId) continue;
-        if (LIVE_STATUSES.includes(p.status)) return p;
-        found ??= p;
+        if (p.status === 'Prepared') prepared ??= p;
+        else if (LIVE_STATUSES.includes(p.status)) return p;
+        else found ??= p;
       }
     }
-    return found;
+    return prepared ?? found;
   }
 
   /** Called for every status update (after the table is updated). */

@@ -4,26 +4,59 @@
  *
  * One reply topic per requester, subscribed once; concurrent requests are told apart by
  * their correlation id. A reply that matches no pending request (late, after a timeout) is
- * dropped.
+ * dropped. Progress messages (a correlation id and `progress`, no `ok`) that come before a
+ * reply go to the request's `onProgress`.
+ *
+ * `resendMs`: a request with no reply yet is published again, with the same correlation id,
+ * after resendMs, then twice that, up to `resendCapMs` (a message lost by the broker, or by
+ * an agent that restarted; the agent answers a repeat it has answered already from memory,
+ * and the migration actions are idempotent besides).
  */
 import type { MqttClient } from 'mqtt';
 import { ThingsError } from '../shared/errors';
 import { newCorrelationId } from './ids';
-import { isV5, publishJson } from './connection';
+import { isV5, publishJson, publishText } from './connection';
 import type { Topics } from './topics';
-import type { ActionName, Actions, ReplyMessage, RequestMessage } from './messages';
+import type { ActionName, Actions, MigrationProgress, ReplyMessage, RequestMessage } from './messages';
 import { PROTOCOL_VERSION } from './version';
 
 interface Pending {
   resolve(result: unknown): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
+  resendTimer?: NodeJS.Timeout;
+  onProgress?: (p: MigrationProgress) => void;
+  /** Undoes what the request set up besides its timers (a 'connect' listener). */
+  cleanup?: () => void;
 }
+
+export interface RequestOptions {
+  /** Publish again after this long without a reply (then doubling). */
+  resendMs?: number;
+  resendCapMs?: number;
+  /** Called once, when the broker has first acknowledged the request (by any attempt). */
+  onSent?: () => void;
+  /** Called right before the first publish (a round trip measured from here includes the
+   *  broker's hops both ways). */
+  onPublishing?: () => void;
+  onProgress?: (p: MigrationProgress) => void;
+  /** Publish again (same correlation id) after every reconnection while unanswered: an
+   *  answer published while this client was away is lost with a clean session, and the
+   *  receiver answers a repeat from memory (for requests that are idempotent). */
+  resendOnReconnect?: boolean;
+  /** The correlation id to use (default: a fresh one). */
+  correlationId?: string;
+}
+
+/** Test-only fault injection on outgoing requests (agent/daemon/faults.ts): drop the
+ *  publish, or publish a second copy under another correlation id. */
+export type SendHook = (action: ActionName) => 'drop' | 'dup' | undefined;
 
 export class Requester {
   private readonly replyTopic: string;
   private readonly pending = new Map<string, Pending>();
   private readonly onMessage = (topic: string, payload: Buffer): void => this.handleMessage(topic, payload);
+  sendHook: SendHook | undefined;
 
   /** `replyTopic`: where replies come (default: the client reply topic of `requesterId`). */
   constructor(
@@ -52,32 +85,75 @@ export class Requester {
     this.client.off('message', this.onMessage);
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
+      clearTimeout(p.resendTimer);
+      p.cleanup?.();
       p.reject(new ThingsError('E_INTERNAL', 'requester stopped'));
       this.pending.delete(id);
     }
   }
 
   /** Sends `action` to `agentId`; rejects with the agent's error (a ThingsError) or E_TIMEOUT. */
-  request<A extends ActionName>(agentId: string, action: A, args: Actions[A]['args'], timeoutMs: number): Promise<Actions[A]['result']> {
-    const correlationId = newCorrelationId();
+  request<A extends ActionName>(agentId: string, action: A, args: Actions[A]['args'], timeoutMs: number, options: RequestOptions = {}): Promise<Actions[A]['result']> {
+    const correlationId = options.correlationId ?? newCorrelationId();
     const message: RequestMessage<A> = { v: PROTOCOL_VERSION, correlationId, replyTo: this.replyTopic, action, args };
+    const topic = this.topics.agentRequest(agentId);
+    const properties = isV5(this.client) ? { responseTopic: this.replyTopic, correlationData: Buffer.from(correlationId) } : undefined;
+    const payload = JSON.stringify(message);
     return new Promise<Actions[A]['result']>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(correlationId);
-        reject(new ThingsError('E_TIMEOUT', `agent ${agentId} did not answer ${action} within ${timeoutMs} ms`));
+        const p = this.settle(correlationId);
+        p?.reject(new ThingsError('E_TIMEOUT', `agent ${agentId} did not answer ${action} within ${Math.round(timeoutMs)} ms`));
       }, timeoutMs);
-      this.pending.set(correlationId, { resolve: resolve as (r: unknown) => void, reject, timer });
-      const properties = isV5(this.client) ? { responseTopic: this.replyTopic, correlationData: Buffer.from(correlationId) } : undefined;
-      publishJson(this.client, this.topics.agentRequest(agentId), message, { qos: 1, properties }).catch((err: Error & { code?: unknown }) => {
-        // MQTT 5 brokers say when an ACL refuses a publish (PUBACK 0x87); 3.1.1 ones drop it
-        // silently, and the request times out.
-        const refused = err.code === 0x87;
-        this.settle(correlationId)?.reject(
-          refused
-            ? new ThingsError('E_NOT_AUTHORIZED', `the broker refused the ${action} request to agent ${agentId} (${err.message}): its ACL does not let this client publish on ${this.topics.agentRequest(agentId)}`)
-            : new ThingsError('E_INTERNAL', `cannot publish the request: ${err.message}`),
+      const pending: Pending = { resolve: resolve as (r: unknown) => void, reject, timer, onProgress: options.onProgress };
+      this.pending.set(correlationId, pending);
+      let sent = false;
+      const publish = (first: boolean): void => {
+        const fault = first ? this.sendHook?.(action) : undefined;
+        if (fault === 'drop') return;
+        if (fault === 'dup') {
+          // A second copy under its own correlation id: the receiver must see it as another
+          // request (its reply is ignored here).
+          const copyId = newCorrelationId();
+          const copy = JSON.stringify({ ...message, correlationId: copyId });
+          const copyProps = properties && { ...properties, correlationData: Buffer.from(copyId) };
+          publishText(this.client, topic, copy, { qos: 1, properties: copyProps }).catch(() => undefined);
+        }
+        publishText(this.client, topic, payload, { qos: 1, properties }).then(
+          () => {
+            if (!sent) {
+              sent = true;
+              options.onSent?.();
+            }
+          },
+          (err: Error & { code?: unknown }) => {
+            // MQTT 5 brokers say when an ACL refuses a publish (PUBACK 0x87); 3.1.1 ones drop it
+            // silently, and the request times out.
+            const refused = err.code === 0x87;
+            this.settle(correlationId)?.reject(
+              refused
+                ? new ThingsError('E_NOT_AUTHORIZED', `the broker refused the ${action} request to agent ${agentId} (${err.message}): its ACL does not let this client publish on ${topic}`)
+                : new ThingsError('E_INTERNAL', `cannot publish the request: ${err.message}`),
+            );
+          },
         );
-      });
+      };
+      options.onPublishing?.();
+      publish(true);
+      if (options.resendOnReconnect) {
+        const onConnect = (): void => publish(false);
+        this.client.on('connect', onConnect);
+        pending.cleanup = () => this.client.off('connect', onConnect);
+      }
+      if (options.resendMs !== undefined) {
+        let delay = options.resendMs;
+        const again = (): void => {
+          if (this.pending.get(correlationId) !== pending) return;
+          publish(false);
+          delay = Math.min(delay * 2, options.resendCapMs ?? delay * 2);
+          pending.resendTimer = setTimeout(again, delay);
+        };
+        pending.resendTimer = setTimeout(again, delay);
+      }
     });
   }
 
@@ -96,6 +172,8 @@ export class Requester {
     if (!p) return undefined;
     this.pending.delete(correlationId);
     clearTimeout(p.timer);
+    clearTimeout(p.resendTimer);
+    p.cleanup?.();
     return p;
   }
 
@@ -107,7 +185,12 @@ export class Requester {
     } catch {
       return; // not ours to judge: a stray publish on our topic
     }
-    if (!reply || typeof reply !== 'object' || typeof reply.correlationId !== 'string' || typeof reply.ok !== 'boolean') return;
+    if (!reply || typeof reply !== 'object' || typeof reply.correlationId !== 'string') return;
+    if (typeof reply.ok !== 'boolean') {
+      const { progress, correlationId } = reply as unknown as { progress?: MigrationProgress; correlationId: string };
+      if (progress && typeof progress === 'object') this.pending.get(correlationId)?.onProgress?.(progress);
+      return;
+    }
     const p = this.settle(reply.correlationId);
     if (!p) return;
     if (reply.ok) p.resolve(reply.result);

@@ -4,11 +4,11 @@
  * agent can still answer a malformed request.
  */
 import { ThingsError } from '../shared/errors';
-import { isProcessId } from './ids';
+import { isMigrationId, isProcessId } from './ids';
 import { PROTOCOL_VERSION } from './version';
 import { isTopicLevel } from './topics';
 import { checkFileTree } from './file-tree';
-import { RESTART_POLICIES, type ActionName, type Actions, type RequestMessage, type RestartPolicy } from './messages';
+import { RESTART_POLICIES, type ActionName, type Actions, type MigratingProgram, type MigrationPackage, type RequestMessage, type RestartPolicy } from './messages';
 
 type Validator<A extends ActionName> = (args: Record<string, unknown>) => Actions[A]['args'];
 
@@ -65,6 +65,59 @@ const isMemoryLimit = (v: unknown): v is number => typeof v === 'number' && Numb
 const POLICY = `one of ${RESTART_POLICIES.join(', ')}`;
 const LIMIT = 'a number of bytes of at least 16 MiB (16777216)';
 
+function migrationId(args: Record<string, unknown>): string {
+  const v = args.migrationId;
+  if (!isMigrationId(v)) throw bad(`args.migrationId must be a migration id (8 to 64 characters [A-Za-z0-9_-]), got ${preview(v)}`);
+  return v;
+}
+
+function agentIdArg(args: Record<string, unknown>, key: string): string {
+  const v = str(args, key);
+  if (!isTopicLevel(v)) throw bad(`args.${key} ${preview(v)} is not a valid agent id`);
+  return v;
+}
+
+function object(args: Record<string, unknown>, key: string): Record<string, unknown> {
+  const v = args[key];
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw bad(`args.${key} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+const isSha256 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+
+function migratingProgram(a: Record<string, unknown>): MigratingProgram {
+  const p = object(a, 'program');
+  const paused = p.paused;
+  if (typeof paused !== 'boolean') throw bad('args.program.paused must be a boolean');
+  const sub = (key: string): string => `program.${key}`;
+  const one = <T>(key: string, check: (v: unknown) => v is T, what: string): T | undefined => {
+    const v = p[key];
+    if (v === undefined) return undefined;
+    if (!check(v)) throw bad(`args.${sub(key)} must be ${what}`);
+    return v;
+  };
+  const id = p.id;
+  if (!isProcessId(id)) throw bad(`args.program.id must be a process id (8 characters [A-Za-z0-9]), got ${preview(id)}`);
+  return {
+    id,
+    name: programName(p, true) as string,
+    paused,
+    restart: one('restart', isPolicy, POLICY),
+    restarts: one('restarts', isCount, 'a whole number of 0 or more'),
+    memoryLimit: one('memoryLimit', isMemoryLimit, LIMIT),
+    outputSeq: one('outputSeq', isCount, 'a whole number of 0 or more'),
+  };
+}
+
+/** The package of a prepare (inline, or reassembled from chunks: the same check). */
+export function checkMigrationPackage(v: unknown, where = 'args.package'): MigrationPackage {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw bad(`${where} must be an object`);
+  const p = v as Record<string, unknown>;
+  if (typeof p.snapshot !== 'string' || p.snapshot === '') throw bad(`${where}.snapshot must be a non-empty string`);
+  if (p.log !== undefined && !isStringArray(p.log)) throw bad(`${where}.log must be an array of strings`);
+  return { snapshot: p.snapshot, files: p.files === undefined ? undefined : checkFileTree(p.files), log: p.log as string[] | undefined };
+}
+
 /** One validator per action: the table also defines which actions exist. */
 const validators: { [A in ActionName]: Validator<A> } = {
   // An empty program is a valid program, so source may be ''.
@@ -97,10 +150,36 @@ const validators: { [A in ActionName]: Validator<A> } = {
     log: optional(a, 'log', isStringArray, 'an array of strings'),
   }),
   migrate: (a) => {
-    const target = str(a, 'target');
-    if (!isTopicLevel(target)) throw bad(`args.target ${preview(target)} is not a valid agent id`);
-    return { id: processId(a), target, timeoutMs: optional(a, 'timeoutMs', isPositive, 'a positive number') };
+    const target = agentIdArg(a, 'target');
+    return { id: processId(a), target, timeoutMs: optional(a, 'timeoutMs', isPositive, 'a positive number'), migrationId: a.migrationId === undefined ? undefined : migrationId(a) };
   },
+  prepare: (a) => {
+    const program = migratingProgram(a);
+    const out = { migrationId: migrationId(a), source: agentIdArg(a, 'source'), program };
+    if ((a.package === undefined) === (a.transfer === undefined)) throw bad('args.package (inline) or args.transfer (sent in chunks): exactly one');
+    if (a.package !== undefined) return { ...out, package: checkMigrationPackage(a.package) };
+    const t = object(a, 'transfer');
+    if (!isCount(t.size) || !isSha256(t.sha256)) throw bad('args.transfer must be { size: bytes, sha256: 64 hex digits }');
+    return { ...out, transfer: { size: t.size, sha256: t.sha256 } };
+  },
+  'prepare-begin': (a) => {
+    const size = a.size;
+    const chunks = a.chunks;
+    const chunkSize = a.chunkSize;
+    if (!isCount(size) || !isCount(chunks) || !isCount(chunkSize) || chunkSize === 0) throw bad('args.size, args.chunks and args.chunkSize must be whole numbers (chunkSize above 0)');
+    if (chunks !== Math.ceil(size / chunkSize)) throw bad(`args.chunks must be ceil(size / chunkSize) = ${Math.ceil(size / chunkSize)}`);
+    if (!isSha256(a.sha256)) throw bad('args.sha256 must be 64 hex digits');
+    return { migrationId: migrationId(a), source: agentIdArg(a, 'source'), size, sha256: a.sha256, chunks, chunkSize };
+  },
+  'prepare-chunk': (a) => {
+    if (!isCount(a.index)) throw bad('args.index must be a whole number of 0 or more');
+    if (typeof a.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(a.data)) throw bad('args.data must be base64');
+    if (!isSha256(a.sha256)) throw bad('args.sha256 must be 64 hex digits');
+    return { migrationId: migrationId(a), index: a.index, data: a.data, sha256: a.sha256 };
+  },
+  commit: (a) => ({ migrationId: migrationId(a) }),
+  abort: (a) => ({ migrationId: migrationId(a), reason: optional(a, 'reason', isString, 'a string') }),
+  'migration-status': (a) => ({ migrationId: migrationId(a) }),
   list: () => ({}),
   logs: (a) => ({ id: processId(a), tail: optional(a, 'tail', (v): v is number => isCount(v) && v > 0, 'a whole number above 0') }),
 };

@@ -45,6 +45,12 @@ export const ErrorCodes = {
   SNAPSHOT_VERSION: 'E_SNAPSHOT_VERSION',
   RESTORE_FAILED: 'E_RESTORE_FAILED',
   CHILD_FAILED: 'E_CHILD_FAILED',
+  // migration handoff
+  /** The handoff was abandoned (the source restarted before it decided, the target was told
+   *  to discard its copy...): the program goes on at the source. */
+  MIGRATION_ABORTED: 'E_MIGRATION_ABORTED',
+  /** A chunked transfer that the target does not hold (it restarted) or holds incomplete. */
+  TRANSFER_INCOMPLETE: 'E_TRANSFER_INCOMPLETE',
   // config
   CONFIG: 'E_CONFIG',
 } as const;

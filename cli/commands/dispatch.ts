@@ -7,11 +7,13 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ThingsError } from '../../agent/shared/errors';
 import { RESTART_POLICIES, type FileTree, type ProcessRecord, type RestartPolicy } from '../../agent/protocol/messages';
+import { newMigrationId } from '../../agent/protocol/ids';
 import { packDirectory } from '../../agent/protocol/file-tree';
 import { resolveProgram } from '../../agent/host/program';
 import { resolveBroker } from '../client/broker-url';
 import { parseDispatch, parseSize, type DispatchPlan } from '../client/dispatch-args';
 import { formatRecord } from '../client/format';
+import { formatMigrationTiming, MigrationProgressLine, whereIsProcess } from '../client/migration-report';
 import { withSession, type ClientSession } from '../client/session';
 
 interface DispatchOptions {
@@ -20,6 +22,7 @@ interface DispatchOptions {
   out?: string;
   restart?: string;
   memoryLimit?: string;
+  progress?: boolean;
 }
 
 /** Options of `run` only. */
@@ -39,6 +42,8 @@ export function registerDispatch(program: Command): void {
     .option('-o, --out <file>', 'snapshot: write the snapshot to this file instead of stdout')
     .option('--restart <policy>', `run: what the agent does when the program fails: ${RESTART_POLICIES.join(' or ')} (default never)`)
     .option('--memory-limit <size>', "run: the program's memory limit, such as 128M (default: the agent's memory_limit)")
+    .option('--progress', 'migrate: show progress on stderr once it takes more than a second (default when stderr is a terminal)')
+    .option('--no-progress', 'migrate: never show progress')
     .action(async (operands: string[], options: DispatchOptions) => {
       const { brokerOperand, plan } = parseDispatch(operands);
       const settings: RunSettings = {};
@@ -55,7 +60,7 @@ export function registerDispatch(program: Command): void {
       const url = resolveBroker(brokerOperand, options.broker);
       // Read local files before connecting: a typo should not cost a broker round trip.
       const local = plan.action === 'run' ? readProgram(plan.file) : plan.action === 'restore' ? { text: readLocal(plan.file) } : {};
-      const output = await withSession(url, {}, (s) => execute(s, plan, local, timeoutMs, settings));
+      const output = await withSession(url, {}, (s) => execute(s, plan, local, timeoutMs, settings, options.progress));
       if (plan.action === 'snapshot' && options.out) fs.writeFileSync(options.out, output);
       else process.stdout.write(output + '\n');
     });
@@ -106,7 +111,7 @@ function locate(s: ClientSession, id: string, named: string | undefined, file: s
   return named ?? (holder as ProcessRecord).agent;
 }
 
-async function execute(s: ClientSession, plan: DispatchPlan, local: LocalProgram, timeoutMs: number, settings: RunSettings): Promise<string> {
+async function execute(s: ClientSession, plan: DispatchPlan, local: LocalProgram, timeoutMs: number, settings: RunSettings, progress?: boolean): Promise<string> {
   const { requester, presence } = s;
   switch (plan.action) {
     case 'run': {
@@ -120,10 +125,32 @@ async function execute(s: ClientSession, plan: DispatchPlan, local: LocalProgram
       const source = locate(s, plan.id, plan.source, plan.file);
       // Checked here as well as on the source: the user hears at once, nothing is paused.
       presence.requireOnline(plan.target);
-      // The source waits for the target a little less than we wait for the source, so that
-      // its own, more precise, timeout error is the one the user sees.
-      const sourceTimeout = Math.max(1000, Math.min(30_000, timeoutMs - 2000));
-      return formatRecord(await requester.request(source, 'migrate', { id: plan.id, target: plan.target, timeoutMs: sourceTimeout }, timeoutMs));
+      // The source gives the target three quarters of our wait (less a margin) to be
+      // prepared, then waits a third of that for the commit's acknowledgement: its own, more
+      // precise, answer is the one the user sees.
+      const sourceTimeout = Math.max(1000, Math.min(30_000, (timeoutMs - 2000) * 0.75));
+      // Ours: with it we can ask what became of the migration if no answer comes.
+      const migrationId = newMigrationId();
+      const line = new MigrationProgressLine(plan.id, source, plan.target, progress);
+      try {
+        const moved = await requester.request(source, 'migrate', { id: plan.id, target: plan.target, timeoutMs: sourceTimeout, migrationId }, timeoutMs, {
+          onProgress: (p) => line.update(p),
+          // The broker went away and came back: the answer may have been lost with it; the
+          // source answers the same request again (the migration id makes it the same one).
+          resendOnReconnect: true,
+        });
+        line.done();
+        if (moved.migration) process.stderr.write(formatMigrationTiming(moved.migration));
+        return formatRecord(moved);
+      } catch (err) {
+        line.done();
+        // An answer of the source (an abort, with its reason) is what the user sees; only
+        // when none came do we go and ask.
+        if ((err as ThingsError).code !== 'E_TIMEOUT' || (err as ThingsError).details?.migration) throw err;
+        // No answer (the source died, the broker went away...): say where the program is.
+        const where = await whereIsProcess(s, plan.id, migrationId, source, plan.target);
+        throw new ThingsError('E_TIMEOUT', `${(err as Error).message}; ${where}`);
+      }
     }
     case 'pause':
     case 'resume':

@@ -157,7 +157,7 @@ describe('Mosquitto ACL: devices isolated, admin in charge', () => {
     const started = Date.now();
     const refused = await thingsctl(['dispatch', adminUrl, 'migrate', rec.id, 'dev-b']);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^thingsctl: E_NOT_AUTHORIZED: the broker refused the restore request to agent dev-b .*ACL/);
+    assert.match(refused.stderr, /^thingsctl: E_NOT_AUTHORIZED: the broker refused the prepare request to agent dev-b .*ACL/);
     assert.ok(Date.now() - started < 10000, 'refused without waiting for a timeout');
     const seen = watcher.output(rec.id).length;
     await watcher.untilOutput(rec.id, (o) => o.agent === 'dev-a', T, 'more output at the source', seen);

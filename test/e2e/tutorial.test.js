@@ -196,13 +196,14 @@ describe('tutorial: run, migrate, pause, resume, kill', () => {
       const rec = parseRecord(await ctlOk(['dispatch', broker.url, 'run', 'worker-A', TICKER]));
       await watcher.untilOutput(rec.id, (o) => o.data === 'tick 1\n', T, 'tick 1');
 
-      // --timeout 3: the source gives the target 1 s of it.
+      // --timeout 3: the source gives the target 1 s of it to be prepared.
       const timedOut = await thingsctl(['dispatch', broker.url, 'migrate', rec.id, 'ghost', '--timeout', '3']);
       assert.equal(timedOut.code, 1);
-      assert.match(timedOut.stderr, /^thingsctl: E_TIMEOUT: agent ghost did not answer restore/);
-      assert.equal(requests.length, 1);
-      assert.equal(requests[0].action, 'restore');
-      assert.equal(requests[0].args.id, rec.id, 'the target is asked to keep the process id');
+      assert.match(timedOut.stderr, /^thingsctl: E_TIMEOUT: agent ghost (did not answer prepare|was not prepared) within \d+ ms; migration \w+ aborted: the program goes on at worker-A\n$/);
+      const prepares = requests.filter((r) => r.action === 'prepare');
+      assert.equal(prepares.length, 1);
+      assert.equal(prepares[0].args.program.id, rec.id, 'the target is asked to keep the process id');
+      assert.equal(prepares[0].args.source, 'worker-A');
 
       answer = { code: 'E_RESTORE_FAILED', message: 'no room here' };
       const refused = await thingsctl(['dispatch', broker.url, 'migrate', 'worker-A', 'ghost', 'ticker.js', rec.id]);

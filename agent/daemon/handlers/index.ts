@@ -2,8 +2,24 @@
 import type { ActionName } from '../../protocol/messages';
 import type { Handler } from './context';
 import { kill, list, logs, pause, restore, resume, run, snapshot } from './process-control';
-import { migrate } from './migrate';
+import { abort, commit, migrate, migrationStatus, prepare, prepareBegin, prepareChunk } from './migrate';
 
-export const handlers: { [A in ActionName]: Handler<A> } = { run, pause, resume, kill, snapshot, restore, migrate, list, logs };
+export const handlers: { [A in ActionName]: Handler<A> } = {
+  run,
+  pause,
+  resume,
+  kill,
+  snapshot,
+  restore,
+  migrate,
+  list,
+  logs,
+  prepare,
+  'prepare-begin': prepareBegin,
+  'prepare-chunk': prepareChunk,
+  commit,
+  abort,
+  'migration-status': migrationStatus,
+};
 
-export type { HandlerContext } from './context';
+export type { HandlerContext, RequestInfo } from './context';

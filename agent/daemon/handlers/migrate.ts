@@ -1,56 +1,23 @@
 /**
- * migrate, on the SOURCE agent.
+ * The migration handoff's actions (docs/migration.md): thin calls into its two sides.
  *
- *   1. the target must be online (its retained status), else fail at once, program untouched;
- *   2. capture: the original is left paused (status Migrating) and kept;
- *   3. the snapshot is written to the state directory (it survives a crash of this agent);
- *   4. `restore` request to the target, same process id (with the program's files, for a
- *      directory program: the target writes them at its own path before restoring; with its
- *      restart policy, memory limit, output count and the tail of its log);
- *   5. success → kill the original, record Migrated, reply with the target's record;
- *      error or timeout → resume the original, reply with the error.
- *
- * Known gap (the prepare/commit handoff of a later issue): if the target restores after our
- * timeout, the program runs twice. The intended fix keeps this shape: step 4 becomes
- * `restore {paused: true}` ("prepared"), then a `commit` message resumes it on the target
- * while the source discards its original.
+ *   migrate            client → source   capture, prepare the target, decide, commit
+ *   migration-status   anyone → an agent what its journal says of a migration
+ *   prepare(-begin, -chunk)  source → target   the program, restored paused there
+ *   commit / abort     source → target   the decision
  */
-import { ThingsError } from '../../shared/errors';
 import type { Handler } from './context';
 
-export const migrate: Handler<'migrate'> = async ({ id, target, timeoutMs }, ctx) => {
-  const { supervisor, presence, requester, stateDir, log, agentId } = ctx;
-  if (target === agentId) throw new ThingsError('E_BAD_REQUEST', `process ${id} is already on ${agentId}`);
-  const record = supervisor.get(id);
-  presence.requireOnline(target);
+export const migrate: Handler<'migrate'> = (args, { source }, info) => source.migrate(args, info);
 
-  const { snapshot, wasPaused, files, log: logLines, record: captured } = await supervisor.beginMigration(id);
-  const file = stateDir.snapshotFile(id);
-  try {
-    stateDir.writeDurably(file, snapshot);
-  } catch (err) {
-    log.warn(`process ${id}: cannot keep the snapshot in ${file}: ${(err as Error).message}`);
-  }
+export const migrationStatus: Handler<'migration-status'> = async ({ migrationId }, { source }) => source.status(migrationId);
 
-  const wait = timeoutMs ?? ctx.migrateTimeoutMs;
-  log.info(`process ${id}: migrating to ${target} (${snapshot.length} bytes${files ? `, ${Object.keys(files.files).length} files` : ''})`);
-  try {
-    // The program's settings, output count and log travel with it.
-    const moved = await requester.request(
-      target,
-      'restore',
-      { snapshot, id, name: record.name, paused: wasPaused, files, restart: captured.restart, restarts: captured.restarts, memoryLimit: captured.memoryLimit, outputSeq: captured.outputLines, log: logLines },
-      wait,
-    );
-    await supervisor.commitMigration(id, target);
-    log.info(`process ${id}: migrated to ${target}, pid ${moved.pid} there`);
-    return moved;
-  } catch (err) {
-    await supervisor.abortMigration(id, wasPaused);
-    const e = err as ThingsError;
-    log.warn(`process ${id}: migration to ${target} failed (${e.code ?? 'E_INTERNAL'}: ${e.message}); the program goes on here`);
-    throw err;
-  } finally {
-    stateDir.remove(file);
-  }
-};
+export const prepare: Handler<'prepare'> = (args, { target }) => target.prepare(args);
+
+export const prepareBegin: Handler<'prepare-begin'> = async (args, { target }) => target.begin(args);
+
+export const prepareChunk: Handler<'prepare-chunk'> = async (args, { target }) => target.chunk(args);
+
+export const commit: Handler<'commit'> = ({ migrationId }, { target }) => target.commit(migrationId);
+
+export const abort: Handler<'abort'> = ({ migrationId, reason }, { target }) => target.abort(migrationId, reason);

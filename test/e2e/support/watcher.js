@@ -83,7 +83,8 @@ class Watcher {
     await this.client.publishAsync(`${ROOT_TOPIC}/agents/${agent}/req`, body, { qos: 1, properties: { responseTopic: replyTo, correlationData: Buffer.from(corr) } });
     const m = await this.messages.until(
       // MQTT 5 replies carry the correlation data; 3.1.1 ones only the payload's correlationId.
-      (x) => x.topic === replyTo && ((x.packet.properties && x.packet.properties.correlationData && x.packet.properties.correlationData.toString() === corr) || (x.json && x.json.correlationId === corr)),
+      // Progress messages (a migration's) carry the correlation id too, but no `ok`.
+      (x) => x.topic === replyTo && !(x.json && x.json.progress && x.json.ok === undefined) && ((x.packet.properties && x.packet.properties.correlationData && x.packet.properties.correlationData.toString() === corr) || (x.json && x.json.correlationId === corr)),
       timeoutMs,
       `a reply from ${agent} to ${String(body).slice(0, 60)}`,
       from,
