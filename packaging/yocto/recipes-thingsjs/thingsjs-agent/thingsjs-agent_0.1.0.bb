@@ -15,9 +15,8 @@ LIC_FILES_CHKSUM = "file://debian/copyright;md5=2dbab66bb80fa4c329a6a27ade20ca88
 SRC_URI = "file://thingsjs-${PV}-dist.tar.gz"
 FILESEXTRAPATHS:prepend := "${THISDIR}/../../../../dist/packages:"
 
-# UNPACKDIR is new in styhead; on scarthgap sources unpack in WORKDIR.
-UNPACKDIR ??= "${WORKDIR}"
-S = "${UNPACKDIR}/thingsjs-${PV}"
+# Sources unpack in UNPACKDIR since styhead, in WORKDIR before (scarthgap).
+S = "${@d.getVar('UNPACKDIR') or d.getVar('WORKDIR')}/thingsjs-${PV}"
 
 inherit allarch systemd useradd
 
