@@ -240,7 +240,7 @@ export function summarize(text: string, opts: { file?: string; top?: number } = 
       reach(`${path[id]}${l}`, ['r', to]);
     }
   }
-  for (let i = 0; i < path.length; i++) if (path[i]) path[i] = path[i]!.replace(/ › \./g, ' › ').replace(/ › $/, '');
+  for (let i = 0; i < path.length; i++) if (path[i]) path[i] = path[i]!.replace(/ \u203A \./g, ' › ').replace(/ \u203A $/, '');
 
   function fnName(rec: Rec): string {
     if (rec.k === 'B') {

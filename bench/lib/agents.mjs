@@ -11,6 +11,12 @@ export const { startMosquitto } = require('../../test/e2e/support/mosquitto.js')
 export const INITIALISED = / initialised \(/;
 export const CONNECTED = / connected to /;
 
+/** The Node flags the installed launcher gives the agent (its #! line): measure what ships. */
+export function launcherFlags(root) {
+  const first = fs.readFileSync(path.join(root, 'packaging', 'launchers', 'thingsjs-agent'), 'utf8').split('\n')[0];
+  return first.split(/\s+/).slice(1).filter((a) => a.startsWith('--'));
+}
+
 export function startAgent(ctx, dir, id, brokerPort) {
   const home = path.join(dir, id);
   fs.mkdirSync(home, { recursive: true });
@@ -19,7 +25,7 @@ export function startAgent(ctx, dir, id, brokerPort) {
   // Plain log lines, whatever the environment (journald format has no timestamps to parse anyway).
   const env = { ...process.env };
   delete env.JOURNAL_STREAM;
-  return new LineProcess(ctx.node, [ctx.agent, '--config', ini], { cwd: ctx.root, env });
+  return new LineProcess(ctx.node, [...launcherFlags(ctx.root), ctx.agent, '--config', ini], { cwd: ctx.root, env });
 }
 
 /** thingsctl against the broker; resolves with stdout, throws on a non-zero exit. */

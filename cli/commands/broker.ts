@@ -5,7 +5,6 @@
  */
 import net from 'node:net';
 import type { Command } from 'commander';
-import { createBroker } from 'aedes';
 import { ThingsError } from '../../agent/shared/errors';
 
 export function registerBroker(program: Command): void {
@@ -23,6 +22,8 @@ export function registerBroker(program: Command): void {
 }
 
 async function serve(host: string, port: number, verbose: boolean): Promise<void> {
+  // Loaded here: the other commands never need a broker of their own.
+  const { createBroker } = require('aedes') as typeof import('aedes');
   const broker = createBroker();
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {

@@ -561,9 +561,9 @@ export class HeapEncoder {
     return parts
       .reverse()
       .join('')
-      .replace(/ › \./g, ' › ')
+      .replace(/ \u203A \./g, ' › ')
       .replace(/^\./, '')
-      .replace(/ › $/, '');
+      .replace(/ \u203A $/, '');
   }
 }
 
