@@ -65,7 +65,8 @@ export class ChildHost extends EventEmitter<ChildHostEvents> {
       cwd: this.options.cwd,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
-      execArgv: [...process.execArgv, ...(this.options.execArgv ?? [])],
+      // The agent's own young-generation bound (its launcher's flag) is not the program's.
+      execArgv: [...process.execArgv.filter((a) => !a.startsWith('--max-semi-space-size')), ...(this.options.execArgv ?? [])],
       // Its own process group: a Ctrl-C in the agent's terminal reaches the agent alone, which
       // checkpoints the programs before it stops them. (Under systemd the unit's cgroup holds
       // them all the same.) A host whose agent dies exits when its IPC channel closes.

@@ -19,7 +19,7 @@
  * starts asking; `committed` ones came back as ordinary programs.
  */
 import { ErrorCodes, ThingsError, toErrorPayload } from '../shared/errors';
-import type { AbortResult, CommitResult, PrepareArgs, PrepareBeginArgs, PrepareBeginResult, PrepareChunkArgs, PrepareChunkResult, PrepareResult } from '../protocol/messages';
+import type { AbortResult, CommitResult, PrepareArgs, PrepareBeginArgs, PrepareBeginResult, PrepareChunkArgs, PrepareChunkResult, PrepareResult, WarmArgs, WarmResult } from '../protocol/messages';
 import { IncomingTransfer } from '../protocol/transfer';
 import { checkMigrationPackage } from '../protocol/validate';
 import { type HandoffDeps, KeyedLock, ms, now } from './handoff';
@@ -31,6 +31,8 @@ const TRANSFER_IDLE_MS = 10 * 60 * 1000;
 
 export class MigrationTarget {
   private readonly transfers = new Map<string, IncomingTransfer>();
+  /** Prepare received → paused copy ready, per migration (answers a repeated prepare). */
+  private readonly restoreMs = new Map<string, number>();
   private readonly lock = new KeyedLock();
   private readonly polls = new Map<string, NodeJS.Timeout>();
   private sweeper: NodeJS.Timeout | undefined;
@@ -113,6 +115,14 @@ export class MigrationTarget {
     return { migrationId, index };
   }
 
+  /** Before the source captures: a program host started ahead, ready when this answers.
+   *  Nothing is journaled: a host that no prepare uses ends by itself. */
+  async warm(args: WarmArgs): Promise<WarmResult> {
+    const started = now();
+    const ready = await this.d.supervisor.warmHost(args.migrationId, args.memoryLimit);
+    return { migrationId: args.migrationId, ready, ms: ms(now() - started) };
+  }
+
   prepare(args: PrepareArgs): Promise<PrepareResult> {
     const { migrationId, program } = args;
     return this.lock.run(migrationId, async () => {
@@ -124,7 +134,7 @@ export class MigrationTarget {
         const record = supervisor.find(program.id);
         const held = e.phase === 'committed' || supervisor.preparedFor(program.id) === migrationId;
         // Asked again (our answer was lost, or the source restarted its transfer): the same answer.
-        if (record && held) return { migrationId, record, restoreMs: e.timing?.restoreMs ?? 0 };
+        if (record && held) return { migrationId, record, restoreMs: this.restoreMs.get(migrationId) ?? e.timing?.restoreMs ?? 0 };
         // Journaled but the copy is not here (a crash before it was written): prepare again.
       }
       const started = now();
@@ -149,14 +159,20 @@ export class MigrationTarget {
       try {
         record = await supervisor.prepare(migrationId, program, pkg);
       } catch (err) {
+        supervisor.dropSpareFor(migrationId);
         const p = toErrorPayload(err);
         journal.update(migrationId, { phase: 'aborted', done: true, reason: `the prepare failed here: ${p.code}: ${p.message}` });
         this.transfers.delete(migrationId);
         throw err;
       }
       this.transfers.delete(migrationId);
+      // A host warmed for it and not used (a directory program has its own cwd) goes.
+      supervisor.dropSpareFor(migrationId);
       const restoreMs = ms(now() - started);
-      journal.update(migrationId, { timing: { captureMs: 0, restoreMs } });
+      // Kept in memory, not journaled: one write (and fsync) less in the program's downtime;
+      // a repeated prepare after a restart answers 0.
+      this.restoreMs.set(migrationId, restoreMs);
+      if (this.restoreMs.size > 256) this.restoreMs.delete(this.restoreMs.keys().next().value as string);
       log.info(`process ${program.id}: prepared for migration ${migrationId} from ${args.source} in ${restoreMs} ms (paused until ${args.source} decides)`);
       this.schedulePoll(migrationId);
       await faults.step('target', 'after-prepared');
@@ -194,6 +210,7 @@ export class MigrationTarget {
     return this.lock.run(migrationId, async () => {
       const { journal, supervisor, agentId, log } = this.d;
       this.transfers.delete(migrationId);
+      supervisor.dropSpareFor(migrationId);
       const e = journal.get(migrationId);
       if (!e) {
         // A tombstone: a prepare of it arriving late is refused.

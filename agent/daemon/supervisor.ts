@@ -80,7 +80,22 @@ export interface SupervisorOptions {
   restartBaseMs?: number;
   restartMaxMs?: number;
   restartStableMs?: number;
+  /** How long a host started ahead for a migration (`warmHost`) waits for its program. */
+  spareTtlMs?: number;
 }
+
+/** A program host started ahead of a migration's restore (see `warmHost`). */
+interface Spare {
+  migrationId: string;
+  /** cwd and Node flags: a spare serves only a program that would get the same. */
+  key: string;
+  host: ChildHost;
+  ready: Promise<boolean>;
+  timer: NodeJS.Timeout;
+  onExit: () => void;
+}
+/** Spares at once: one per migration coming in, a few migrations at a time. */
+const MAX_SPARES = 4;
 
 /** Lines of output kept for a failure report, and their length. */
 const TAIL_LINES = 20;
@@ -147,6 +162,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private sampleTimer: NodeJS.Timeout | undefined;
   /** The agent is stopping: exits are not failures, and nothing is removed. */
   private stopping = false;
+  /** Hosts started ahead for migrations coming in, oldest first. */
+  private spares: Spare[] = [];
 
   constructor(options: SupervisorOptions) {
     super();
@@ -159,6 +176,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       restartBaseMs: 1000,
       restartMaxMs: 60_000,
       restartStableMs: 60_000,
+      spareTtlMs: 20_000,
       ...options,
     };
   }
@@ -440,6 +458,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
+  /** True for a program of several files (its host runs in its own directory). */
+  hasFiles(id: string): boolean {
+    return this.entries.get(id)?.tree !== undefined;
+  }
+
   /** The record of `id`, or undefined. */
   find(id: string): ProcessRecord | undefined {
     const e = this.entries.get(id);
@@ -588,6 +611,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const deadline = started + budgetMs;
     this.stopping = true;
     if (this.sampleTimer) clearInterval(this.sampleTimer);
+    this.dropSpares();
     for (const e of this.entries.values()) {
       clearTimeout(e.restartTimer);
       e.restartTimer = undefined;
@@ -711,16 +735,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Starts a child for `e` and sends it its first request. */
   private async spawn(e: Entry, first: FirstRequest, register?: () => void): Promise<void> {
+    const cwd = e.tree?.dir ?? this.opts.workDir;
     const limit = e.record.memoryLimit;
-    const host = new ChildHost({
-      script: this.opts.childScript,
-      cwd: e.tree?.dir ?? this.opts.workDir,
-      readyTimeoutMs: this.opts.readyTimeoutMs,
-      requestTimeoutMs: this.opts.requestTimeoutMs,
-      execArgv: limit !== undefined ? [`--max-old-space-size=${heapLimitMiB(limit)}`] : [],
-    });
+    const host = (await this.takeSpare(cwd, limit)) ?? this.newHost(cwd, limit);
     host.on('output', (stream, line) => this.onOutput(e, stream, line));
-    await host.start();
+    if (!host.pid) await host.start();
     e.host = host;
     e.killReason = undefined;
     e.startedAt = Date.now();
@@ -733,6 +752,88 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // recorded already (or, in a launch, right after this). A kill meanwhile stands.
     if (!host.hasExited && 'status' in result && isLive(e.record.status)) e.record.status = result.status;
     e.checkpointClean = false;
+  }
+
+  private newHost(cwd: string, limit: number | undefined): ChildHost {
+    return new ChildHost({
+      script: this.opts.childScript,
+      cwd,
+      readyTimeoutMs: this.opts.readyTimeoutMs,
+      requestTimeoutMs: this.opts.requestTimeoutMs,
+      execArgv: limit !== undefined ? [`--max-old-space-size=${heapLimitMiB(limit)}`] : [],
+    });
+  }
+
+  private static hostKey(cwd: string, limit: number | undefined): string {
+    return `${cwd}\0${limit ?? ''}`;
+  }
+
+  /**
+   * Target of a migration, before the source captures: starts a program host and resolves
+   * when it is ready, so that the restore does not wait for a Node process to start (that
+   * wait is out of the program's downtime then). The host serves the next single-file
+   * program restored with the same memory limit; unused, it ends after `spareTtlMs`.
+   * Repeated for one migration: the same host. False when no host could be started
+   * (the restore then starts its own, as without this).
+   */
+  async warmHost(migrationId: string, memoryLimit: number | undefined): Promise<boolean> {
+    this.refuseIfStopping();
+    const limit = memoryLimit ?? this.opts.memoryLimitBytes;
+    const key = Supervisor.hostKey(this.opts.workDir, limit);
+    let spare = this.spares.find((x) => x.migrationId === migrationId && x.key === key && !x.host.hasExited);
+    if (!spare) {
+      while (this.spares.length >= MAX_SPARES) this.dropSpare(this.spares[0]!);
+      const host = this.newHost(this.opts.workDir, limit);
+      const created: Spare = {
+        migrationId,
+        key,
+        host,
+        ready: host.start().then(
+          () => true,
+          (err: Error) => {
+            this.opts.log.warn(`a program host started ahead for migration ${migrationId} failed: ${err.message}`);
+            this.spares = this.spares.filter((x) => x !== created);
+            return false;
+          },
+        ),
+        timer: setTimeout(() => this.dropSpare(created), this.opts.spareTtlMs),
+        onExit: () => {
+          this.spares = this.spares.filter((x) => x !== created);
+        },
+      };
+      created.timer.unref();
+      host.on('exit', created.onExit);
+      this.spares.push(created);
+      spare = created;
+    }
+    return spare.ready;
+  }
+
+  /** A spare host for a program with this cwd and memory limit, taken out of the pool. */
+  private async takeSpare(cwd: string, limit: number | undefined): Promise<ChildHost | undefined> {
+    const key = Supervisor.hostKey(cwd, limit);
+    const spare = this.spares.find((x) => x.key === key && !x.host.hasExited);
+    if (!spare) return undefined;
+    this.spares = this.spares.filter((x) => x !== spare);
+    clearTimeout(spare.timer);
+    if (!(await spare.ready) || spare.host.hasExited) return undefined;
+    spare.host.off('exit', spare.onExit);
+    return spare.host;
+  }
+
+  /** The spare host warmed for a migration that will not come (aborted), if any, ends. */
+  dropSpareFor(migrationId: string): void {
+    for (const x of this.spares.filter((y) => y.migrationId === migrationId)) this.dropSpare(x);
+  }
+
+  private dropSpare(spare: Spare): void {
+    this.spares = this.spares.filter((x) => x !== spare);
+    clearTimeout(spare.timer);
+    void spare.host.kill();
+  }
+
+  private dropSpares(): void {
+    for (const x of [...this.spares]) this.dropSpare(x);
   }
 
   private onOutput(e: Entry, stream: 'stdout' | 'stderr', line: string): void {

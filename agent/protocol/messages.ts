@@ -224,6 +224,22 @@ export interface PrepareResult {
   restoreMs: number;
 }
 
+/** Source → target, before the capture: start a program host now, so that the restore
+ *  does not wait for a Node process to start (out of the program's downtime). Harmless
+ *  when lost, repeated, or never followed by a prepare (the host ends unused). */
+export interface WarmArgs {
+  migrationId: string;
+  /** The program's memory limit (bytes): the host is started with it. */
+  memoryLimit?: number;
+}
+export interface WarmResult {
+  migrationId: string;
+  /** False when no host could be started (the restore starts its own). */
+  ready: boolean;
+  /** Target: warm received → host ready. */
+  ms: number;
+}
+
 export interface PrepareBeginArgs {
   migrationId: string;
   source: string;
@@ -313,6 +329,7 @@ export interface Actions {
   restore: { args: RestoreArgs; result: ProcessRecord };
   migrate: { args: MigrateArgs; result: MigrateResult };
   // The handoff between agents (docs/migration.md); thingsctl uses migration-status too.
+  warm: { args: WarmArgs; result: WarmResult };
   prepare: { args: PrepareArgs; result: PrepareResult };
   'prepare-begin': { args: PrepareBeginArgs; result: PrepareBeginResult };
   'prepare-chunk': { args: PrepareChunkArgs; result: PrepareChunkResult };

@@ -153,6 +153,7 @@ const validators: { [A in ActionName]: Validator<A> } = {
     const target = agentIdArg(a, 'target');
     return { id: processId(a), target, timeoutMs: optional(a, 'timeoutMs', isPositive, 'a positive number'), migrationId: a.migrationId === undefined ? undefined : migrationId(a) };
   },
+  warm: (a) => ({ migrationId: migrationId(a), memoryLimit: optional(a, 'memoryLimit', isPositive, 'a positive number') }),
   prepare: (a) => {
     const program = migratingProgram(a);
     const out = { migrationId: migrationId(a), source: agentIdArg(a, 'source'), program };

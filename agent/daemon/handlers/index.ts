@@ -2,7 +2,7 @@
 import type { ActionName } from '../../protocol/messages';
 import type { Handler } from './context';
 import { kill, list, logs, pause, restore, resume, run, snapshot } from './process-control';
-import { abort, commit, migrate, migrationStatus, prepare, prepareBegin, prepareChunk } from './migrate';
+import { abort, commit, migrate, migrationStatus, prepare, prepareBegin, prepareChunk, warm } from './migrate';
 
 export const handlers: { [A in ActionName]: Handler<A> } = {
   run,
@@ -14,6 +14,7 @@ export const handlers: { [A in ActionName]: Handler<A> } = {
   migrate,
   list,
   logs,
+  warm,
   prepare,
   'prepare-begin': prepareBegin,
   'prepare-chunk': prepareChunk,

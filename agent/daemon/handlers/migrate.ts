@@ -3,6 +3,7 @@
  *
  *   migrate            client → source   capture, prepare the target, decide, commit
  *   migration-status   anyone → an agent what its journal says of a migration
+ *   warm               source → target   a program host started ahead of the restore
  *   prepare(-begin, -chunk)  source → target   the program, restored paused there
  *   commit / abort     source → target   the decision
  */
@@ -11,6 +12,8 @@ import type { Handler } from './context';
 export const migrate: Handler<'migrate'> = (args, { source }, info) => source.migrate(args, info);
 
 export const migrationStatus: Handler<'migration-status'> = async ({ migrationId }, { source }) => source.status(migrationId);
+
+export const warm: Handler<'warm'> = (args, { target }) => target.warm(args);
 
 export const prepare: Handler<'prepare'> = (args, { target }) => target.prepare(args);
 
