@@ -25,7 +25,12 @@ export function startAgent(ctx, dir, id, brokerPort) {
   // Plain log lines, whatever the environment (journald format has no timestamps to parse anyway).
   const env = { ...process.env };
   delete env.JOURNAL_STREAM;
-  return new LineProcess(ctx.node, [...launcherFlags(ctx.root), ctx.agent, '--config', ini], { cwd: ctx.root, env });
+  // Started as the package starts it: through the launcher (its flags, and its V8 code cache
+  // in a directory shared by the bench's agents: the first start writes it).
+  env.THINGSJS_AGENT_BUNDLE = path.resolve(ctx.root, ctx.agent);
+  env.THINGSJS_CODE_CACHE_DIR = path.join(dir, 'v8-code-cache');
+  fs.mkdirSync(env.THINGSJS_CODE_CACHE_DIR, { recursive: true });
+  return new LineProcess(ctx.node, [...launcherFlags(ctx.root), path.join(ctx.root, 'packaging', 'launchers', 'thingsjs-agent'), '--config', ini], { cwd: ctx.root, env });
 }
 
 /** thingsctl against the broker; resolves with stdout, throws on a non-zero exit. */
