@@ -141,16 +141,6 @@ export class MigrationSource {
     const cap = await supervisor.beginMigration(id);
     const timing: MigrationTiming = { captureMs: ms(cap.capturedAt - captureStarted) };
     const route = { replyTo: info.route.replyTo, correlationId: info.route.correlationId, correlationData: info.route.correlationData?.toString('base64') };
-    try {
-      journal.put({ migrationId, role: 'source', id, source: agentId, target, phase: 'preparing', done: false, route, timing });
-    } catch (err) {
-      await supervisor.abortMigration(id, cap.wasPaused);
-      throw new ThingsError('E_INTERNAL', `cannot write the migration journal: ${(err as Error).message}; the program goes on at ${agentId}`);
-    }
-    timing.persistMs = ms(now() - cap.capturedAt);
-    log.info(`process ${id}: migrating to ${target} (${cap.snapshot.length} bytes${cap.files ? `, ${Object.keys(cap.files.files).length} files` : ''}; migration ${migrationId})`);
-    await faults.step('source', 'after-capture');
-
     const program: MigratingProgram = {
       id,
       name: record.name,
@@ -162,9 +152,27 @@ export class MigrationSource {
     };
     const pkg: MigrationPackage = { snapshot: damaged(cap.snapshot, faults.message('source', 'send-prepare', ['corrupt', 'future-format'])), files: cap.files, log: cap.log };
     const sendStarted = now();
+    // The package leaves first, and the capture is made durable while it travels and the
+    // target restores it: the two fsynced writes below are out of the program's downtime.
+    // (Sent before the journal entry exists is safe: a source that crashes before writing
+    // it answers "unknown" for this migration, which a target takes as "not committed".)
+    const preparing = this.sendPrepare(migrationId, target, program, pkg, started + budget, budget, progress, timing);
+    preparing.catch(() => undefined);
+    // mqtt.js writes a publish on a later turn: let it go out before the writes block.
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      supervisor.persistCapture(id, cap.snapshot, cap.wasPaused);
+      journal.put({ migrationId, role: 'source', id, source: agentId, target, phase: 'preparing', done: false, route, timing });
+    } catch (err) {
+      return this.abortLive(migrationId, id, target, cap.wasPaused, new ThingsError('E_INTERNAL', `cannot write the capture or the migration journal: ${(err as Error).message}`), timing);
+    }
+    timing.persistMs = ms(now() - cap.capturedAt);
+    log.info(`process ${id}: migrating to ${target} (${cap.snapshot.length} bytes${cap.files ? `, ${Object.keys(cap.files.files).length} files` : ''}; migration ${migrationId})`);
+    await faults.step('source', 'after-capture');
+
     let prepared: PrepareResult;
     try {
-      prepared = await this.sendPrepare(migrationId, target, program, pkg, started + budget, budget, progress, timing);
+      prepared = await preparing;
     } catch (err) {
       return this.abortLive(migrationId, id, target, cap.wasPaused, err, timing);
     }
@@ -188,6 +196,8 @@ export class MigrationSource {
     // Not acknowledged in time (or this agent is stopping): the decision stands all the same,
     // the answer says so.
     const acked = this.commitUntilAcked(migrationId, target, lastStep).catch(() => undefined);
+    // The commit goes out before the original's host is ended and its files removed.
+    await new Promise((resolve) => setImmediate(resolve));
     // The paused original ends while the commit is on its way (it never runs again either way).
     await supervisor.commitMigration(id, target).catch((err: Error) => log.error(`process ${id}: ending the original: ${err.message}`));
     const waitMs = Math.max(1000, budget / 3);

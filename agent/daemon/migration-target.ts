@@ -152,16 +152,23 @@ export class MigrationTarget {
         }
         pkg = checkMigrationPackage(parsed, 'the migration package');
       }
-      // Journaled before anything is written: a checkpoint is never taken for a program of
-      // ours after a restart.
-      journal.put({ migrationId, role: 'target', id: program.id, source: args.source, target: agentId, phase: 'prepared', done: false });
+      // Journaled before the copy's checkpoint is written, so that after a restart a
+      // checkpoint is never taken for a program of ours; both are written while the host
+      // restores the copy (supervisor.prepare).
+      let journaled = false;
+      const journalIt = (): void => {
+        journal.put({ migrationId, role: 'target', id: program.id, source: args.source, target: agentId, phase: 'prepared', done: false });
+        journaled = true;
+      };
       let record;
       try {
-        record = await supervisor.prepare(migrationId, program, pkg);
+        record = await supervisor.prepare(migrationId, program, pkg, journalIt);
       } catch (err) {
         supervisor.dropSpareFor(migrationId);
         const p = toErrorPayload(err);
-        journal.update(migrationId, { phase: 'aborted', done: true, reason: `the prepare failed here: ${p.code}: ${p.message}` });
+        const reason = `the prepare failed here: ${p.code}: ${p.message}`;
+        if (journaled) journal.update(migrationId, { phase: 'aborted', done: true, reason });
+        else journal.put({ migrationId, role: 'target', id: program.id, source: args.source, target: agentId, phase: 'aborted', done: true, reason });
         this.transfers.delete(migrationId);
         throw err;
       }

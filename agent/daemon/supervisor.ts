@@ -426,8 +426,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.setStatus(e, 'Migrating');
       try {
         const { snapshot, hostCaptureMs, capturedAt } = await this.captureWithStats(e);
-        this.opts.checkpoints.write(this.headerOf(e, wasPaused), snapshot);
-        e.checkpointClean = true;
         const files = e.tree ? packDirectory(e.tree.dir, e.tree.main) : undefined;
         const { lines } = this.opts.logs.read(id, { maxBytes: 256 * 1024 });
         return { snapshot, wasPaused, record: { ...e.record }, files, log: lines, main: e.tree?.main, hostCaptureMs, capturedAt };
@@ -436,6 +434,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         throw err;
       }
     });
+  }
+
+  /** Source of a migration: the capture becomes the program's checkpoint (the caller does
+   *  this while the package is on its way, and before it journals the migration). */
+  persistCapture(id: string, snapshot: string, wasPaused: boolean): void {
+    const e = this.entries.get(id);
+    if (!e || e.record.status !== 'Migrating') throw new ThingsError(ErrorCodes.BAD_STATE, `process ${id} is not migrating`);
+    this.opts.checkpoints.write(this.headerOf(e, wasPaused), snapshot);
+    e.checkpointClean = true;
   }
 
   /** The migration is committed: the target runs the program now; the paused original goes
@@ -480,7 +487,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * journal says it is a prepared copy and not a program to run). Its files are written
    * and its log started with the source's tail. Nothing of it runs until `commitPrepared`.
    */
-  async prepare(migrationId: string, program: MigratingProgram, pkg: MigrationPackage): Promise<ProcessRecord> {
+  async prepare(migrationId: string, program: MigratingProgram, pkg: MigrationPackage, journal: () => void = () => undefined): Promise<ProcessRecord> {
     const { id, name } = program;
     const existing = this.entries.get(id);
     if (existing && isLive(existing.record.status)) throw new ThingsError('E_BAD_STATE', `process ${id} is already ${existing.record.status} here`);
@@ -496,13 +503,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (pkg.log) this.opts.logs.seed(id, pkg.log);
     // The header says how the program is once committed (paused or not); the copy itself is
     // restored paused whatever it says.
-    this.opts.checkpoints.write({ id, name, restart: settings.restart, memoryLimit: settings.memoryLimit, main: pkg.files?.main, paused: program.paused, restarts: program.restarts ?? 0, outputSeq: program.outputSeq ?? 0 }, pkg.snapshot);
+    // Written while the host restores (both fsynced, out of the program's downtime): the
+    // caller's journal entry first, then the checkpoint (never a copy's checkpoint without
+    // its entry). The answer waits for both.
+    const durable = (): void => {
+      journal();
+      this.opts.checkpoints.write({ id, name, restart: settings.restart, memoryLimit: settings.memoryLimit, main: pkg.files?.main, paused: program.paused, restarts: program.restarts ?? 0, outputSeq: program.outputSeq ?? 0 }, pkg.snapshot);
+    };
     const prepared = { migrationId, paused: program.paused };
     try {
       const first: FirstRequest = { type: 'restore', snapshot: pkg.snapshot, paused: true };
-      if (!pkg.files) return await this.launch(id, name, first, settings, undefined, prepared);
+      if (!pkg.files) return await this.launch(id, name, first, settings, undefined, prepared, durable);
       const dir = this.programDir(id);
-      return await this.launch(id, name, { ...first, root: dir }, settings, { files: pkg.files, dir, main: pkg.files.main }, prepared);
+      return await this.launch(id, name, { ...first, root: dir }, settings, { files: pkg.files, dir, main: pkg.files.main }, prepared, durable);
     } catch (err) {
       if (!this.entries.get(id) || !isLive(this.entries.get(id)!.record.status)) {
         this.opts.checkpoints.remove(id);
@@ -680,7 +693,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** `tree.files` given: written to `tree.dir` first (removed again if the launch fails). */
-  private async launch(id: string, name: string, first: FirstRequest, settings: Settings, tree?: { files?: FileTree; dir: string; main: string }, prepared?: Entry['prepared']): Promise<ProcessRecord> {
+  private async launch(
+    id: string,
+    name: string,
+    first: FirstRequest,
+    settings: Settings,
+    tree?: { files?: FileTree; dir: string; main: string },
+    prepared?: Entry['prepared'],
+    whileFirst?: () => void,
+  ): Promise<ProcessRecord> {
     this.refuseIfStopping();
     this.launching.add(id);
     try {
@@ -700,11 +721,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       };
       const previous = this.entries.get(id);
       try {
-        await this.spawn(entry, first, () => {
-          // Registered before the first request so that an exit racing the reply is recorded.
-          this.entries.delete(id);
-          this.entries.set(id, entry);
-        });
+        await this.spawn(
+          entry,
+          first,
+          () => {
+            // Registered before the first request so that an exit racing the reply is recorded.
+            this.entries.delete(id);
+            this.entries.set(id, entry);
+          },
+          whileFirst,
+        );
       } catch (err) {
         // Leave the table as it was: the request failed as a whole.
         if (this.entries.get(id) === entry) {
@@ -734,7 +760,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Starts a child for `e` and sends it its first request. */
-  private async spawn(e: Entry, first: FirstRequest, register?: () => void): Promise<void> {
+  /** `whileFirst`: runs while the host works on the first request (its writes overlap the
+   *  restore); when it throws, the launch fails. */
+  private async spawn(e: Entry, first: FirstRequest, register?: () => void, whileFirst?: () => void): Promise<void> {
     const cwd = e.tree?.dir ?? this.opts.workDir;
     const limit = e.record.memoryLimit;
     const host = (await this.takeSpare(cwd, limit)) ?? this.newHost(cwd, limit);
@@ -747,7 +775,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.writePidFile(e.record.id, host.pid);
     register?.();
     host.on('exit', (exit) => this.handleExit(e, host, exit));
-    const result = await host.request(first, first.type === 'restore' ? this.opts.captureTimeoutMs : this.opts.requestTimeoutMs);
+    const answer = host.request(first, first.type === 'restore' ? this.opts.captureTimeoutMs : this.opts.requestTimeoutMs);
+    if (whileFirst) {
+      try {
+        whileFirst();
+      } catch (err) {
+        answer.catch(() => undefined);
+        throw err;
+      }
+    }
+    const result = await answer;
     // A program with no work may have finished before its reply arrived: its exit is
     // recorded already (or, in a launch, right after this). A kill meanwhile stands.
     if (!host.hasExited && 'status' in result && isLive(e.record.status)) e.record.status = result.status;
