@@ -233,6 +233,12 @@ async function bootScenario(broker, watcher) {
       await box.exec(['systemctl', 'stop', 'thingsjs']);
     }
 
+    // The launcher keeps V8's compiled code of the agent in the unit's CacheDirectory.
+    const cacheDir = path.join(rootfs, 'var/cache/thingsjs');
+    const cached = fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).filter((f) => f.endsWith('.v8cache')) : [];
+    if (cached.length === 0) throw new Error('no V8 code cache in /var/cache/thingsjs after the service stopped');
+    report('PASS', `V8 code cache written by the launcher: var/cache/thingsjs/${cached[0]} (${fs.statSync(path.join(cacheDir, cached[0])).size} bytes)`);
+
     // The test's own drop-ins go first: what is left after the purge must be the package's.
     fs.rmSync(path.join(rootfs, 'etc/systemd/system/thingsjs.service.d'), { recursive: true, force: true });
     await purge((args) => box.exec(args, { timeoutMs: 5 * 60_000 }));
