@@ -11,7 +11,7 @@
  * a `for await` loop waiting on one, migrate.
  */
 import { Generator, RUNTIME_CLASSES, ReturnSignal, iter } from './generators';
-import { pendingPromise, rejectPromise, resolvePromise, RtPromise } from './promises';
+import { agAwait, pendingPromise, rejectPromise, resolvePromise, RtPromise } from './promises';
 
 let tag: (fn: object, record: unknown[]) => void = () => undefined;
 export function setAsyncGeneratorTagger(t: (fn: object, record: unknown[]) => void): void {
@@ -64,6 +64,9 @@ export class AsyncGen {
     return 'AsyncGenerator';
   }
 }
+/** While its machine awaits, an AsyncGen is the reaction on the awaited promise: a job kind of
+ *  promises.ts (JOB_ASYNC_GEN) resumes it with agResume. */
+(AsyncGen.prototype as unknown as { _k: number })._k = 2;
 
 export function runAsyncGenerator(step: () => [number, unknown], frame: object): AsyncGen {
   return new AsyncGen(new Generator(step, frame as never));
@@ -109,27 +112,29 @@ function drain(g: AsyncGen): void {
 }
 
 function run(g: AsyncGen, mode: number, value: unknown): void {
-  let r: IteratorResult<unknown>;
+  let r: [number, unknown];
   try {
-    r = g._gen._resume(mode, value);
+    r = g._gen._drive(mode, value);
   } catch (e) {
     g._state = DONE;
     rejectPromise((g._queue.shift() as Request).p, e);
     drain(g);
     return;
   }
-  if (r.done) {
+  const v = r[1];
+  if (r[0] === 1) {
     g._state = DONE;
-    resolvePromise((g._queue.shift() as Request).p, { value: r.value, done: true });
+    resolvePromise((g._queue.shift() as Request).p, { value: v, done: true });
     drain(g);
-  } else if (r.value instanceof AsyncYield) {
+  } else if (v instanceof AsyncYield) {
     g._state = SUSPENDED;
-    resolvePromise((g._queue.shift() as Request).p, { value: r.value._v, done: false });
+    resolvePromise((g._queue.shift() as Request).p, { value: v._v, done: false });
     drain(g);
   } else {
-    RtPromise.resolve(r.value).then(makeAgResume(g, 0), makeAgResume(g, 1));
+    agAwait(v, g);
   }
 }
+export { run as agResume };
 
 export function makeAgResume(g: AsyncGen, mode: number): (v: unknown) => void {
   const fn = (v: unknown): void => run(g, mode, v);

@@ -68,11 +68,18 @@ export class Generator {
 
   /** @internal */
   _resume(mode: number, value: unknown): IteratorResult<unknown> {
+    const r = this._drive(mode, value);
+    return { value: r[1], done: r[0] === 1 };
+  }
+
+  /** @internal Runs the machine to its next suspension: the step's [0, value] for a yield (an
+   *  await, in an async function), [1, value] when it returns; throws when it throws. */
+  _drive(mode: number, value: unknown): [number, unknown] {
     if (this._state === EXECUTING) throw new TypeError('Generator is already running');
     if (this._state === COMPLETED || (this._state === SUSPENDED_START && mode !== 0)) {
       this._state = COMPLETED;
       if (mode === 1) throw value;
-      return { value: mode === 2 ? value : undefined, done: true };
+      return [1, mode === 2 ? value : undefined];
     }
     const F = this._frame;
     F.$m = mode;
@@ -84,10 +91,19 @@ export class Generator {
         const r = this._step();
         if (r[0] === 0) {
           this._state = SUSPENDED_YIELD;
-          return { value: r[1], done: false };
+          return r;
+        }
+        if (F.$tr.length === 0) {
+          this._state = COMPLETED;
+          return r;
         }
         completion = { t: 'return', v: r[1] };
       } catch (e) {
+        if (F.$tr.length === 0) {
+          this._state = COMPLETED;
+          if (e instanceof ReturnSignal) return [1, e.value];
+          throw e;
+        }
         completion = e instanceof ReturnSignal ? { t: 'return', v: e.value } : { t: 'throw', v: e };
       }
       // Route the completion through the open try statements, innermost first.
@@ -117,7 +133,7 @@ export class Generator {
       }
       this._state = COMPLETED;
       if (completion.t === 'throw') throw completion.v;
-      return { value: completion.v, done: true };
+      return [1, completion.v];
     }
   }
 }

@@ -3,9 +3,14 @@
  *
  * The runtime installs `Promise` as a JavaScript implementation of the specification's
  * algorithm whose state (status, value, reactions) is in ordinary fields, so a pending promise
- * and whatever waits on it are heap state. Reaction jobs run as microtasks, exactly where the
- * engine would run them, so interleavings match native ones. At a capture point (an event-loop
- * turn boundary) no job is queued, so jobs never need capturing.
+ * and whatever waits on it are heap state. Reaction jobs run in microtask order, exactly where
+ * the engine would run them, so interleavings match native ones (see "The job queue" below).
+ * At a capture point (an event-loop turn boundary) no job is queued, so jobs never need
+ * capturing.
+ *
+ * An `await` in a resumable async function (or async generator) does not go through `then`:
+ * the AsyncCall (AsyncGen) itself is the reaction on the awaited promise, as the engine's
+ * PerformPromiseThen does it (no derived promise, no resume closures).
  *
  * The functions this module hands out (a promise's resolve/reject, an async function's resume
  * callbacks) are closures of runtime factories, tagged like program closures, so a snapshot
@@ -18,7 +23,7 @@ import { makeAssertOutcome } from './intrinsics/assert';
 import { Generator, RUNTIME_CLASSES } from './generators';
 import { makeOnce } from './intrinsics/once';
 import { makeArgGet, makeArgSet } from './intrinsics/arguments';
-import { makeAgResume, makeAgReturned, makeAsyncFromSyncDone } from './async-generators';
+import { AsyncGen, agResume, makeAgResume, makeAgReturned, makeAsyncFromSyncDone } from './async-generators';
 
 const PENDING = 0;
 const FULFILLED = 1;
@@ -26,12 +31,18 @@ const REJECTED = 2;
 
 type Handler = ((v: unknown) => unknown) | undefined;
 
+/** A `then` reaction (a plain record: snapshots hold these in pending promises' lists). */
 interface Reaction {
   /** the derived promise (or null for internal reactions) */
   p: RtPromise | null;
   f: Handler;
   r: Handler;
 }
+/** What can wait on a promise: a `then` reaction, or (their prototypes carry `_k`) a
+ *  suspended async function or async generator, resumed with the outcome. */
+type Subscriber = Reaction | AsyncCall | AsyncGen;
+/** One waiter, or several in subscription order (a list holds two or more). */
+type Reactions = Subscriber | Subscriber[] | null;
 
 /** Set by the runtime: stamps a runtime closure with [factory, -1, ...args]. */
 let tag: (fn: object, record: unknown[]) => void = () => undefined;
@@ -39,7 +50,7 @@ export function setClosureTagger(t: (fn: object, record: unknown[]) => void): vo
   tag = t;
 }
 
-const queue = globalThis.queueMicrotask.bind(globalThis);
+const nativeQueueMicrotask = globalThis.queueMicrotask;
 const nativeSetImmediate = globalThis.setImmediate;
 
 /** Rejections not handled by the end of the turn crash the program, as in Node. */
@@ -61,15 +72,155 @@ function scheduleUnhandledCheck(): void {
   });
 }
 
+// ---- the job queue -----------------------------------------------------------------------
+//
+// Jobs (promise reactions, thenable jobs, async resumptions) must run in the order the engine
+// would run them, interleaved exactly with the engine's own microtasks (queueMicrotask, native
+// promises). Queueing each job with queueMicrotask does that by construction but costs an
+// AsyncResource, a bound function and a call into C++ per job. Instead, consecutive jobs with
+// no native microtask between them form a *segment*, run by one native microtask: a job joins
+// the open segment as long as the open segment's microtask is the last thing queued in the
+// engine's queue (pending, or running with nothing queued behind it). Anything that may queue
+// a native microtask closes the segment, and the next job starts a new one behind it:
+//   - the program's queueMicrotask (the runtime installs a wrapper: installJobQueue),
+//   - native promises created or settled (v8.promiseHooks init/settled: native `then`, await
+//     in a function that was not instrumented, Node's promise APIs),
+//   - the end of the segment's own microtask.
+// Closing too often only costs batching; the ordering stays the engine's. (Known gap: a
+// microtask Node queues internally with no promise involved — an aborted signal's
+// addAbortListener, a net socket closed after an error, web streams, fetch, Blob — and a
+// native promise resolved with a thenable are not seen; such a microtask may run after
+// promise jobs queued after it in the same synchronous stretch.)
+// Without installJobQueue() (the runtime used as a library) every job is its own segment.
+
+/** Segments waiting for (or running in) their microtask, in queueing order: each microtask
+ *  takes the oldest. A segment is a flat list of [target, state, value] triples. */
+const segments: unknown[][] = [];
+/** The segment jobs may join, or null (a new one must be started). */
+let open: unknown[] | null = null;
+let batching = false;
+const spare: unknown[][] = [];
+
+/** Something may have queued a native microtask: later jobs go behind it. */
+export function closeJobSegment(): void {
+  open = null;
+}
+
+function enqueue(target: unknown, state: number, value: unknown): void {
+  let seg = open;
+  if (seg === null) {
+    seg = spare.pop() ?? [];
+    segments.push(seg);
+    nativeQueueMicrotask(runSegment);
+    if (batching) open = seg;
+  }
+  seg.push(target, state, value);
+}
+
+function runSegment(): void {
+  const seg = segments.shift() as unknown[];
+  let i = 0;
+  try {
+    while (i < seg.length) {
+      const target = seg[i];
+      const state = seg[i + 1] as number;
+      const value = seg[i + 2];
+      i += 3;
+      if (i === seg.length) {
+        seg.length = 0;
+        i = 0;
+      } else if (i >= 3072 && i * 2 >= seg.length) {
+        seg.copyWithin(0, i);
+        seg.length -= i;
+        i = 0;
+      }
+      runJob(target, state, value);
+    }
+  } catch (e) {
+    // The runtime's jobs catch the program's exceptions: this is a failure of the runtime
+    // itself. The rest of the segment still runs, in a microtask of its own; the error is
+    // reported as an uncaught exception.
+    if (open === seg) open = null;
+    if (i < seg.length) {
+      segments.push(seg.slice(i));
+      nativeQueueMicrotask(runSegment);
+    }
+    seg.length = 0;
+    throw e;
+  }
+  if (open === seg) open = null;
+  if (spare.length < 4) spare.push(seg);
+}
+
+/** Job kinds, by the `_k` of the target's prototype; a plain `then` reaction has none. */
+const JOB_ASYNC = 1;
+const JOB_ASYNC_GEN = 2; // set on AsyncGen.prototype in async-generators.ts
+const JOB_THENABLE = 3;
+
+function runJob(target: unknown, state: number, value: unknown): void {
+  switch ((target as { _k?: number })._k) {
+    case JOB_ASYNC:
+      advance(target as AsyncCall, state === FULFILLED ? 0 : 1, value);
+      return;
+    case JOB_ASYNC_GEN:
+      agResume(target as AsyncGen, state === FULFILLED ? 0 : 1, value);
+      return;
+    case JOB_THENABLE: {
+      const job = target as ThenableJob;
+      const flag = { done: false };
+      const resolve = makeResolve(job.p, flag);
+      const reject = makeReject(job.p, flag);
+      try {
+        job.then.call(value, resolve, reject);
+      } catch (e) {
+        reject(e);
+      }
+      return;
+    }
+    default:
+      runReaction(target as Reaction, state, value);
+  }
+}
+
+/** NewPromiseResolveThenableJob: calls `then` of the thenable (the job's value). */
+class ThenableJob {
+  constructor(
+    readonly p: RtPromise,
+    readonly then: (f: unknown, r: unknown) => unknown,
+  ) {}
+}
+(ThenableJob.prototype as unknown as { _k: number })._k = JOB_THENABLE;
+
+/**
+ * Called once by the runtime before the program runs: batches jobs (see above), and watches
+ * what may queue native microtasks. `g` is the program's global object.
+ */
+export function installJobQueue(g: Record<string, unknown>, promiseHooks: { onInit(f: () => void): unknown; onSettled(f: () => void): unknown } | undefined): void {
+  if (batching || !promiseHooks) return;
+  promiseHooks.onInit(closeJobSegment);
+  promiseHooks.onSettled(closeJobSegment);
+  const programQueueMicrotask = g.queueMicrotask as (cb: () => void) => void;
+  const queueMicrotask = function queueMicrotask(callback: () => void): void {
+    programQueueMicrotask(callback);
+    open = null;
+  };
+  Object.defineProperty(g, 'queueMicrotask', { value: queueMicrotask, writable: true, enumerable: true, configurable: true });
+  batching = true;
+}
+
+// ---- promises ------------------------------------------------------------------------------
+
 export class RtPromise {
   /** @internal */ _state = PENDING;
   /** @internal */ _value: unknown = undefined;
-  /** @internal */ _reactions: Reaction[] = [];
+  /** @internal */ _reactions: Reactions = null;
   /** @internal */ _handled = false;
 
   constructor(executor: (resolve: (v?: unknown) => void, reject: (e?: unknown) => void) => void) {
     if (typeof executor !== 'function') throw new TypeError(`Promise resolver ${inspect(executor)} is not a function`);
-    const [resolve, reject] = resolvingFunctions(this);
+    const flag = { done: false };
+    const resolve = makeResolve(this, flag);
+    const reject = makeReject(this, flag);
     try {
       executor(resolve, reject);
     } catch (e) {
@@ -132,21 +283,30 @@ export class RtPromise {
 }
 Object.defineProperty(RtPromise, 'name', { value: 'Promise' });
 
+/** A pending RtPromise made without an executor (same fields, in the same order). */
+const PlainPromise = function (this: RtPromise) {
+  this._state = PENDING;
+  this._value = undefined;
+  this._reactions = null;
+  this._handled = false;
+} as unknown as new () => RtPromise;
+PlainPromise.prototype = RtPromise.prototype;
+
 export function pendingPromise(): RtPromise {
-  const p = Object.create(RtPromise.prototype) as RtPromise;
-  p._state = PENDING;
-  p._value = undefined;
-  p._reactions = [];
-  p._handled = false;
-  return p;
+  return new PlainPromise();
 }
 
-function subscribe(p: RtPromise, reaction: Reaction): void {
-  if (p._state === PENDING) p._reactions.push(reaction);
-  else queue(() => runReaction(reaction, p._state, p._value));
+function subscribe(p: RtPromise, reaction: Subscriber): void {
+  const state = p._state;
+  if (state === PENDING) {
+    const rs = p._reactions;
+    if (rs === null || rs === undefined) p._reactions = reaction;
+    else if (Array.isArray(rs)) rs.push(reaction);
+    else p._reactions = [rs, reaction];
+  } else enqueue(reaction, state, p._value);
   if (!p._handled) {
     p._handled = true;
-    unhandled.delete(p);
+    if (state === REJECTED) unhandled.delete(p);
   }
 }
 
@@ -174,9 +334,12 @@ function settle(p: RtPromise, state: number, value: unknown): void {
   if (p._state !== PENDING) return;
   p._state = state;
   p._value = value;
-  const reactions = p._reactions;
-  p._reactions = [];
-  for (const r of reactions) queue(() => runReaction(r, state, value));
+  const rs = p._reactions;
+  p._reactions = null;
+  if (rs !== null && rs !== undefined) {
+    if (Array.isArray(rs)) for (let i = 0; i < rs.length; i++) enqueue(rs[i], state, value);
+    else enqueue(rs, state, value);
+  }
   if (state === REJECTED && !p._handled) {
     unhandled.add(p);
     scheduleUnhandledCheck();
@@ -208,14 +371,27 @@ export function resolvePromise(p: RtPromise, v: unknown): void {
     settle(p, FULFILLED, v);
     return;
   }
-  const [resolve, reject] = resolvingFunctions(p);
-  queue(() => {
-    try {
-      (then as (f: unknown, r: unknown) => unknown).call(v, resolve, reject);
-    } catch (e) {
-      reject(e);
-    }
-  });
+  enqueue(new ThenableJob(p, then as ThenableJob['then']), FULFILLED, v);
+}
+
+/**
+ * `await v` for a suspended machine (`waiter`: an AsyncCall or AsyncGen, resumed by a job with
+ * the outcome): PerformPromiseThen(PromiseResolve(%Promise%, v)) without a derived promise.
+ */
+function awaitValue(v: unknown, waiter: AsyncCall | AsyncGen): void {
+  if ((typeof v !== 'object' && typeof v !== 'function') || v === null) {
+    enqueue(waiter, FULFILLED, v);
+    return;
+  }
+  let p: RtPromise;
+  try {
+    p = RtPromise.resolve(v);
+  } catch (e) {
+    // PromiseResolve threw (a `constructor` getter): the await throws.
+    enqueue(waiter, REJECTED, e);
+    return;
+  }
+  subscribe(p, waiter);
 }
 
 // ---- runtime closures that can be captured -------------------------------------------------
@@ -267,6 +443,14 @@ function makeElement(c: Combinator, index: number, fulfilled: boolean): (v: unkn
   tag(fn, [makeElement, -1, c, index, fulfilled]);
   return fn;
 }
+const protoThen = RtPromise.prototype.then;
+/** Invoke(q, "then", f, r) of a combinator: an unpatched RtPromise `then` needs no derived
+ *  promise (nothing can observe it). */
+function invokeThen(q: RtPromise, f: Handler, r: Handler): void {
+  const then = q.then;
+  if (then === protoThen) subscribe(q, { p: null, f, r });
+  else then.call(q, f, r);
+}
 function combine(items: Iterable<unknown>, kind: Combinator['kind']): RtPromise {
   const p = pendingPromise();
   const c: Combinator = { p, kind, values: [], remaining: 1 };
@@ -276,9 +460,9 @@ function combine(items: Iterable<unknown>, kind: Combinator['kind']): RtPromise 
     c.values.push(undefined);
     c.remaining++;
     const q = RtPromise.resolve(item);
-    if (kind === 'all') q.then(makeElement(c, index, true), makeReject(p, { done: false }));
-    else if (kind === 'any') q.then(makeResolve(p, { done: false }), makeElement(c, index, false));
-    else q.then(makeElement(c, index, true), makeElement(c, index, false));
+    if (kind === 'all') invokeThen(q, makeElement(c, index, true), makeReject(p, { done: false }));
+    else if (kind === 'any') invokeThen(q, makeResolve(p, { done: false }), makeElement(c, index, false));
+    else invokeThen(q, makeElement(c, index, true), makeElement(c, index, false));
   }
   if (--c.remaining === 0) {
     if (kind === 'any') settle(p, REJECTED, new AggregateError([], 'All promises were rejected'));
@@ -289,7 +473,8 @@ function combine(items: Iterable<unknown>, kind: Combinator['kind']): RtPromise 
 
 // ---- async functions -------------------------------------------------------------------
 
-/** The state of one async function call: its machine (a Generator) and its promise. */
+/** The state of one async function call: its machine (a Generator) and its promise. While
+ *  suspended it is the reaction on the promise it awaits. */
 export class AsyncCall {
   /** @internal */ _gen: Generator;
   /** @internal */ _promise: RtPromise;
@@ -298,7 +483,9 @@ export class AsyncCall {
     this._promise = promise;
   }
 }
+(AsyncCall.prototype as unknown as { _k: number })._k = JOB_ASYNC;
 
+/** The resume callbacks of snapshots taken before awaits subscribed the AsyncCall itself. */
 function makeResume(call: AsyncCall, mode: number): (v: unknown) => void {
   const fn = (v: unknown): void => advance(call, mode, v);
   tag(fn, [makeResume, -1, call, mode]);
@@ -306,15 +493,15 @@ function makeResume(call: AsyncCall, mode: number): (v: unknown) => void {
 }
 
 function advance(call: AsyncCall, mode: number, value: unknown): void {
-  let r: IteratorResult<unknown>;
+  let r: [number, unknown];
   try {
-    r = call._gen._resume(mode, value);
+    r = call._gen._drive(mode, value);
   } catch (e) {
     settle(call._promise, REJECTED, e);
     return;
   }
-  if (r.done) resolvePromise(call._promise, r.value);
-  else RtPromise.resolve(r.value).then(makeResume(call, 0), makeResume(call, 1));
+  if (r[0] === 1) resolvePromise(call._promise, r[1]);
+  else awaitValue(r[1], call);
 }
 
 /** Runs an async function's machine until its first await; returns its promise. */
@@ -323,6 +510,9 @@ export function runAsync(step: () => [number, unknown], frame: object): RtPromis
   advance(call, 0, undefined);
   return call._promise;
 }
+
+/** An async generator's machine awaits (see async-generators.ts). */
+export { awaitValue as agAwait };
 
 /** finally(): run the callback, then pass the original outcome on. */
 function makeFinally(onFinally: () => unknown, rejected: boolean): (v: unknown) => RtPromise {
