@@ -10,7 +10,7 @@
  * callbacks (runtime factory closures) — is heap state, so a suspended async generator, and
  * a `for await` loop waiting on one, migrate.
  */
-import { Generator, RUNTIME_CLASSES, ReturnSignal, iter } from './generators';
+import { Generator, RUNTIME_CLASSES, ReturnSignal, iter, resumeIn } from './generators';
 import { agAwait, pendingPromise, rejectPromise, resolvePromise, RtPromise } from './promises';
 
 let tag: (fn: object, record: unknown[]) => void = () => undefined;
@@ -228,8 +228,6 @@ export function closeIter(it: { return?: () => unknown }): unknown {
 // ---- yield* in an async generator ----------------------------------------------------------
 
 interface DelegateFrame {
-  $m: number;
-  $v: unknown;
   $d?: unknown;
   $dm?: number;
 }
@@ -237,17 +235,17 @@ interface DelegateFrame {
 /** yield*: start delegating to an async iterable. */
 export function adelegate(F: DelegateFrame, iterable: unknown): void {
   F.$d = aiter(iterable);
-  F.$m = 0;
-  F.$v = undefined;
+  resumeIn.m = 0;
+  resumeIn.v = undefined;
 }
 
 /** yield*: what to await for the request the generator was resumed with. */
 export function adelegateNext(F: DelegateFrame): unknown {
   const d = F.$d as Record<string, (v: unknown) => unknown>;
-  const mode = F.$m;
-  const v = F.$v;
-  F.$m = 0;
-  F.$v = undefined;
+  const mode = resumeIn.m;
+  const v = resumeIn.v;
+  resumeIn.m = 0;
+  resumeIn.v = undefined;
   F.$dm = mode;
   if (mode === 1) {
     if (typeof d.throw !== 'function') {

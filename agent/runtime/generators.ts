@@ -8,6 +8,11 @@
  *
  * The step function returns [0, value] to yield and [1, value] to return; it throws to throw.
  * `sent(frame)` at each resume point hands it what next()/throw()/return() brought.
+ *
+ * What a resume brought (mode and value) is not kept in the frame: `sent` is the first thing
+ * a resume state does, before any other code can run, so the driver leaves it in `resumeIn`
+ * for the step it is about to call. (Frames of snapshots taken before this carry `$m`/`$v`
+ * fields, always 0/undefined at a suspension: they are ignored.)
  */
 
 /** A `return` travelling through try/finally. */
@@ -15,11 +20,12 @@ export class ReturnSignal {
   constructor(readonly value: unknown) {}
 }
 
+/** What the current resume brought: mode 0 next, 1 throw, 2 return; and the value. Taken
+ *  (and cleared) by the first `sent`/`delegateStep`/`adelegateNext` of the step. */
+export const resumeIn: { m: number; v: unknown } = { m: 0, v: undefined };
+
 interface Frame {
   $s: number;
-  /** resume mode: 0 next, 1 throw, 2 return; and the value */
-  $m: number;
-  $v: unknown;
   /** open try statements: [catch state, finally state, phase 0 try / 1 catch / 2 finally] */
   $tr: [number, number, number][];
   /** completion waiting for a finally block to end: a return, a throw, or a break/continue
@@ -45,9 +51,6 @@ export class Generator {
     this._state = SUSPENDED_START;
     frame.$s = 0;
     frame.$tr = [];
-    frame.$pc = null;
-    frame.$m = 0;
-    frame.$v = undefined;
   }
 
   next(value?: unknown): IteratorResult<unknown> {
@@ -82,8 +85,8 @@ export class Generator {
       return [1, mode === 2 ? value : undefined];
     }
     const F = this._frame;
-    F.$m = mode;
-    F.$v = value;
+    resumeIn.m = mode;
+    resumeIn.v = value;
     this._state = EXECUTING;
     for (;;) {
       let completion: { t: 'return' | 'throw'; v: unknown };
@@ -127,8 +130,8 @@ export class Generator {
         F.$tr.pop();
       }
       if (routed) {
-        F.$m = 0;
-        F.$v = undefined;
+        resumeIn.m = 0;
+        resumeIn.v = undefined;
         continue;
       }
       this._state = COMPLETED;
@@ -140,10 +143,10 @@ export class Generator {
 
 /** What next()/throw()/return() brought to a resume point. */
 export function sent(F: Frame): unknown {
-  const mode = F.$m;
-  const v = F.$v;
-  F.$m = 0;
-  F.$v = undefined;
+  const mode = resumeIn.m;
+  const v = resumeIn.v;
+  resumeIn.m = 0;
+  resumeIn.v = undefined;
   if (mode === 1) throw v;
   if (mode === 2) throw new ReturnSignal(v);
   return v;
@@ -177,17 +180,17 @@ export function routeJump(F: Frame): void {
 /** yield*: start delegating to an iterable. */
 export function delegate(F: Frame, iterable: unknown): void {
   F.$d = iter(iterable) as Frame['$d'];
-  F.$m = 0;
-  F.$v = undefined;
+  resumeIn.m = 0;
+  resumeIn.v = undefined;
 }
 
 /** yield*: pass the resume to the delegate; its result tells whether to yield again. */
 export function delegateStep(F: Frame): IteratorResult<unknown> {
   const d = F.$d!;
-  const mode = F.$m;
-  const v = F.$v;
-  F.$m = 0;
-  F.$v = undefined;
+  const mode = resumeIn.m;
+  const v = resumeIn.v;
+  resumeIn.m = 0;
+  resumeIn.v = undefined;
   let r: IteratorResult<unknown>;
   if (mode === 1) {
     if (typeof d.throw !== 'function') {

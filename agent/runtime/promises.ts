@@ -93,13 +93,50 @@ function scheduleUnhandledCheck(): void {
 // promise jobs queued after it in the same synchronous stretch.)
 // Without installJobQueue() (the runtime used as a library) every job is its own segment.
 
+/** A run of jobs for one native microtask: a ring buffer of [target, state, value] triples
+ *  (a power-of-two number of slots; a triple may wrap around the end). */
+class Segment {
+  buf: unknown[];
+  mask = 127;
+  head = 0;
+  tail = 0;
+  constructor() {
+    this.buf = new Array(128).fill(undefined);
+  }
+  push(target: unknown, state: number, value: unknown): void {
+    let buf = this.buf;
+    let mask = this.mask;
+    const tail = this.tail;
+    if (tail - this.head + 3 > mask + 1) {
+      // Full: double, unwrapping the contents to the start.
+      const size = (mask + 1) * 2;
+      const next = new Array(size).fill(undefined);
+      let j = 0;
+      for (let i = this.head; i < tail; i++) next[j++] = buf[i & mask];
+      this.buf = buf = next;
+      this.mask = mask = size - 1;
+      this.head = 0;
+      this.tail = j;
+      buf[j & mask] = target;
+      buf[(j + 1) & mask] = state;
+      buf[(j + 2) & mask] = value;
+      this.tail = j + 3;
+      return;
+    }
+    buf[tail & mask] = target;
+    buf[(tail + 1) & mask] = state;
+    buf[(tail + 2) & mask] = value;
+    this.tail = tail + 3;
+  }
+}
+
 /** Segments waiting for (or running in) their microtask, in queueing order: each microtask
- *  takes the oldest. A segment is a flat list of [target, state, value] triples. */
-const segments: unknown[][] = [];
+ *  takes the oldest. */
+const segments: Segment[] = [];
 /** The segment jobs may join, or null (a new one must be started). */
-let open: unknown[] | null = null;
+let open: Segment | null = null;
 let batching = false;
-const spare: unknown[][] = [];
+const spare: Segment[] = [];
 
 /** Something may have queued a native microtask: later jobs go behind it. */
 export function closeJobSegment(): void {
@@ -109,7 +146,7 @@ export function closeJobSegment(): void {
 function enqueue(target: unknown, state: number, value: unknown): void {
   let seg = open;
   if (seg === null) {
-    seg = spare.pop() ?? [];
+    seg = spare.pop() ?? new Segment();
     segments.push(seg);
     nativeQueueMicrotask(runSegment);
     if (batching) open = seg;
@@ -118,22 +155,19 @@ function enqueue(target: unknown, state: number, value: unknown): void {
 }
 
 function runSegment(): void {
-  const seg = segments.shift() as unknown[];
-  let i = 0;
+  const seg = segments.shift() as Segment;
   try {
-    while (i < seg.length) {
-      const target = seg[i];
-      const state = seg[i + 1] as number;
-      const value = seg[i + 2];
-      i += 3;
-      if (i === seg.length) {
-        seg.length = 0;
-        i = 0;
-      } else if (i >= 3072 && i * 2 >= seg.length) {
-        seg.copyWithin(0, i);
-        seg.length -= i;
-        i = 0;
-      }
+    while (seg.head !== seg.tail) {
+      const buf = seg.buf;
+      const mask = seg.mask;
+      const h = seg.head;
+      const target = buf[h & mask];
+      const state = buf[(h + 1) & mask] as number;
+      const value = buf[(h + 2) & mask];
+      buf[h & mask] = undefined;
+      buf[(h + 2) & mask] = undefined;
+      if (h + 3 === seg.tail) seg.head = seg.tail = 0;
+      else seg.head = h + 3;
       runJob(target, state, value);
     }
   } catch (e) {
@@ -141,14 +175,14 @@ function runSegment(): void {
     // itself. The rest of the segment still runs, in a microtask of its own; the error is
     // reported as an uncaught exception.
     if (open === seg) open = null;
-    if (i < seg.length) {
-      segments.push(seg.slice(i));
+    if (seg.head !== seg.tail) {
+      segments.push(seg);
       nativeQueueMicrotask(runSegment);
     }
-    seg.length = 0;
     throw e;
   }
   if (open === seg) open = null;
+  seg.head = seg.tail = 0;
   if (spare.length < 4) spare.push(seg);
 }
 
@@ -167,6 +201,13 @@ function runJob(target: unknown, state: number, value: unknown): void {
       return;
     case JOB_THENABLE: {
       const job = target as ThenableJob;
+      if (job.then === protoThen && value instanceof RtPromise) {
+        // The engine's fast path: then() of a promise of ours, unpatched, called with the
+        // resolving functions, is a reaction that settles job.p like the thenable (the
+        // derived promise and the functions are unobservable).
+        subscribe(value, { p: job.p, f: undefined, r: undefined });
+        return;
+      }
       const flag = { done: false };
       const resolve = makeResolve(job.p, flag);
       const reject = makeReject(job.p, flag);
