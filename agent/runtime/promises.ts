@@ -40,7 +40,7 @@ interface Reaction {
 }
 /** What can wait on a promise: a `then` reaction, or (their prototypes carry `_k`) a
  *  suspended async function or async generator, resumed with the outcome. */
-type Subscriber = Reaction | AsyncCall | AsyncGen;
+type Subscriber = Reaction | AsyncCall | AsyncGen | ElementReaction | FinallyReaction | OutcomeReaction;
 /** One waiter, or several in subscription order (a list holds two or more). */
 type Reactions = Subscriber | Subscriber[] | null;
 
@@ -190,6 +190,9 @@ function runSegment(): void {
 const JOB_ASYNC = 1;
 const JOB_ASYNC_GEN = 2; // set on AsyncGen.prototype in async-generators.ts
 const JOB_THENABLE = 3;
+const JOB_ELEMENT = 4;
+const JOB_FINALLY = 5;
+const JOB_OUTCOME = 6;
 
 function runJob(target: unknown, state: number, value: unknown): void {
   switch ((target as { _k?: number })._k) {
@@ -218,10 +221,88 @@ function runJob(target: unknown, state: number, value: unknown): void {
       }
       return;
     }
+    case JOB_ELEMENT: {
+      const el = target as ElementReaction;
+      const c = el._c;
+      if (c.kind === 'all') {
+        if (state === FULFILLED) storeElement(c, el._i, value);
+        else settle(c.p, REJECTED, value);
+      } else if (c.kind === 'any') {
+        if (state === FULFILLED) resolvePromise(c.p, value);
+        else storeElement(c, el._i, value);
+      } else storeElement(c, el._i, state === FULFILLED ? { status: 'fulfilled', value } : { status: 'rejected', reason: value });
+      return;
+    }
+    case JOB_FINALLY: {
+      // thenFinally / catchFinally: call onFinally, then pass the outcome on once what it
+      // returned has settled (PromiseResolve, then Invoke(promise, "then", valueThunk/thrower)).
+      const fin = target as FinallyReaction;
+      const child = fin._p;
+      let waited: unknown;
+      try {
+        const pr = RtPromise.resolve(fin._f());
+        const then = pr.then;
+        if (then === protoThen) {
+          const p2 = pendingPromise();
+          subscribe(pr, new OutcomeReaction(p2, value, state === REJECTED));
+          waited = p2;
+        } else waited = then.call(pr, makeOutcome(value, state === REJECTED));
+      } catch (e) {
+        settle(child, REJECTED, e);
+        return;
+      }
+      resolvePromise(child, waited);
+      return;
+    }
+    case JOB_OUTCOME: {
+      // valueThunk / thrower, on what onFinally returned: its rejection wins.
+      const out = target as OutcomeReaction;
+      if (state === REJECTED) settle(out._p, REJECTED, value);
+      else if (out._r) settle(out._p, REJECTED, out._v);
+      else resolvePromise(out._p, out._v);
+      return;
+    }
     default:
       runReaction(target as Reaction, state, value);
   }
 }
+
+/** Promise.all / allSettled / any: what the element functions of one item do (with our own
+ *  `then`, one record instead of two closures). */
+class ElementReaction {
+  /** @internal */ _c: Combinator;
+  /** @internal */ _i: number;
+  constructor(c: Combinator, i: number) {
+    this._c = c;
+    this._i = i;
+  }
+}
+(ElementReaction.prototype as unknown as { _k: number })._k = JOB_ELEMENT;
+
+/** finally(): settles `_p` after onFinally `_f` (see runJob). */
+class FinallyReaction {
+  /** @internal */ _p: RtPromise;
+  /** @internal */ _f: () => unknown;
+  constructor(p: RtPromise, f: () => unknown) {
+    this._p = p;
+    this._f = f;
+  }
+}
+(FinallyReaction.prototype as unknown as { _k: number })._k = JOB_FINALLY;
+
+/** finally(): once onFinally's result settles, `_p` takes the original outcome (`_v`,
+ *  rejected if `_r`). */
+class OutcomeReaction {
+  /** @internal */ _p: RtPromise;
+  /** @internal */ _v: unknown;
+  /** @internal */ _r: boolean;
+  constructor(p: RtPromise, v: unknown, rejected: boolean) {
+    this._p = p;
+    this._v = v;
+    this._r = rejected;
+  }
+}
+(OutcomeReaction.prototype as unknown as { _k: number })._k = JOB_OUTCOME;
 
 /** NewPromiseResolveThenableJob: calls `then` of the thenable (the job's value). */
 class ThenableJob {
@@ -279,6 +360,13 @@ export class RtPromise {
   }
   finally(onFinally?: () => unknown): RtPromise {
     if (typeof onFinally !== 'function') return this.then(onFinally, onFinally);
+    if (this.then === protoThen && this instanceof RtPromise) {
+      // Invoke(this, "then", thenFinally, catchFinally) with our own then: one reaction record
+      // does what the two closures would.
+      const child = pendingPromise();
+      subscribe(this, new FinallyReaction(child, onFinally));
+      return child;
+    }
     return this.then(makeFinally(onFinally, false), makeFinally(onFinally, true));
   }
   get [Symbol.toStringTag](): string {
@@ -323,6 +411,7 @@ export class RtPromise {
   }
 }
 Object.defineProperty(RtPromise, 'name', { value: 'Promise' });
+const protoThen = RtPromise.prototype.then;
 
 /** A pending RtPromise made without an executor (same fields, in the same order). */
 const PlainPromise = function (this: RtPromise) {
@@ -468,6 +557,13 @@ interface Combinator {
   values: unknown[];
   remaining: number;
 }
+function storeElement(c: Combinator, index: number, v: unknown): void {
+  c.values[index] = v;
+  if (--c.remaining === 0) {
+    if (c.kind === 'any') settle(c.p, REJECTED, Object.assign(new AggregateError(c.values, 'All promises were rejected'), {}));
+    else settle(c.p, FULFILLED, c.values);
+  }
+}
 function makeElement(c: Combinator, index: number, fulfilled: boolean): (v: unknown) => void {
   let called = false;
   const fn = (v: unknown): void => {
@@ -484,14 +580,6 @@ function makeElement(c: Combinator, index: number, fulfilled: boolean): (v: unkn
   tag(fn, [makeElement, -1, c, index, fulfilled]);
   return fn;
 }
-const protoThen = RtPromise.prototype.then;
-/** Invoke(q, "then", f, r) of a combinator: an unpatched RtPromise `then` needs no derived
- *  promise (nothing can observe it). */
-function invokeThen(q: RtPromise, f: Handler, r: Handler): void {
-  const then = q.then;
-  if (then === protoThen) subscribe(q, { p: null, f, r });
-  else then.call(q, f, r);
-}
 function combine(items: Iterable<unknown>, kind: Combinator['kind']): RtPromise {
   const p = pendingPromise();
   const c: Combinator = { p, kind, values: [], remaining: 1 };
@@ -501,9 +589,13 @@ function combine(items: Iterable<unknown>, kind: Combinator['kind']): RtPromise 
     c.values.push(undefined);
     c.remaining++;
     const q = RtPromise.resolve(item);
-    if (kind === 'all') invokeThen(q, makeElement(c, index, true), makeReject(p, { done: false }));
-    else if (kind === 'any') invokeThen(q, makeResolve(p, { done: false }), makeElement(c, index, false));
-    else invokeThen(q, makeElement(c, index, true), makeElement(c, index, false));
+    // Invoke(q, "then", ...): with our own then, nothing can observe the element functions
+    // or the derived promise.
+    const then = q.then;
+    if (then === protoThen) subscribe(q, new ElementReaction(c, index));
+    else if (kind === 'all') then.call(q, makeElement(c, index, true), makeReject(p, { done: false }));
+    else if (kind === 'any') then.call(q, makeResolve(p, { done: false }), makeElement(c, index, false));
+    else then.call(q, makeElement(c, index, true), makeElement(c, index, false));
   }
   if (--c.remaining === 0) {
     if (kind === 'any') settle(p, REJECTED, new AggregateError([], 'All promises were rejected'));
@@ -576,6 +668,9 @@ export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve
 Object.assign(RUNTIME_CLASSES, {
   Promise: { prototype: RtPromise.prototype, fields: ['_state', '_value', '_reactions', '_handled'] },
   AsyncCall: { prototype: AsyncCall.prototype, fields: ['_gen', '_promise'] },
+  PromiseElement: { prototype: ElementReaction.prototype, fields: ['_c', '_i'] },
+  PromiseFinally: { prototype: FinallyReaction.prototype, fields: ['_p', '_f'] },
+  PromiseOutcome: { prototype: OutcomeReaction.prototype, fields: ['_p', '_v', '_r'] },
 });
 
 /** Re-registers a restored rejected-and-unhandled promise (none are, at a turn boundary). */
