@@ -3,7 +3,8 @@
  *
  * An async generator function compiles like a generator: a machine (Generator) over its
  * frame. Its step suspends for two reasons: an `await` ([0, value]) and a `yield`
- * ([0, AsyncYield]; the compiler awaits the operand first, as the specification does). The
+ * ([2, value]; the compiler awaits the operand first, as the specification does; code
+ * instrumented before kind 2 existed reports [0, AsyncYield]). The
  * AsyncGen object below is what the program sees: next/throw/return queue requests and return
  * promises; the driver runs the machine, settles the oldest request at each yield or at the
  * end, and resumes it after each await. Everything — the queue, the machine, the resume
@@ -121,14 +122,16 @@ function run(g: AsyncGen, mode: number, value: unknown): void {
     drain(g);
     return;
   }
+  const kind = r[0];
   const v = r[1];
-  if (r[0] === 1) {
+  if (kind === 1) {
     g._state = DONE;
     resolvePromise((g._queue.shift() as Request).p, { value: v, done: true });
     drain(g);
-  } else if (v instanceof AsyncYield) {
+  } else if (kind === 2 || v instanceof AsyncYield) {
+    // A yield ([2, value]; code instrumented before that reports [0, AsyncYield]).
     g._state = SUSPENDED;
-    resolvePromise((g._queue.shift() as Request).p, { value: v._v, done: false });
+    resolvePromise((g._queue.shift() as Request).p, { value: kind === 2 ? v : (v as AsyncYield)._v, done: false });
     drain(g);
   } else {
     agAwait(v, g);

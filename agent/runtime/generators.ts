@@ -7,6 +7,7 @@
  * step closure — is ordinary heap state, so a suspended generator migrates.
  *
  * The step function returns [0, value] to yield and [1, value] to return; it throws to throw.
+ * (An async generator's step also returns [2, value] for a yield; [0, value] is an await.)
  * `sent(frame)` at each resume point hands it what next()/throw()/return() brought.
  *
  * What a resume brought (mode and value) is not kept in the frame: `sent` is the first thing
@@ -76,7 +77,8 @@ export class Generator {
   }
 
   /** @internal Runs the machine to its next suspension: the step's [0, value] for a yield (an
-   *  await, in an async function), [1, value] when it returns; throws when it throws. */
+   *  await, in an async function; [2, value] for an async generator's yield), [1, value]
+   *  when it returns; throws when it throws. */
   _drive(mode: number, value: unknown): [number, unknown] {
     if (this._state === EXECUTING) throw new TypeError('Generator is already running');
     if (this._state === COMPLETED || (this._state === SUSPENDED_START && mode !== 0)) {
@@ -92,7 +94,7 @@ export class Generator {
       let completion: { t: 'return' | 'throw'; v: unknown };
       try {
         const r = this._step();
-        if (r[0] === 0) {
+        if (r[0] !== 1) {
           this._state = SUSPENDED_YIELD;
           return r;
         }

@@ -38,9 +38,11 @@ interface Reaction {
   f: Handler;
   r: Handler;
 }
-/** What can wait on a promise: a `then` reaction, or (their prototypes carry `_k`) a
- *  suspended async function or async generator, resumed with the outcome. */
-type Subscriber = Reaction | AsyncCall | AsyncGen | ElementReaction | FinallyReaction | OutcomeReaction;
+/** What can wait on a promise: a `then` reaction (the derived promise itself, holding the
+ *  handlers; or, in snapshots taken before that, a Reaction record), a suspended async
+ *  function or async generator, resumed with the outcome, or a combinator's or finally()'s
+ *  record. Their prototypes carry the job kind `_k`. */
+type Subscriber = Reaction | RtPromise | AsyncMachine | AsyncCall | AsyncGen | ElementReaction | FinallyReaction | OutcomeReaction;
 /** One waiter, or several in subscription order (a list holds two or more). */
 type Reactions = Subscriber | Subscriber[] | null;
 
@@ -193,11 +195,20 @@ const JOB_THENABLE = 3;
 const JOB_ELEMENT = 4;
 const JOB_FINALLY = 5;
 const JOB_OUTCOME = 6;
+const JOB_DERIVED = 7;
 
 function runJob(target: unknown, state: number, value: unknown): void {
   switch ((target as { _k?: number })._k) {
+    case JOB_DERIVED: {
+      const child = target as RtPromise;
+      const handler = state === FULFILLED ? child._f : child._r;
+      child._f = undefined;
+      child._r = undefined;
+      react(child, handler, state, value);
+      return;
+    }
     case JOB_ASYNC:
-      advance(target as AsyncCall, state === FULFILLED ? 0 : 1, value);
+      advance(target as AsyncMachine, state === FULFILLED ? 0 : 1, value);
       return;
     case JOB_ASYNC_GEN:
       agResume(target as AsyncGen, state === FULFILLED ? 0 : 1, value);
@@ -337,6 +348,9 @@ export class RtPromise {
   /** @internal */ _value: unknown = undefined;
   /** @internal */ _reactions: Reactions = null;
   /** @internal */ _handled = false;
+  /** @internal The handlers of a promise made by then(), until its parent settles. */
+  _f: Handler = undefined;
+  /** @internal */ _r: Handler = undefined;
 
   constructor(executor: (resolve: (v?: unknown) => void, reject: (e?: unknown) => void) => void) {
     if (typeof executor !== 'function') throw new TypeError(`Promise resolver ${inspect(executor)} is not a function`);
@@ -351,8 +365,9 @@ export class RtPromise {
   }
 
   then(onFulfilled?: Handler, onRejected?: Handler): RtPromise {
-    const child = pendingPromise();
-    subscribe(this, { p: child, f: typeof onFulfilled === 'function' ? onFulfilled : undefined, r: typeof onRejected === 'function' ? onRejected : undefined });
+    // The derived promise is the reaction: it holds the handlers until this one settles.
+    const child = new DerivedPromise(typeof onFulfilled === 'function' ? onFulfilled : undefined, typeof onRejected === 'function' ? onRejected : undefined);
+    subscribe(this, child);
     return child;
   }
   catch(onRejected?: Handler): RtPromise {
@@ -419,8 +434,21 @@ const PlainPromise = function (this: RtPromise) {
   this._value = undefined;
   this._reactions = null;
   this._handled = false;
+  this._f = undefined;
+  this._r = undefined;
 } as unknown as new () => RtPromise;
 PlainPromise.prototype = RtPromise.prototype;
+/** The promise then() returns, with its handlers. */
+const DerivedPromise = function (this: RtPromise, f: Handler, r: Handler) {
+  this._state = PENDING;
+  this._value = undefined;
+  this._reactions = null;
+  this._handled = false;
+  this._f = f;
+  this._r = r;
+} as unknown as new (f: Handler, r: Handler) => RtPromise;
+DerivedPromise.prototype = RtPromise.prototype;
+(RtPromise.prototype as unknown as { _k: number })._k = JOB_DERIVED;
 
 export function pendingPromise(): RtPromise {
   return new PlainPromise();
@@ -441,8 +469,12 @@ function subscribe(p: RtPromise, reaction: Subscriber): void {
 }
 
 function runReaction(reaction: Reaction, state: number, value: unknown): void {
-  const handler = state === FULFILLED ? reaction.f : reaction.r;
-  const child = reaction.p;
+  react(reaction.p, state === FULFILLED ? reaction.f : reaction.r, state, value);
+}
+
+/** A then() reaction job: the handler's outcome (or, without one, the parent's) settles the
+ *  derived promise. */
+function react(child: RtPromise | null, handler: Handler, state: number, value: unknown): void {
   if (!handler) {
     if (child) {
       if (state === FULFILLED) resolvePromise(child, value);
@@ -508,7 +540,7 @@ export function resolvePromise(p: RtPromise, v: unknown): void {
  * `await v` for a suspended machine (`waiter`: an AsyncCall or AsyncGen, resumed by a job with
  * the outcome): PerformPromiseThen(PromiseResolve(%Promise%, v)) without a derived promise.
  */
-function awaitValue(v: unknown, waiter: AsyncCall | AsyncGen): void {
+function awaitValue(v: unknown, waiter: AsyncMachine | AsyncCall | AsyncGen): void {
   if ((typeof v !== 'object' && typeof v !== 'function') || v === null) {
     enqueue(waiter, FULFILLED, v);
     return;
@@ -606,8 +638,18 @@ function combine(items: Iterable<unknown>, kind: Combinator['kind']): RtPromise 
 
 // ---- async functions -------------------------------------------------------------------
 
-/** The state of one async function call: its machine (a Generator) and its promise. While
- *  suspended it is the reaction on the promise it awaits. */
+/** One async function call: its machine and its promise. While suspended it is the
+ *  reaction on the promise it awaits. */
+export class AsyncMachine extends Generator {
+  /** @internal */ _promise: RtPromise;
+  constructor(step: () => [number, unknown], frame: object, promise: RtPromise) {
+    super(step, frame as never);
+    this._promise = promise;
+  }
+}
+(AsyncMachine.prototype as unknown as { _k: number })._k = JOB_ASYNC;
+
+/** An async call as snapshots taken before AsyncMachine hold it: a Generator and a promise. */
 export class AsyncCall {
   /** @internal */ _gen: Generator;
   /** @internal */ _promise: RtPromise;
@@ -615,20 +657,24 @@ export class AsyncCall {
     this._gen = gen;
     this._promise = promise;
   }
+  /** @internal */
+  _drive(mode: number, value: unknown): [number, unknown] {
+    return this._gen._drive(mode, value);
+  }
 }
 (AsyncCall.prototype as unknown as { _k: number })._k = JOB_ASYNC;
 
 /** The resume callbacks of snapshots taken before awaits subscribed the AsyncCall itself. */
-function makeResume(call: AsyncCall, mode: number): (v: unknown) => void {
+function makeResume(call: AsyncCall | AsyncMachine, mode: number): (v: unknown) => void {
   const fn = (v: unknown): void => advance(call, mode, v);
   tag(fn, [makeResume, -1, call, mode]);
   return fn;
 }
 
-function advance(call: AsyncCall, mode: number, value: unknown): void {
+function advance(call: AsyncMachine | AsyncCall, mode: number, value: unknown): void {
   let r: [number, unknown];
   try {
-    r = call._gen._drive(mode, value);
+    r = call._drive(mode, value);
   } catch (e) {
     settle(call._promise, REJECTED, e);
     return;
@@ -639,7 +685,7 @@ function advance(call: AsyncCall, mode: number, value: unknown): void {
 
 /** Runs an async function's machine until its first await; returns its promise. */
 export function runAsync(step: () => [number, unknown], frame: object): RtPromise {
-  const call = new AsyncCall(new Generator(step, frame as never), pendingPromise());
+  const call = new AsyncMachine(step, frame, pendingPromise());
   advance(call, 0, undefined);
   return call._promise;
 }
@@ -666,8 +712,9 @@ function makeOutcome(v: unknown, rejected: boolean): () => unknown {
 export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve, makeReject, makeElement, makeResume, makeFinally, makeOutcome, makeOnce, makeArgGet, makeArgSet, makeAgResume, makeAgReturned, makeAsyncFromSyncDone, makeOnceListener, makePromisified, makePromisifyCallback, makeAssertOutcome] as never;
 
 Object.assign(RUNTIME_CLASSES, {
-  Promise: { prototype: RtPromise.prototype, fields: ['_state', '_value', '_reactions', '_handled'] },
+  Promise: { prototype: RtPromise.prototype, fields: ['_state', '_value', '_reactions', '_handled', '_f', '_r'] },
   AsyncCall: { prototype: AsyncCall.prototype, fields: ['_gen', '_promise'] },
+  AsyncMachine: { prototype: AsyncMachine.prototype, fields: ['_step', '_frame', '_state', '_promise'] },
   PromiseElement: { prototype: ElementReaction.prototype, fields: ['_c', '_i'] },
   PromiseFinally: { prototype: FinallyReaction.prototype, fields: ['_p', '_f'] },
   PromiseOutcome: { prototype: OutcomeReaction.prototype, fields: ['_p', '_v', '_r'] },

@@ -16,7 +16,8 @@
  *     case 3: { return [1, void 0]; }
  *   }
  *
- * Kinds: 0 yield, 1 return. A statement without `yield` is emitted whole (its `break` /
+ * Kinds: 0 yield (an await, in an async function or async generator), 1 return, 2 yield of
+ * an async generator (its operand already awaited). A statement without `yield` is emitted whole (its `break` /
  * `continue` / `return` that leave it are rewritten into state jumps); an expression with
  * `yield` is evaluated left to right into frame temporaries. Constructs this pass does not
  * handle raise Unsupported: the generator then stays a native one (it runs, but a capture
@@ -585,18 +586,18 @@ class Machine {
       this.mark(again);
       const r = this.suspend(b.call(this.o.rt('adelegateNext'), [F]));
       const notDone = { type: 'UnaryExpression', operator: '!', prefix: true, argument: b.call(this.o.rt('adelegateDone'), [F, r]) };
-      const yieldRaw = b.block([b.exprStmt(b.assign(this.f('$s'), b.literal(again))), b.ret(b.array([b.literal(0), b.call(this.o.rt('ay'), [b.member(r, 'value')])]))]);
+      const yieldRaw = b.block([b.exprStmt(b.assign(this.f('$s'), b.literal(again))), b.ret(b.array([b.literal(2), b.member(r, 'value')]))]);
       this.emit({ type: 'IfStatement', test: notDone, consequent: yieldRaw, alternate: null });
       return b.member(r, 'value');
     }
     const awaited = this.suspend(e.argument ? this.expr(e.argument) : b.undef());
-    return this.suspend(b.call(this.o.rt('ay'), [awaited]));
+    return this.suspend(awaited, 2);
   }
 
-  private suspend(value: Node): Node {
+  private suspend(value: Node, kind = 0): Node {
     const resume = this.newState();
     this.emit(b.exprStmt(b.assign(this.f('$s'), b.literal(resume))));
-    this.emit(b.ret(b.array([b.literal(0), value])));
+    this.emit(b.ret(b.array([b.literal(kind), value])));
     this.cur = resume;
     const t = this.temp();
     this.emit(b.exprStmt(b.assign(t, b.call(this.o.rt('sent'), [b.id(this.o.frame)]))));
