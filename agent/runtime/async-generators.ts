@@ -41,9 +41,9 @@ const DONE = 3;
 const RETURNING = 4; // completed, awaiting the value of a return() request
 
 export class AsyncGen {
-  /** @internal */ _gen: Generator;
-  /** @internal */ _queue: Request[];
-  /** @internal */ _state: number;
+  /** @internal */ declare _gen: Generator;
+  /** @internal */ declare _queue: Request[];
+  /** @internal */ declare _state: number;
   constructor(gen: Generator) {
     this._gen = gen;
     this._queue = [];

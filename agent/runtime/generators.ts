@@ -42,9 +42,9 @@ const EXECUTING = 2;
 const COMPLETED = 3;
 
 export class Generator {
-  /** @internal */ _step: () => [number, unknown];
-  /** @internal */ _frame: Frame;
-  /** @internal */ _state: number;
+  /** @internal */ declare _step: () => [number, unknown];
+  /** @internal */ declare _frame: Frame;
+  /** @internal */ declare _state: number;
 
   constructor(step: () => [number, unknown], frame: Frame) {
     this._step = step;

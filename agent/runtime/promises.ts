@@ -281,8 +281,8 @@ function runJob(target: unknown, state: number, value: unknown): void {
 /** Promise.all / allSettled / any: what the element functions of one item do (with our own
  *  `then`, one record instead of two closures). */
 class ElementReaction {
-  /** @internal */ _c: Combinator;
-  /** @internal */ _i: number;
+  /** @internal */ declare _c: Combinator;
+  /** @internal */ declare _i: number;
   constructor(c: Combinator, i: number) {
     this._c = c;
     this._i = i;
@@ -292,8 +292,8 @@ class ElementReaction {
 
 /** finally(): settles `_p` after onFinally `_f` (see runJob). */
 class FinallyReaction {
-  /** @internal */ _p: RtPromise;
-  /** @internal */ _f: () => unknown;
+  /** @internal */ declare _p: RtPromise;
+  /** @internal */ declare _f: () => unknown;
   constructor(p: RtPromise, f: () => unknown) {
     this._p = p;
     this._f = f;
@@ -304,9 +304,9 @@ class FinallyReaction {
 /** finally(): once onFinally's result settles, `_p` takes the original outcome (`_v`,
  *  rejected if `_r`). */
 class OutcomeReaction {
-  /** @internal */ _p: RtPromise;
-  /** @internal */ _v: unknown;
-  /** @internal */ _r: boolean;
+  /** @internal */ declare _p: RtPromise;
+  /** @internal */ declare _v: unknown;
+  /** @internal */ declare _r: boolean;
   constructor(p: RtPromise, v: unknown, rejected: boolean) {
     this._p = p;
     this._v = v;
@@ -344,15 +344,23 @@ export function installJobQueue(g: Record<string, unknown>, promiseHooks: { onIn
 // ---- promises ------------------------------------------------------------------------------
 
 export class RtPromise {
-  /** @internal */ _state = PENDING;
-  /** @internal */ _value: unknown = undefined;
-  /** @internal */ _reactions: Reactions = null;
-  /** @internal */ _handled = false;
+  // Plain fields (assigned in the constructor, in this order, as PlainPromise/DerivedPromise
+  // do), not class fields: no field initializer call per promise.
+  /** @internal */ declare _state: number;
+  /** @internal */ declare _value: unknown;
+  /** @internal */ declare _reactions: Reactions;
+  /** @internal */ declare _handled: boolean;
   /** @internal The handlers of a promise made by then(), until its parent settles. */
-  _f: Handler = undefined;
-  /** @internal */ _r: Handler = undefined;
+  declare _f: Handler;
+  /** @internal */ declare _r: Handler;
 
   constructor(executor: (resolve: (v?: unknown) => void, reject: (e?: unknown) => void) => void) {
+    this._state = PENDING;
+    this._value = undefined;
+    this._reactions = null;
+    this._handled = false;
+    this._f = undefined;
+    this._r = undefined;
     if (typeof executor !== 'function') throw new TypeError(`Promise resolver ${inspect(executor)} is not a function`);
     const flag = { done: false };
     const resolve = makeResolve(this, flag);
@@ -641,7 +649,7 @@ function combine(items: Iterable<unknown>, kind: Combinator['kind']): RtPromise 
 /** One async function call: its machine and its promise. While suspended it is the
  *  reaction on the promise it awaits. */
 export class AsyncMachine extends Generator {
-  /** @internal */ _promise: RtPromise;
+  /** @internal */ declare _promise: RtPromise;
   constructor(step: () => [number, unknown], frame: object, promise: RtPromise) {
     super(step, frame as never);
     this._promise = promise;
@@ -651,8 +659,8 @@ export class AsyncMachine extends Generator {
 
 /** An async call as snapshots taken before AsyncMachine hold it: a Generator and a promise. */
 export class AsyncCall {
-  /** @internal */ _gen: Generator;
-  /** @internal */ _promise: RtPromise;
+  /** @internal */ declare _gen: Generator;
+  /** @internal */ declare _promise: RtPromise;
   constructor(gen: Generator, promise: RtPromise) {
     this._gen = gen;
     this._promise = promise;
