@@ -3,15 +3,16 @@
  *
  * An async generator function compiles like a generator: a machine (Generator) over its
  * frame. Its step suspends for two reasons: an `await` ([0, value]) and a `yield`
- * ([0, AsyncYield]; the compiler awaits the operand first, as the specification does). The
+ * ([2, value]; the compiler awaits the operand first, as the specification does; code
+ * instrumented before kind 2 existed reports [0, AsyncYield]). The
  * AsyncGen object below is what the program sees: next/throw/return queue requests and return
  * promises; the driver runs the machine, settles the oldest request at each yield or at the
  * end, and resumes it after each await. Everything — the queue, the machine, the resume
  * callbacks (runtime factory closures) — is heap state, so a suspended async generator, and
  * a `for await` loop waiting on one, migrate.
  */
-import { Generator, RUNTIME_CLASSES, ReturnSignal, iter } from './generators';
-import { pendingPromise, rejectPromise, resolvePromise, RtPromise } from './promises';
+import { Generator, RUNTIME_CLASSES, ReturnSignal, iter, resumeIn } from './generators';
+import { agAwait, pendingPromise, rejectPromise, resolvePromise, RtPromise } from './promises';
 
 let tag: (fn: object, record: unknown[]) => void = () => undefined;
 export function setAsyncGeneratorTagger(t: (fn: object, record: unknown[]) => void): void {
@@ -40,9 +41,9 @@ const DONE = 3;
 const RETURNING = 4; // completed, awaiting the value of a return() request
 
 export class AsyncGen {
-  /** @internal */ _gen: Generator;
-  /** @internal */ _queue: Request[];
-  /** @internal */ _state: number;
+  /** @internal */ declare _gen: Generator;
+  /** @internal */ declare _queue: Request[];
+  /** @internal */ declare _state: number;
   constructor(gen: Generator) {
     this._gen = gen;
     this._queue = [];
@@ -64,6 +65,9 @@ export class AsyncGen {
     return 'AsyncGenerator';
   }
 }
+/** While its machine awaits, an AsyncGen is the reaction on the awaited promise: a job kind of
+ *  promises.ts (JOB_ASYNC_GEN) resumes it with agResume. */
+(AsyncGen.prototype as unknown as { _k: number })._k = 2;
 
 export function runAsyncGenerator(step: () => [number, unknown], frame: object): AsyncGen {
   return new AsyncGen(new Generator(step, frame as never));
@@ -109,27 +113,31 @@ function drain(g: AsyncGen): void {
 }
 
 function run(g: AsyncGen, mode: number, value: unknown): void {
-  let r: IteratorResult<unknown>;
+  let r: [number, unknown];
   try {
-    r = g._gen._resume(mode, value);
+    r = g._gen._drive(mode, value);
   } catch (e) {
     g._state = DONE;
     rejectPromise((g._queue.shift() as Request).p, e);
     drain(g);
     return;
   }
-  if (r.done) {
+  const kind = r[0];
+  const v = r[1];
+  if (kind === 1) {
     g._state = DONE;
-    resolvePromise((g._queue.shift() as Request).p, { value: r.value, done: true });
+    resolvePromise((g._queue.shift() as Request).p, { value: v, done: true });
     drain(g);
-  } else if (r.value instanceof AsyncYield) {
+  } else if (kind === 2 || v instanceof AsyncYield) {
+    // A yield ([2, value]; code instrumented before that reports [0, AsyncYield]).
     g._state = SUSPENDED;
-    resolvePromise((g._queue.shift() as Request).p, { value: r.value._v, done: false });
+    resolvePromise((g._queue.shift() as Request).p, { value: kind === 2 ? v : (v as AsyncYield)._v, done: false });
     drain(g);
   } else {
-    RtPromise.resolve(r.value).then(makeAgResume(g, 0), makeAgResume(g, 1));
+    agAwait(v, g);
   }
 }
+export { run as agResume };
 
 export function makeAgResume(g: AsyncGen, mode: number): (v: unknown) => void {
   const fn = (v: unknown): void => run(g, mode, v);
@@ -223,8 +231,6 @@ export function closeIter(it: { return?: () => unknown }): unknown {
 // ---- yield* in an async generator ----------------------------------------------------------
 
 interface DelegateFrame {
-  $m: number;
-  $v: unknown;
   $d?: unknown;
   $dm?: number;
 }
@@ -232,17 +238,17 @@ interface DelegateFrame {
 /** yield*: start delegating to an async iterable. */
 export function adelegate(F: DelegateFrame, iterable: unknown): void {
   F.$d = aiter(iterable);
-  F.$m = 0;
-  F.$v = undefined;
+  resumeIn.m = 0;
+  resumeIn.v = undefined;
 }
 
 /** yield*: what to await for the request the generator was resumed with. */
 export function adelegateNext(F: DelegateFrame): unknown {
   const d = F.$d as Record<string, (v: unknown) => unknown>;
-  const mode = F.$m;
-  const v = F.$v;
-  F.$m = 0;
-  F.$v = undefined;
+  const mode = resumeIn.m;
+  const v = resumeIn.v;
+  resumeIn.m = 0;
+  resumeIn.v = undefined;
   F.$dm = mode;
   if (mode === 1) {
     if (typeof d.throw !== 'function') {

@@ -7,7 +7,13 @@
  * step closure — is ordinary heap state, so a suspended generator migrates.
  *
  * The step function returns [0, value] to yield and [1, value] to return; it throws to throw.
+ * (An async generator's step also returns [2, value] for a yield; [0, value] is an await.)
  * `sent(frame)` at each resume point hands it what next()/throw()/return() brought.
+ *
+ * What a resume brought (mode and value) is not kept in the frame: `sent` is the first thing
+ * a resume state does, before any other code can run, so the driver leaves it in `resumeIn`
+ * for the step it is about to call. (Frames of snapshots taken before this carry `$m`/`$v`
+ * fields, always 0/undefined at a suspension: they are ignored.)
  */
 
 /** A `return` travelling through try/finally. */
@@ -15,11 +21,12 @@ export class ReturnSignal {
   constructor(readonly value: unknown) {}
 }
 
+/** What the current resume brought: mode 0 next, 1 throw, 2 return; and the value. Taken
+ *  (and cleared) by the first `sent`/`delegateStep`/`adelegateNext` of the step. */
+export const resumeIn: { m: number; v: unknown } = { m: 0, v: undefined };
+
 interface Frame {
   $s: number;
-  /** resume mode: 0 next, 1 throw, 2 return; and the value */
-  $m: number;
-  $v: unknown;
   /** open try statements: [catch state, finally state, phase 0 try / 1 catch / 2 finally] */
   $tr: [number, number, number][];
   /** completion waiting for a finally block to end: a return, a throw, or a break/continue
@@ -35,9 +42,9 @@ const EXECUTING = 2;
 const COMPLETED = 3;
 
 export class Generator {
-  /** @internal */ _step: () => [number, unknown];
-  /** @internal */ _frame: Frame;
-  /** @internal */ _state: number;
+  /** @internal */ declare _step: () => [number, unknown];
+  /** @internal */ declare _frame: Frame;
+  /** @internal */ declare _state: number;
 
   constructor(step: () => [number, unknown], frame: Frame) {
     this._step = step;
@@ -45,9 +52,6 @@ export class Generator {
     this._state = SUSPENDED_START;
     frame.$s = 0;
     frame.$tr = [];
-    frame.$pc = null;
-    frame.$m = 0;
-    frame.$v = undefined;
   }
 
   next(value?: unknown): IteratorResult<unknown> {
@@ -68,26 +72,43 @@ export class Generator {
 
   /** @internal */
   _resume(mode: number, value: unknown): IteratorResult<unknown> {
+    const r = this._drive(mode, value);
+    return { value: r[1], done: r[0] === 1 };
+  }
+
+  /** @internal Runs the machine to its next suspension: the step's [0, value] for a yield (an
+   *  await, in an async function; [2, value] for an async generator's yield), [1, value]
+   *  when it returns; throws when it throws. */
+  _drive(mode: number, value: unknown): [number, unknown] {
     if (this._state === EXECUTING) throw new TypeError('Generator is already running');
     if (this._state === COMPLETED || (this._state === SUSPENDED_START && mode !== 0)) {
       this._state = COMPLETED;
       if (mode === 1) throw value;
-      return { value: mode === 2 ? value : undefined, done: true };
+      return [1, mode === 2 ? value : undefined];
     }
     const F = this._frame;
-    F.$m = mode;
-    F.$v = value;
+    resumeIn.m = mode;
+    resumeIn.v = value;
     this._state = EXECUTING;
     for (;;) {
       let completion: { t: 'return' | 'throw'; v: unknown };
       try {
         const r = this._step();
-        if (r[0] === 0) {
+        if (r[0] !== 1) {
           this._state = SUSPENDED_YIELD;
-          return { value: r[1], done: false };
+          return r;
+        }
+        if (F.$tr.length === 0) {
+          this._state = COMPLETED;
+          return r;
         }
         completion = { t: 'return', v: r[1] };
       } catch (e) {
+        if (F.$tr.length === 0) {
+          this._state = COMPLETED;
+          if (e instanceof ReturnSignal) return [1, e.value];
+          throw e;
+        }
         completion = e instanceof ReturnSignal ? { t: 'return', v: e.value } : { t: 'throw', v: e };
       }
       // Route the completion through the open try statements, innermost first.
@@ -111,23 +132,23 @@ export class Generator {
         F.$tr.pop();
       }
       if (routed) {
-        F.$m = 0;
-        F.$v = undefined;
+        resumeIn.m = 0;
+        resumeIn.v = undefined;
         continue;
       }
       this._state = COMPLETED;
       if (completion.t === 'throw') throw completion.v;
-      return { value: completion.v, done: true };
+      return [1, completion.v];
     }
   }
 }
 
 /** What next()/throw()/return() brought to a resume point. */
 export function sent(F: Frame): unknown {
-  const mode = F.$m;
-  const v = F.$v;
-  F.$m = 0;
-  F.$v = undefined;
+  const mode = resumeIn.m;
+  const v = resumeIn.v;
+  resumeIn.m = 0;
+  resumeIn.v = undefined;
   if (mode === 1) throw v;
   if (mode === 2) throw new ReturnSignal(v);
   return v;
@@ -161,17 +182,17 @@ export function routeJump(F: Frame): void {
 /** yield*: start delegating to an iterable. */
 export function delegate(F: Frame, iterable: unknown): void {
   F.$d = iter(iterable) as Frame['$d'];
-  F.$m = 0;
-  F.$v = undefined;
+  resumeIn.m = 0;
+  resumeIn.v = undefined;
 }
 
 /** yield*: pass the resume to the delegate; its result tells whether to yield again. */
 export function delegateStep(F: Frame): IteratorResult<unknown> {
   const d = F.$d!;
-  const mode = F.$m;
-  const v = F.$v;
-  F.$m = 0;
-  F.$v = undefined;
+  const mode = resumeIn.m;
+  const v = resumeIn.v;
+  resumeIn.m = 0;
+  resumeIn.v = undefined;
   let r: IteratorResult<unknown>;
   if (mode === 1) {
     if (typeof d.throw !== 'function') {

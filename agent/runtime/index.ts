@@ -17,7 +17,7 @@ import { HeapDecoder, RestoreError } from './heap/decode';
 import type { RecordBase, V } from './heap/format';
 import { TimerScheduler, VirtualTimer } from './timers';
 import { Generator, delegate, delegateStep, iter, keys, resumeCompletion, routeJump, sent } from './generators';
-import { RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
+import { installJobQueue, RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
 import { margs, setArgumentsTagger } from './intrinsics/arguments';
 import { DYNAMIC_KEY_PREFIX, DynamicFunctions } from './intrinsics/dynamic-function';
 import { adelegate, adelegateDone, adelegateNext, aiter, astep, asyncYield, closeIter, runAsyncGenerator, setAsyncGeneratorTagger } from './async-generators';
@@ -186,6 +186,9 @@ export class Runtime {
     setupAssert(() => this.options.requireBuiltin('assert') as never, tagger, RtPromise as never);
     const timerPromises = installTimerPromises(this.options.requireBuiltin('timers/promises') as never, this.scheduler.api as never, RtPromise as never);
     (g as { Promise: unknown }).Promise = RtPromise;
+    // Promise jobs run in batches (one microtask for a run of jobs with no native microtask
+    // between them); the program's queueMicrotask and native promises end a batch.
+    installJobQueue(g, (this.options.requireBuiltin('v8') as { promiseHooks?: never }).promiseHooks);
     this.factories.set('$rt', RUNTIME_FACTORIES as never);
     RUNTIME_FACTORIES.forEach((f, i) => this.factoryCode.set(f, ['$rt', i]));
     this.builtins = new BuiltinTable((name) => this.coreModule(name));

@@ -16,7 +16,8 @@
  *     case 3: { return [1, void 0]; }
  *   }
  *
- * Kinds: 0 yield, 1 return. A statement without `yield` is emitted whole (its `break` /
+ * Kinds: 0 yield (an await, in an async function or async generator), 1 return, 2 yield of
+ * an async generator (its operand already awaited). A statement without `yield` is emitted whole (its `break` /
  * `continue` / `return` that leave it are rewritten into state jumps); an expression with
  * `yield` is evaluated left to right into frame temporaries. Constructs this pass does not
  * handle raise Unsupported: the generator then stays a native one (it runs, but a capture
@@ -80,6 +81,8 @@ class Machine {
   private readonly cases: Node[][] = [[]];
   private cur = 0;
   private temps = 0;
+  /** Frame fields the machine's code or the runtime sets besides its temporaries. */
+  private readonly fields = new Set<string>();
   constructor(private readonly o: MachineOptions) {}
 
   build(body: Node[]): Node[] {
@@ -87,6 +90,14 @@ class Machine {
     const j: Jumps = { breaks: new Map(), continues: new Map(), tryDepth: 0, depthOf: new Map() };
     for (const st of body) this.stmt(st, j);
     this.emit(b.ret(b.array([b.literal(1), b.undef()])));
+    // The state-0 code first adds every field the machine will use to the frame, always in
+    // the same order: the frames of one function then share one shape from their first
+    // step on (fields added one by one as states first run give every step a different
+    // shape, and the engine's property accesses in the step go megamorphic).
+    const init: Node[] = [];
+    for (let i = 0; i < this.temps; i++) init.push(b.exprStmt(b.assign(this.f(`$t${i}`), b.undef())));
+    for (const name of ['$pc', '$err', '$d', '$dm']) if (this.fields.has(name)) init.push(b.exprStmt(b.assign(this.f(name), name === '$pc' ? b.literal(null) : b.undef())));
+    this.cases[0].unshift(...init);
     const cases = this.cases.map((list, i) => ({ type: 'SwitchCase', test: b.literal(i), consequent: [b.block(list)] }));
     cases.push({ type: 'SwitchCase', test: null, consequent: [b.ret(b.array([b.literal(1), b.undef()]))] } as never);
     const sw = { type: 'SwitchStatement', discriminant: this.f('$s'), cases };
@@ -332,6 +343,8 @@ class Machine {
    * through it (see runtime/generators.ts).
    */
   private tryStmt(s: Node, j: Jumps): void {
+    this.fields.add('$pc');
+    if (s.handler) this.fields.add('$err');
     const catchS = s.handler ? this.newState() : -1;
     const finallyS = s.finalizer ? this.newState() : -1;
     const end = this.newState();
@@ -391,6 +404,7 @@ class Machine {
           const depth = j.depthOf.get(target) ?? 0;
           if (j.tryDepth <= depth) return b.block(this.jumpStmts(target));
           // Out of try statements: their finally blocks run first (runtime routeJump).
+          this.fields.add('$pc');
           const pc = b.object([b.prop('t', b.literal('jump')), b.prop('s', b.literal(target)), b.prop('d', b.literal(depth))]);
           return b.block([b.exprStmt(b.assign(this.f('$pc'), pc)), b.exprStmt(b.call(this.o.rt('routeJump'), [b.id(this.o.frame)])), { type: 'ContinueStatement', label: b.id(LOOP) }]);
         }
@@ -420,6 +434,7 @@ class Machine {
       case 'YieldExpression': {
         if (this.o.asyncGenerator) return this.asyncYield(e);
         if (e.delegate) {
+          this.fields.add('$d');
           const inner = this.expr(e.argument);
           this.emit(b.exprStmt(b.call(this.o.rt('delegate'), [b.id(this.o.frame), inner])));
           const again = this.newState();
@@ -564,23 +579,25 @@ class Machine {
   private asyncYield(e: Node): Node {
     const F = b.id(this.o.frame);
     if (e.delegate) {
+      this.fields.add('$d');
+      this.fields.add('$dm');
       this.emit(b.exprStmt(b.call(this.o.rt('adelegate'), [F, this.expr(e.argument)])));
       const again = this.newState();
       this.mark(again);
       const r = this.suspend(b.call(this.o.rt('adelegateNext'), [F]));
       const notDone = { type: 'UnaryExpression', operator: '!', prefix: true, argument: b.call(this.o.rt('adelegateDone'), [F, r]) };
-      const yieldRaw = b.block([b.exprStmt(b.assign(this.f('$s'), b.literal(again))), b.ret(b.array([b.literal(0), b.call(this.o.rt('ay'), [b.member(r, 'value')])]))]);
+      const yieldRaw = b.block([b.exprStmt(b.assign(this.f('$s'), b.literal(again))), b.ret(b.array([b.literal(2), b.member(r, 'value')]))]);
       this.emit({ type: 'IfStatement', test: notDone, consequent: yieldRaw, alternate: null });
       return b.member(r, 'value');
     }
     const awaited = this.suspend(e.argument ? this.expr(e.argument) : b.undef());
-    return this.suspend(b.call(this.o.rt('ay'), [awaited]));
+    return this.suspend(awaited, 2);
   }
 
-  private suspend(value: Node): Node {
+  private suspend(value: Node, kind = 0): Node {
     const resume = this.newState();
     this.emit(b.exprStmt(b.assign(this.f('$s'), b.literal(resume))));
-    this.emit(b.ret(b.array([b.literal(0), value])));
+    this.emit(b.ret(b.array([b.literal(kind), value])));
     this.cur = resume;
     const t = this.temp();
     this.emit(b.exprStmt(b.assign(t, b.call(this.o.rt('sent'), [b.id(this.o.frame)]))));
