@@ -135,6 +135,8 @@ export class Runtime {
   restoring = false;
   /** Objects the program marked as not to be migrated. */
   readonly transient = new WeakSet<object>();
+  /** Set once the program marks one: until then a capture skips the lookup. */
+  private hasTransient = false;
   private readonly factories = new Map<string, Factory[]>();
   readonly classState = { r: false, s: false };
   /** Functions made by `new Function`, instrumented at run time. */
@@ -376,6 +378,7 @@ export class Runtime {
       /** Marks an object as not to be migrated: a snapshot stores `undefined` in its place. */
       transient<T extends object>(obj: T): T {
         self.transient.add(obj);
+        self.hasTransient = true;
         return obj;
       },
       /** True in a process that was restored from a snapshot. */
@@ -408,6 +411,7 @@ export class Runtime {
       codeOf: (f) => this.factoryCode.get(f),
       scheduler: this.scheduler,
       transient: this.transient,
+      hasTransient: this.hasTransient,
       classMembers: this.classMembers,
       reflectors: this.reflectors,
       moduleKeyOf: this.moduleKeyOf,

@@ -55,6 +55,21 @@ const STATE_KEYS = new Set(['_events', '_eventsCount', '_maxListeners', 'mainMod
 /** Globals that belong to the runtime or the host, never to the program's state. */
 const SKIP_GLOBALS = new Set(['$tjs_runtime', 'global', 'globalThis']);
 
+/** Globals whose getter loads Node's fetch implementation (undici): deferred while it is not
+ *  loaded. Another getter of the same kind turns into a data property when first read, so a
+ *  program that used one of these finds it walked like any other global. */
+const UNDICI_GLOBALS = new Set(['FormData', 'Headers', 'Request', 'Response', 'WebSocket', 'EventSource', 'CloseEvent']);
+const UNDICI_MODULE = 'NativeModule internal/deps/undici/undici';
+const moduleLoadList = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+function moduleLoadCount(): number {
+  return Array.isArray(moduleLoadList) ? moduleLoadList.length : -2;
+}
+function deferredGlobal(name: string): boolean {
+  if (!UNDICI_GLOBALS.has(name) || !Array.isArray(moduleLoadList)) return false;
+  const d = Object.getOwnPropertyDescriptor(globalThis, name);
+  return !!d && !('value' in d) && !moduleLoadList.includes(UNDICI_MODULE);
+}
+
 export class BuiltinTable {
   private readonly paths = new Map<unknown, BuiltinPath>();
   private readonly depths = new Map<unknown, number>();
@@ -91,15 +106,27 @@ export class BuiltinTable {
 
   pathOf(value: unknown): BuiltinPath | undefined {
     const p = this.paths.get(value);
-    if (p || !this.lazyGlobals.length) return p;
+    if (p !== undefined || this.lazyChecked === Infinity) return p;
+    // Lazy globals left: walked once; the deferred ones again only once Node has loaded
+    // more of its modules since (one array length read per miss).
+    if (this.lazyChecked >= 0 && moduleLoadCount() === this.lazyChecked) return undefined;
     this.expandLazyGlobals();
     return this.paths.get(value);
   }
+  /** -1: lazy globals not walked yet; Infinity: all walked; else the length of Node's module
+   *  load list when the deferred ones were last looked at. */
+  private lazyChecked = -1;
 
-  /** Walks the globals that Node defines as getters (loading them if they are lazy). */
+  /** Walks the globals that Node defines as getters (loading them if they are lazy). The
+   *  globals of a module nothing has loaded yet (Node's fetch, ~100 ms to load) are left
+   *  for later: nothing of them can be in the program's state until the module is loaded. */
   private expandLazyGlobals(): void {
     const names = this.lazyGlobals.splice(0);
     for (const name of names) {
+      if (deferredGlobal(name)) {
+        this.lazyGlobals.push(name);
+        continue;
+      }
       let v: unknown;
       try {
         v = (globalThis as Record<string, unknown>)[name];
@@ -108,6 +135,7 @@ export class BuiltinTable {
       }
       this.visit(v, [name], 0, false);
     }
+    this.lazyChecked = this.lazyGlobals.length ? moduleLoadCount() : Infinity;
   }
   private readonly lazyGlobals: string[] = [];
 
