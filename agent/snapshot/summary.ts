@@ -137,6 +137,13 @@ export function edgesOf(rec: Rec, heap: Rec[]): [string, number][] {
           } else add(label, v);
         }
         break;
+      case 'j':
+        break; // plain JSON values only
+      case 'q':
+        // an ordinary object's properties (a JSON object) or a dense array's elements
+        if (Array.isArray(val)) (val as unknown[]).forEach((e, i) => add(`[${i}]`, e));
+        else if (val && typeof val === 'object') for (const [key, e] of Object.entries(val)) add(keyLabel(key, heap), e);
+        break;
       case 'v':
         if (!Array.isArray(val)) break;
         (val as unknown[]).forEach((e, i) => {

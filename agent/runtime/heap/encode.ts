@@ -166,9 +166,15 @@ export class HeapEncoder {
   private current = -1;
   private currentEdge: Edge = '';
   private readonly transient: WeakSet<object> | null;
+  /** True while no `toJSON` is inherited by plain objects and arrays: then an object or array
+   *  of plain JSON values is put in its record as it is, and JSON.stringify writes it. */
+  private readonly embed: boolean;
+  /** Encoded values of the object being read (reused). */
+  private readonly vals: V[] = [];
 
   constructor(private readonly env: EncodeEnv) {
     this.transient = env.hasTransient === false ? null : env.transient;
+    this.embed = !('toJSON' in ObjectProto) && !('toJSON' in ArrayProto);
   }
 
   /** Encodes a root value; `label` names it in error paths. */
@@ -430,10 +436,55 @@ export class HeapEncoder {
       const special = this.instanceOrHost(o, proto);
       if (special !== undefined) return special;
     }
-    const rec = { k: K.object } as RecordBase;
-    const props = this.props(o);
-    if (props) rec.o = props;
+    const rec = { k: K.object } as Rec;
+    this.objectProps(rec, o, proto);
     return this.finishRec(rec, o, proto, ObjectProto);
+  }
+
+  /**
+   * The own properties of an ordinary object. When every one is an ordinary data property
+   * with a string key: `j`, the object itself (its values are all plain JSON values: the
+   * object is written by JSON.stringify as it is, and read back by JSON.parse as it was), or
+   * `q`, a copy whose values are encoded. Otherwise `o`, the list of properties.
+   */
+  private objectProps(rec: Rec, o: object, proto: object | null): void {
+    const keys = ownKeys(o);
+    const n = keys.length;
+    if (n === 0) return;
+    const vals = this.vals;
+    let pure = this.embed && (proto === ObjectProto || proto === null);
+    let i = 0;
+    for (; i < n; i++) {
+      const k = keys[i];
+      if (typeof k !== 'string' || k === '__proto__') break;
+      const d = getOwn(o, k);
+      if (d === undefined || !(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
+      this.currentEdge = k;
+      const x = d.value;
+      const ev = this.value(x);
+      if (ev !== x) pure = false;
+      vals[i] = ev;
+    }
+    if (i === n) {
+      if (pure) rec.j = o;
+      else {
+        const q: Record<string, V> = {};
+        for (let m = 0; m < n; m++) q[keys[m] as string] = vals[m];
+        rec.q = q;
+      }
+      vals.length = 0;
+      return;
+    }
+    // The general form; the properties read so far were ordinary ones.
+    const out: Prop[] = [];
+    for (let m = 0; m < i; m++) out.push([keys[m] as string, vals[m]]);
+    vals.length = 0;
+    for (; i < n; i++) {
+      const k = keys[i];
+      const d = getOwn(o, k);
+      if (d !== undefined) out.push(this.prop(k, d));
+    }
+    if (out.length) rec.o = out;
   }
 
   /** A host object (refused), an instance with private state, or undefined (ordinary). */
@@ -615,7 +666,6 @@ export class HeapEncoder {
    */
   private array(a: unknown[], proto: object | null): RecordBase {
     const n = a.length;
-    const rec = { k: K.array, n } as RecordBase & { n: number; v?: V[]; s?: [number, V][]; ef?: number };
     // [[OwnPropertyKeys]] of an array: its indices in ascending order, then `length` (made
     // with the array, so the first string key), then the other string keys, then symbols.
     const keys = ownKeys(a);
@@ -623,17 +673,22 @@ export class HeapEncoder {
     while (keys[count] !== 'length') count++;
     const lengthD = getOwn(a, 'length')!;
     if (count === n) {
-      // No holes: the common case, every element an ordinary data property.
+      // No holes: the common case, every element an ordinary data property: `j`, the array
+      // itself when its elements are plain JSON values, else `q`, the encoded elements.
       const v: V[] = new Array(n);
+      let pure = true;
       let i = 0;
       for (; i < n; i++) {
         const d = getOwn(a, i)!;
         if (!(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
         this.currentEdge = i;
-        v[i] = this.value(d.value);
+        const x = d.value;
+        const ev = this.value(x);
+        if (ev !== x) pure = false;
+        v[i] = ev;
       }
       if (i === n) {
-        rec.v = v;
+        const rec = (pure && this.embed && proto === ArrayProto && count + 1 === keys.length ? { k: K.array, j: a } : { k: K.array, q: v }) as unknown as RecordBase;
         if (count + 1 < keys.length || !lengthD.writable) {
           const extra: Prop[] = [];
           if (!lengthD.writable) extra.push(this.prop('length', lengthD));
@@ -643,7 +698,7 @@ export class HeapEncoder {
         return this.finishRec(rec, a, proto, ArrayProto);
       }
     }
-    return this.arraySlow(a, proto, rec, keys, count, lengthD);
+    return this.arraySlow(a, proto, { k: K.array, n }, keys, count, lengthD);
   }
 
   /** An array with holes or elements that are not ordinary data properties. */
