@@ -17,6 +17,7 @@ import path from 'node:path';
 import { instrument } from '../compiler';
 import { Runtime, type SnapshotBody } from '../runtime';
 import { openSnapshot, sealSnapshot } from '../snapshot/envelope';
+import { entryKind } from '../runtime/heap/format';
 import { ErrorCodes, ThingsError } from '../shared/errors';
 
 /** The parts of a Node module object the host uses. */
@@ -254,6 +255,9 @@ export class ProgramHost {
     if (!body || !Array.isArray(body.modules) || !Array.isArray(body.heap) || !body.roots) {
       throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the snapshot body lacks modules, heap or roots');
     }
+    if (body.kinds !== undefined && (typeof body.kinds !== 'string' || body.kinds.length !== body.heap.length)) {
+      throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the snapshot body is damaged (its heap and entry kinds differ)');
+    }
     this.name = body.program?.name ?? this.name;
     this.runtime.mainKey = body.program?.main ?? '';
     const relocated = root !== undefined ? path.resolve(root) : undefined;
@@ -267,7 +271,7 @@ export class ProgramHost {
     const exportsOf = new Map<string, object>();
     for (const r of body.roots.modules ?? []) {
       const v = r.exports;
-      if (Array.isArray(v) && v[0] === 'r' && (body.heap[v[1] as number] as { k?: string } | undefined)?.k === 'O') {
+      if (Array.isArray(v) && v[0] === 'r' && entryKind(body.heap, body.kinds, v[1] as number) === 'O') {
         const obj = {};
         preset.set(v[1] as number, obj);
         exportsOf.set(r.key, obj);

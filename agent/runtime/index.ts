@@ -88,6 +88,9 @@ export interface SnapshotBody {
   /** Sources made by `new Function`, by factory key (runtime/intrinsics/dynamic-function.ts). */
   dynamic?: { key: string; source: string }[];
   heap: RecordBase[];
+  /** One character per heap entry: '.' a record, else an ordinary object or dense array as
+   *  it is (heap/format.ts ENTRY). Absent in format 1 (records only). */
+  kinds?: string;
   /** `modules`: each module's original `exports` object and its current `module.exports`. */
   /** `process`: listeners the program added to `process` ([event, listener, once]). */
   /** `exitCode`: process.exitCode as the program set it. */
@@ -452,6 +455,7 @@ export class Runtime {
       modules: [...this.moduleCode].map(([key, code]) => ({ key, code, filename: this.modules.get(key)?.module.filename })),
       ...(this.dynamic?.entries.size ? { dynamic: [...this.dynamic.entries].map(([key, e]) => ({ key, source: e.source })) } : {}),
       heap: enc.records,
+      kinds: enc.kinds.join(''),
       roots: { timers, globals, hooks, process: processListeners, modules, ...(process.exitCode !== undefined ? { exitCode: process.exitCode } : {}) },
       clock: { capturedAt: Date.now() },
       node: process.version,
@@ -498,6 +502,7 @@ export class Runtime {
         },
       },
       preset,
+      typeof body.kinds === 'string' ? body.kinds : undefined,
     );
     this.classState.r = false;
     for (const m of body.roots.modules ?? []) {

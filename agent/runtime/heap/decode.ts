@@ -9,7 +9,7 @@
  */
 import type { BuiltinTable } from './builtins';
 import { wellKnownSymbol } from './builtins';
-import { FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, type Prop, type RecordBase, type V } from './format';
+import { ENTRY, FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, entryKind, type Prop, type RecordBase, type V } from './format';
 import { VirtualTimer, type TimerScheduler } from '../timers';
 import { RUNTIME_CLASSES } from '../generators';
 import { bindTracked } from '../intrinsics/bind';
@@ -44,7 +44,11 @@ export interface DecodeEnv {
 
 type Rec = RecordBase & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const hasOwn = Object.prototype.hasOwnProperty;
+const DOT = ENTRY.record.charCodeAt(0);
+const ENTRY_OBJECT = ENTRY.object.charCodeAt(0);
+const ENTRY_JSON = ENTRY.json.charCodeAt(0);
+const ENTRY_ARRAY = ENTRY.array.charCodeAt(0);
+const ENTRY_JSON_ARRAY = ENTRY.jsonArray.charCodeAt(0);
 
 /** Copies the properties of a `j` / `q` object into an object that must keep its identity. */
 function copyInto(target: Record<string, unknown>, src: Record<string, unknown>): void {
@@ -76,7 +80,10 @@ export class HeapDecoder {
     private readonly records: Rec[],
     private readonly env: DecodeEnv,
     private readonly preset: Map<number, object> = new Map(),
+    /** One character per entry (format.ts ENTRY); absent: records only (format 1). */
+    private readonly kinds?: string,
   ) {
+    if (kinds !== undefined && kinds.length !== records.length) throw new RestoreError('the heap and its entry kinds differ in length');
     this.objs = new Array(records.length);
     this.unpatched = new Uint8Array(records.length);
     this.shells();
@@ -117,11 +124,44 @@ export class HeapDecoder {
     }
   }
 
+  /** The record kind of entry i (K.object / K.array for bare entries). */
+  private kindOf(i: number): string | undefined {
+    return entryKind(this.records, this.kinds, i);
+  }
+
+  private isBare(i: number): boolean {
+    return this.kinds !== undefined && this.kinds.charCodeAt(i) !== DOT;
+  }
+
+  /** A bare entry: the object or array itself (format.ts ENTRY). */
+  private bare(i: number, c: number): void {
+    const e = this.records[i] as unknown;
+    if (c === ENTRY_OBJECT || c === ENTRY_JSON) {
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new RestoreError(`heap entry ${i} is damaged`);
+      const preset = this.preset.get(i) as Record<string, unknown> | undefined;
+      if (preset) copyInto(preset, e as Record<string, unknown>);
+      this.objs[i] = preset ?? e;
+      if (c === ENTRY_OBJECT) this.unpatched[i] = 1;
+    } else if (c === ENTRY_ARRAY || c === ENTRY_JSON_ARRAY) {
+      if (!Array.isArray(e)) throw new RestoreError(`heap entry ${i} is damaged`);
+      this.objs[i] = e;
+      if (c === ENTRY_ARRAY) this.unpatched[i] = 1;
+    } else throw new RestoreError(`unknown heap entry kind ${JSON.stringify(String.fromCharCode(c))}`);
+  }
+
   private shells(): void {
     const { builtins } = this.env;
-    const { records, objs } = this;
+    const { records, objs, kinds } = this;
     for (let i = 0; i < records.length; i++) {
+      if (kinds !== undefined) {
+        const c = kinds.charCodeAt(i);
+        if (c !== DOT) {
+          this.bare(i, c);
+          continue;
+        }
+      }
       const r = records[i];
+      if (r === null || typeof r !== 'object') throw new RestoreError(`heap entry ${i} is damaged`);
       if (r.x) this.locked.push(i);
       switch (r.k) {
         case K.object: {
@@ -276,8 +316,9 @@ export class HeapDecoder {
   }
 
   private lateMake(i: number): void {
+    if (this.objs[i] !== undefined || this.isBare(i)) return;
     const r = this.records[i];
-    if (!r || this.objs[i] !== undefined || (r.k !== K.bound && r.k !== K.weakref && r.k !== K.boxed)) return;
+    if (!r || (r.k !== K.bound && r.k !== K.weakref && r.k !== K.boxed)) return;
     if (this.lateMaking.has(i)) throw new RestoreError(`record ${i} depends on itself`);
     this.lateMaking.add(i);
     if (r.k === K.bound) {
@@ -315,6 +356,7 @@ export class HeapDecoder {
   }
 
   private fillArrayEarly(id: number): void {
+    if (this.isBare(id)) return this.patch(id);
     const r = this.records[id];
     if (r.q !== undefined) return this.patch(id);
     const a = this.objs[id] as unknown[];
@@ -326,7 +368,7 @@ export class HeapDecoder {
 
   /** The value of V, creating the closure or class it refers to first if needed. */
   private ensured(v: V): unknown {
-    if (Array.isArray(v) && v[0] === 'r' && this.records[v[1] as number]?.k === K.func) this.ensure(v[1] as number);
+    if (Array.isArray(v) && v[0] === 'r' && this.kindOf(v[1] as number) === K.func) this.ensure(v[1] as number);
     return this.value(v);
   }
 
@@ -349,7 +391,7 @@ export class HeapDecoder {
       // Arguments are environment records, or (runtime factories) other closures: make those first.
       const args = (r.e as V[]).map((e) => {
         // A class's computed keys arrive as an array the factory reads right away.
-        if (Array.isArray(e) && e[0] === 'r' && this.records[e[1] as number]?.k === K.array) this.fillArrayEarly(e[1] as number);
+        if (Array.isArray(e) && e[0] === 'r' && this.kindOf(e[1] as number) === K.array) this.fillArrayEarly(e[1] as number);
         return this.ensured(e);
       });
       if (r.h !== undefined) args.push(this.ensured(r.h));
@@ -360,8 +402,13 @@ export class HeapDecoder {
 
   private contents(): void {
     const { scheduler } = this.env;
-    const { records, objs } = this;
+    const { records, objs, kinds } = this;
     for (let i = 0; i < records.length; i++) {
+      if (kinds !== undefined && kinds.charCodeAt(i) !== DOT) {
+        // A bare entry: its values decoded in place.
+        if (this.unpatched[i] === 1) this.patch(i);
+        continue;
+      }
       const r = records[i];
       const obj = objs[i] as Record<string | symbol, unknown>;
       switch (r.k) {

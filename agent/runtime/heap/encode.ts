@@ -8,7 +8,7 @@
 import { types } from 'node:util';
 import type { BuiltinTable } from './builtins';
 import { wellKnownSymbolName } from './builtins';
-import { FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, type Prop, type RecordBase, type V } from './format';
+import { ENTRY, FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, type Prop, type RecordBase, type V } from './format';
 import { VirtualTimer, type TimerScheduler } from '../timers';
 import { RUNTIME_CLASSES } from '../generators';
 
@@ -157,7 +157,12 @@ function dataFlags(d: PropertyDescriptor): number {
 type Rec = RecordBase & Record<string, unknown>;
 
 export class HeapEncoder {
+  /** The heap entries: records, or (see `kinds`) plain objects and arrays as they are. */
   readonly records: RecordBase[] = [];
+  /** The kind of each entry (format.ts ENTRY): '.' a record, else a bare object or array. */
+  readonly kinds: string[] = [];
+  /** Set by record() when it returns a bare entry. */
+  private kind: string = ENTRY.record;
   /** Object → record number; objects are queued in number order (queue[i] is record i). */
   private readonly ids = new Map<unknown, number>();
   private readonly queue: unknown[] = [];
@@ -197,9 +202,19 @@ export class HeapEncoder {
    *  WeakRefs that are reachable, to a fixed point (intrinsics/weak-scan.ts). */
   finish(): void {
     if (!this.hasWeak) return;
+    // The scan reads the kind of each record: a bare entry (a program object) reads as an
+    // ordinary object's record.
+    const { kinds } = this;
+    const plain = { k: K.object } as RecordBase;
+    const records = new Proxy(this.records, {
+      get(target, key) {
+        if (typeof key === 'string' && key.length && key.charCodeAt(0) <= 57 && key.charCodeAt(0) >= 48) return kinds[Number(key)] === ENTRY.record ? target[Number(key)] : plain;
+        return Reflect.get(target, key);
+      },
+    });
     finishWeak({
       ids: this.ids,
-      records: this.records,
+      records,
       flush: () => this.drain(),
       valueFrom: (parent, edge, v) => {
         this.current = parent;
@@ -212,15 +227,17 @@ export class HeapEncoder {
   }
 
   private drain(): void {
-    const { queue, records } = this;
+    const { queue, records, kinds } = this;
     while (records.length < queue.length) {
       const id = records.length;
       const obj = queue[id];
       queue[id] = undefined;
       this.current = id;
+      this.kind = ENTRY.record;
       // Pushed before it is built: a record made meanwhile (none are) would take its number.
       records.push(null as unknown as RecordBase);
       records[id] = this.record(obj);
+      kinds.push(this.kind);
     }
   }
 
@@ -437,7 +454,12 @@ export class HeapEncoder {
       if (special !== undefined) return special;
     }
     const rec = { k: K.object } as Rec;
-    this.objectProps(rec, o, proto);
+    const form = this.objectProps(rec, o, proto);
+    if (form !== 0 && proto === ObjectProto && isExtensible(o)) {
+      // The common case: the entry is the object itself (or its copy with encoded values).
+      this.kind = form === 1 ? ENTRY.json : ENTRY.object;
+      return (form === 1 ? rec.j : rec.q) as RecordBase;
+    }
     return this.finishRec(rec, o, proto, ObjectProto);
   }
 
@@ -446,11 +468,11 @@ export class HeapEncoder {
    * with a string key: `j`, the object itself (its values are all plain JSON values: the
    * object is written by JSON.stringify as it is, and read back by JSON.parse as it was), or
    * `q`, a copy whose values are encoded. Otherwise `o`, the list of properties.
+   * Returns 1 (`j`), 2 (`q`) or 0.
    */
-  private objectProps(rec: Rec, o: object, proto: object | null): void {
+  private objectProps(rec: Rec, o: object, proto: object | null): number {
     const keys = ownKeys(o);
     const n = keys.length;
-    if (n === 0) return;
     const vals = this.vals;
     let pure = this.embed && (proto === ObjectProto || proto === null);
     let i = 0;
@@ -466,14 +488,16 @@ export class HeapEncoder {
       vals[i] = ev;
     }
     if (i === n) {
-      if (pure) rec.j = o;
-      else {
-        const q: Record<string, V> = {};
-        for (let m = 0; m < n; m++) q[keys[m] as string] = vals[m];
-        rec.q = q;
+      if (pure) {
+        vals.length = 0;
+        rec.j = o;
+        return 1;
       }
+      const q: Record<string, V> = {};
+      for (let m = 0; m < n; m++) q[keys[m] as string] = vals[m];
       vals.length = 0;
-      return;
+      rec.q = q;
+      return 2;
     }
     // The general form; the properties read so far were ordinary ones.
     const out: Prop[] = [];
@@ -485,6 +509,7 @@ export class HeapEncoder {
       if (d !== undefined) out.push(this.prop(k, d));
     }
     if (out.length) rec.o = out;
+    return 0;
   }
 
   /** A host object (refused), an instance with private state, or undefined (ordinary). */
@@ -688,7 +713,13 @@ export class HeapEncoder {
         v[i] = ev;
       }
       if (i === n) {
-        const rec = (pure && this.embed && proto === ArrayProto && count + 1 === keys.length ? { k: K.array, j: a } : { k: K.array, q: v }) as unknown as RecordBase;
+        const json = pure && this.embed && proto === ArrayProto && count + 1 === keys.length;
+        if (count + 1 === keys.length && lengthD.writable && proto === ArrayProto && isExtensible(a)) {
+          // The common case: the entry is the array itself (or its encoded elements).
+          this.kind = json ? ENTRY.jsonArray : ENTRY.array;
+          return (json ? a : v) as unknown as RecordBase;
+        }
+        const rec = (json ? { k: K.array, j: a } : { k: K.array, q: v }) as unknown as RecordBase;
         if (count + 1 < keys.length || !lengthD.writable) {
           const extra: Prop[] = [];
           if (!lengthD.writable) extra.push(this.prop('length', lengthD));
