@@ -87,11 +87,11 @@ export class BuiltinTable {
       // Node defines many globals (Buffer, process, TextEncoder...) as lazy getters: they are
       // walked only when a capture meets an object it does not know (see pathOf).
       if (d.get && !('value' in d)) this.lazyGlobals.push(name);
-      this.visitDescriptor(d, [name], 0);
+      this.visitDescriptor(d, null, name, 0);
     }
     // Intrinsics no global names (the constructors of generator and async functions, the
     // iterator prototypes): named as the specification does, %Name%.
-    for (const [name, value] of Object.entries(INTRINSICS)) this.visit(value, [name], 0, false);
+    for (const [name, value] of Object.entries(INTRINSICS)) this.visit(value, null, name, undefined, 0, false);
   }
 
   /** Adds a core module (and what hangs off it) under `node:<name>`. */
@@ -101,7 +101,7 @@ export class BuiltinTable {
       // Already known under another name (e.g. `timers` functions are globals): keep the
       // first path but still walk the module's own members.
     }
-    this.visit(exportsObject, [key], 0, true);
+    this.visit(exportsObject, null, key, undefined, 0, true);
   }
 
   pathOf(value: unknown): BuiltinPath | undefined {
@@ -133,7 +133,7 @@ export class BuiltinTable {
       } catch {
         continue;
       }
-      this.visit(v, [name], 0, false);
+      this.visit(v, null, name, undefined, 0, false);
     }
     this.lazyChecked = this.lazyGlobals.length ? moduleLoadCount() : Infinity;
   }
@@ -186,21 +186,24 @@ export class BuiltinTable {
     return cur;
   }
 
-  private visitDescriptor(d: PropertyDescriptor, path: BuiltinPath, depth: number): void {
-    if ('value' in d) this.visit(d.value, path, depth, false);
+  /** Visits what a property holds: its value, or its getter and setter. Paths are made
+   *  only for what is recorded or walked (`parent` + `seg`, then `[get]`/`[set]`). */
+  private visitDescriptor(d: PropertyDescriptor, parent: BuiltinPath | null, seg: string, depth: number): void {
+    if ('value' in d) this.visit(d.value, parent, seg, undefined, depth, false);
     else {
-      if (d.get) this.visit(d.get, [...path, '[get]'], depth, false);
-      if (d.set) this.visit(d.set, [...path, '[set]'], depth, false);
+      if (d.get) this.visit(d.get, parent, seg, '[get]', depth, false);
+      if (d.set) this.visit(d.set, parent, seg, '[set]', depth, false);
     }
   }
 
-  private visit(value: unknown, path: BuiltinPath, depth: number, force: boolean): void {
+  private visit(value: unknown, parent: BuiltinPath | null, seg: string, seg2: string | undefined, depth: number, force: boolean): void {
     if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
     // The walk is depth-first with a depth limit: an object first met deep down (say
     // Object.prototype under some global's prototype chain) is walked again when met closer
     // to a root, so that what hangs off it is reached, under the shorter path.
     const seen = this.depths.get(value);
     if (seen !== undefined && seen <= depth && !force) return;
+    const path: BuiltinPath = parent === null ? (seg2 === undefined ? [seg] : [seg, seg2]) : seg2 === undefined ? [...parent, seg] : [...parent, seg, seg2];
     if (seen === undefined || depth < seen) {
       this.paths.set(value, path);
       this.depths.set(value, depth);
@@ -212,28 +215,32 @@ export class BuiltinTable {
     } catch {
       return;
     }
-    for (const key of keys) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
       // Places where built-ins hold the program's own state (listeners, loaded modules):
       // never part of the table, or program objects would be named as built-ins.
-      if (typeof key === 'string' && STATE_KEYS.has(key)) continue;
-      let seg: string;
+      let name: string;
       if (typeof key === 'symbol') {
         const n = wellKnownSymbols.get(key);
         if (!n) continue;
-        seg = `@@${n}`;
-      } else seg = key;
+        name = `@@${n}`;
+      } else {
+        if (STATE_KEYS.has(key)) continue;
+        name = key;
+      }
       let d: PropertyDescriptor | undefined;
       try {
         d = Object.getOwnPropertyDescriptor(value as object, key);
       } catch {
         continue;
       }
-      if (d) this.visitDescriptor(d, [...path, seg], depth + 1);
+      // (A primitive value has nothing to record.)
+      if (d !== undefined && (typeof d.value === 'object' || typeof d.value === 'function' || d.get !== undefined || d.set !== undefined)) this.visitDescriptor(d, path, name, depth + 1);
     }
     // The prototype of a built-in is a built-in too (e.g. Object.getPrototypeOf(Int8Array)).
     try {
       const proto = Object.getPrototypeOf(value as object);
-      if (proto && !this.paths.has(proto)) this.visit(proto, [...path, '[[Prototype]]'], depth + 1, false);
+      if (proto && !this.paths.has(proto)) this.visit(proto, path, '[[Prototype]]', undefined, depth + 1, false);
     } catch {
       /* exotic objects */
     }

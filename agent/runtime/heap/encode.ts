@@ -481,11 +481,15 @@ export class HeapEncoder {
       if (typeof k !== 'string' || k === '__proto__') break;
       const d = getOwn(o, k);
       if (d === undefined || !(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
-      this.currentEdge = k;
       const x = d.value;
-      const ev = this.value(x);
-      if (ev !== x) pure = false;
-      vals[i] = ev;
+      // Plain JSON values inline (the common case), the rest through value().
+      const t = typeof x;
+      if (t === 'string' || t === 'boolean' || x === null || (t === 'number' && (x === 0 ? 1 / (x as number) > 0 : (x as number) - (x as number) === 0))) vals[i] = x as V;
+      else {
+        this.currentEdge = k;
+        vals[i] = this.value(x);
+        pure = false;
+      }
     }
     if (i === n) {
       if (pure) {
@@ -706,11 +710,14 @@ export class HeapEncoder {
       for (; i < n; i++) {
         const d = getOwn(a, i)!;
         if (!(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
-        this.currentEdge = i;
         const x = d.value;
-        const ev = this.value(x);
-        if (ev !== x) pure = false;
-        v[i] = ev;
+        const t = typeof x;
+        if (t === 'string' || t === 'boolean' || x === null || (t === 'number' && (x === 0 ? 1 / (x as number) > 0 : (x as number) - (x as number) === 0))) v[i] = x as V;
+        else {
+          this.currentEdge = i;
+          v[i] = this.value(x);
+          pure = false;
+        }
       }
       if (i === n) {
         const json = pure && this.embed && proto === ArrayProto && count + 1 === keys.length;
