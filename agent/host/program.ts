@@ -14,11 +14,21 @@
 import fs from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
-import { instrument } from '../compiler';
+import type * as Compiler from '../compiler';
 import { Runtime, type SnapshotBody } from '../runtime';
 import { openSnapshot, sealSnapshot } from '../snapshot/envelope';
 import { entryKind } from '../runtime/heap/format';
 import { ErrorCodes, ThingsError } from '../shared/errors';
+
+/** The instrumenter, loaded when first used: a restored program needs it only if it loads a
+ *  module it had not loaded before or makes a function with `new Function` (its module
+ *  initialisation is about half of the host's start-up code). */
+let compiler: typeof Compiler | undefined;
+function instrument(source: string, options: Parameters<typeof Compiler.instrument>[1]): ReturnType<typeof Compiler.instrument> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  compiler ??= require('../compiler') as typeof Compiler;
+  return compiler.instrument(source, options);
+}
 
 /** The parts of a Node module object the host uses. */
 interface NodeModule {

@@ -405,7 +405,9 @@ export class Runtime {
   /**
    * Captures the program's state. Must be called at an event-loop turn boundary (from a
    * macrotask of the host: no program frame on the stack, microtasks drained). Does not
-   * change the program: on error (E_NOT_CAPTURABLE) it simply goes on.
+   * change the program: on error (E_NOT_CAPTURABLE) it simply goes on. The body holds the
+   * program's own plain objects and arrays where their values are plain JSON values (heap
+   * entries of kind `O` / `A`): serialise it before the program runs again.
    */
   capture(): CaptureResult {
     const enc = new HeapEncoder({
