@@ -234,9 +234,8 @@ export class HeapEncoder {
       queue[id] = undefined;
       this.current = id;
       this.kind = ENTRY.record;
-      // Pushed before it is built: a record made meanwhile (none are) would take its number.
-      records.push(null as unknown as RecordBase);
-      records[id] = this.record(obj);
+      // (record() makes no record itself: the entry of `obj` is number `id`.)
+      records.push(this.record(obj));
       kinds.push(this.kind);
     }
   }
