@@ -105,6 +105,13 @@ export class ProgramHost {
   /** `"type"` of the nearest package.json of each directory (cache). */
   private readonly packageType = new Map<string, string | undefined>();
 
+  /** Points a host installed ahead of its program (child.ts) at the program's directory. */
+  retarget(root: string, name: string): void {
+    this.name = name;
+    this.runtime.options.root = path.resolve(root);
+    this.runtime.options.name = name;
+  }
+
   /** Call once per process, before start() or restore(). */
   install(root: string, name: string): void {
     this.name = name;
