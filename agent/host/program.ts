@@ -14,10 +14,21 @@
 import fs from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
-import { instrument } from '../compiler';
+import type * as Compiler from '../compiler';
 import { Runtime, type SnapshotBody } from '../runtime';
 import { openSnapshot, sealSnapshot } from '../snapshot/envelope';
+import { entryKind } from '../runtime/heap/format';
 import { ErrorCodes, ThingsError } from '../shared/errors';
+
+/** The instrumenter, loaded when first used: a restored program needs it only if it loads a
+ *  module it had not loaded before or makes a function with `new Function` (its module
+ *  initialisation is about half of the host's start-up code). */
+let compiler: typeof Compiler | undefined;
+function instrument(source: string, options: Parameters<typeof Compiler.instrument>[1]): ReturnType<typeof Compiler.instrument> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  compiler ??= require('../compiler') as typeof Compiler;
+  return compiler.instrument(source, options);
+}
 
 /** The parts of a Node module object the host uses. */
 interface NodeModule {
@@ -93,6 +104,13 @@ export class ProgramHost {
   private readonly resolved = new Map<string, Map<string, string>>();
   /** `"type"` of the nearest package.json of each directory (cache). */
   private readonly packageType = new Map<string, string | undefined>();
+
+  /** Points a host installed ahead of its program (child.ts) at the program's directory. */
+  retarget(root: string, name: string): void {
+    this.name = name;
+    this.runtime.options.root = path.resolve(root);
+    this.runtime.options.name = name;
+  }
 
   /** Call once per process, before start() or restore(). */
   install(root: string, name: string): void {
@@ -254,6 +272,9 @@ export class ProgramHost {
     if (!body || !Array.isArray(body.modules) || !Array.isArray(body.heap) || !body.roots) {
       throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the snapshot body lacks modules, heap or roots');
     }
+    if (body.kinds !== undefined && (typeof body.kinds !== 'string' || body.kinds.length !== body.heap.length)) {
+      throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the snapshot body is damaged (its heap and entry kinds differ)');
+    }
     this.name = body.program?.name ?? this.name;
     this.runtime.mainKey = body.program?.main ?? '';
     const relocated = root !== undefined ? path.resolve(root) : undefined;
@@ -267,7 +288,7 @@ export class ProgramHost {
     const exportsOf = new Map<string, object>();
     for (const r of body.roots.modules ?? []) {
       const v = r.exports;
-      if (Array.isArray(v) && v[0] === 'r' && (body.heap[v[1] as number] as { k?: string } | undefined)?.k === 'O') {
+      if (Array.isArray(v) && v[0] === 'r' && entryKind(body.heap, body.kinds, v[1] as number) === 'O') {
         const obj = {};
         preset.set(v[1] as number, obj);
         exportsOf.set(r.key, obj);

@@ -88,6 +88,9 @@ export interface SnapshotBody {
   /** Sources made by `new Function`, by factory key (runtime/intrinsics/dynamic-function.ts). */
   dynamic?: { key: string; source: string }[];
   heap: RecordBase[];
+  /** One character per heap entry: '.' a record, else an ordinary object or dense array as
+   *  it is (heap/format.ts ENTRY). Absent in format 1 (records only). */
+  kinds?: string;
   /** `modules`: each module's original `exports` object and its current `module.exports`. */
   /** `process`: listeners the program added to `process` ([event, listener, once]). */
   /** `exitCode`: process.exitCode as the program set it. */
@@ -135,6 +138,8 @@ export class Runtime {
   restoring = false;
   /** Objects the program marked as not to be migrated. */
   readonly transient = new WeakSet<object>();
+  /** Set once the program marks one: until then a capture skips the lookup. */
+  private hasTransient = false;
   private readonly factories = new Map<string, Factory[]>();
   readonly classState = { r: false, s: false };
   /** Functions made by `new Function`, instrumented at run time. */
@@ -379,6 +384,7 @@ export class Runtime {
       /** Marks an object as not to be migrated: a snapshot stores `undefined` in its place. */
       transient<T extends object>(obj: T): T {
         self.transient.add(obj);
+        self.hasTransient = true;
         return obj;
       },
       /** True in a process that was restored from a snapshot. */
@@ -402,7 +408,9 @@ export class Runtime {
   /**
    * Captures the program's state. Must be called at an event-loop turn boundary (from a
    * macrotask of the host: no program frame on the stack, microtasks drained). Does not
-   * change the program: on error (E_NOT_CAPTURABLE) it simply goes on.
+   * change the program: on error (E_NOT_CAPTURABLE) it simply goes on. The body holds the
+   * program's own plain objects and arrays where their values are plain JSON values (heap
+   * entries of kind `O` / `A`): serialise it before the program runs again.
    */
   capture(): CaptureResult {
     const enc = new HeapEncoder({
@@ -411,6 +419,7 @@ export class Runtime {
       codeOf: (f) => this.factoryCode.get(f),
       scheduler: this.scheduler,
       transient: this.transient,
+      hasTransient: this.hasTransient,
       classMembers: this.classMembers,
       reflectors: this.reflectors,
       moduleKeyOf: this.moduleKeyOf,
@@ -451,6 +460,7 @@ export class Runtime {
       modules: [...this.moduleCode].map(([key, code]) => ({ key, code, filename: this.modules.get(key)?.module.filename })),
       ...(this.dynamic?.entries.size ? { dynamic: [...this.dynamic.entries].map(([key, e]) => ({ key, source: e.source })) } : {}),
       heap: enc.records,
+      kinds: enc.kinds.join(''),
       roots: { timers, globals, hooks, process: processListeners, modules, ...(process.exitCode !== undefined ? { exitCode: process.exitCode } : {}) },
       clock: { capturedAt: Date.now() },
       node: process.version,
@@ -497,6 +507,7 @@ export class Runtime {
         },
       },
       preset,
+      typeof body.kinds === 'string' ? body.kinds : undefined,
     );
     this.classState.r = false;
     for (const m of body.roots.modules ?? []) {

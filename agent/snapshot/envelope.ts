@@ -1,7 +1,7 @@
 /**
  * The snapshot envelope: a fixed header (format, version, content hash) around the body.
  *
- *   {"format":"thingsjs-snapshot","version":1,"hash":"sha256:<64 hex>","body":<body JSON>}
+ *   {"format":"thingsjs-snapshot","version":2,"hash":"sha256:<64 hex>","body":<body JSON>}
  *
  * The hash covers the exact bytes of the body text, so verification needs no
  * re-serialisation. A snapshot of a newer version is refused (E_SNAPSHOT_VERSION); one whose
@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
 import { ThingsError, ErrorCodes } from '../shared/errors';
 
 export const SNAPSHOT_FORMAT = 'thingsjs-snapshot';
-export const SNAPSHOT_VERSION = 1;
+/** 2: ordinary objects and dense arrays as JSON objects and arrays (`j` / `q` records). A
+ *  reader of version 2 reads version 1 (its records are a subset). */
+export const SNAPSHOT_VERSION = 2;
 
 const HEADER = /^\{"format":"thingsjs-snapshot","version":(\d+),"hash":"sha256:([0-9a-f]{64})","body":/;
 

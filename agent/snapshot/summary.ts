@@ -15,6 +15,7 @@ export interface BodyLike {
   program?: { name?: string; main?: string; root?: string };
   modules?: { key: string; code: string; filename?: string }[];
   heap?: Rec[];
+  kinds?: string;
   roots?: {
     timers?: V[];
     globals?: [string, V][];
@@ -137,6 +138,13 @@ export function edgesOf(rec: Rec, heap: Rec[]): [string, number][] {
           } else add(label, v);
         }
         break;
+      case 'j':
+        break; // plain JSON values only
+      case 'q':
+        // an ordinary object's properties (a JSON object) or a dense array's elements
+        if (Array.isArray(val)) (val as unknown[]).forEach((e, i) => add(`[${i}]`, e));
+        else if (val && typeof val === 'object') for (const [key, e] of Object.entries(val)) add(keyLabel(key, heap), e);
+        break;
       case 'v':
         if (!Array.isArray(val)) break;
         (val as unknown[]).forEach((e, i) => {
@@ -201,10 +209,24 @@ function unitNames(code: string): string[] {
   });
 }
 
+/** The heap as records: a bare entry (format 2: an ordinary object or dense array as it is,
+ *  `kinds` says which) becomes the record of its kind. */
+function normalizeHeap(body: BodyLike): Rec[] {
+  const heap = Array.isArray(body.heap) ? body.heap : [];
+  const kinds = typeof body.kinds === 'string' ? body.kinds : undefined;
+  if (kinds === undefined) return heap;
+  return heap.map((e, i) => {
+    const c = kinds[i];
+    if (c === '.' || c === undefined) return e;
+    const k = c === 'o' || c === 'O' ? 'O' : c === 'a' || c === 'A' ? 'A' : '?';
+    return (c === 'O' || c === 'A' ? { k, j: e } : { k, q: e }) as Rec;
+  });
+}
+
 export function summarize(text: string, opts: { file?: string; top?: number } = {}): SnapshotSummary {
   const opened = openSnapshot<BodyLike>(text);
   const body = opened.body ?? {};
-  const heap = Array.isArray(body.heap) ? body.heap : [];
+  const heap = normalizeHeap(body);
   const roots = body.roots ?? {};
   const names = new Map<string, string[]>();
   for (const m of body.modules ?? []) names.set(m.key, unitNames(m.code ?? ''));
@@ -287,7 +309,7 @@ export function summarize(text: string, opts: { file?: string; top?: number } = 
       : [],
   );
 
-  const sizes = heap.map((r, id) => ({ id, kind: r?.k, bytes: JSON.stringify(r).length }));
+  const sizes = heap.map((r, id) => ({ id, kind: r?.k, bytes: JSON.stringify(body.heap?.[id] ?? null).length }));
   const largest = sizes
     .filter((s) => s.kind !== 'N')
     .sort((a, b) => b.bytes - a.bytes || a.id - b.id)

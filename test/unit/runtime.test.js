@@ -33,8 +33,11 @@ test('a snapshot whose body was altered is refused as corrupt', () => {
 });
 
 test('a snapshot of a newer format version is refused with E_SNAPSHOT_VERSION', () => {
-  const newer = sealSnapshot({}).replace('"version":1', '"version":7');
-  assert.throws(() => openSnapshot(newer), (e) => e.code === 'E_SNAPSHOT_VERSION' && /version 7/.test(e.message));
+  const newer = sealSnapshot({}).replace(/"version":\d+/, '"version":77');
+  assert.notEqual(newer, sealSnapshot({}));
+  assert.throws(() => openSnapshot(newer), (e) => e.code === 'E_SNAPSHOT_VERSION' && /version 77/.test(e.message));
+  // The previous version (1) still opens.
+  assert.deepEqual(openSnapshot(sealSnapshot({ a: 1 }).replace(/"version":\d+/, '"version":1')).body, { a: 1 });
 });
 
 test('restoring a corrupted snapshot file fails with E_SNAPSHOT_CORRUPT and runs nothing', () => {

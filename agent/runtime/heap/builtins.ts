@@ -55,6 +55,21 @@ const STATE_KEYS = new Set(['_events', '_eventsCount', '_maxListeners', 'mainMod
 /** Globals that belong to the runtime or the host, never to the program's state. */
 const SKIP_GLOBALS = new Set(['$tjs_runtime', 'global', 'globalThis']);
 
+/** Globals whose getter loads Node's fetch implementation (undici): deferred while it is not
+ *  loaded. Another getter of the same kind turns into a data property when first read, so a
+ *  program that used one of these finds it walked like any other global. */
+const UNDICI_GLOBALS = new Set(['FormData', 'Headers', 'Request', 'Response', 'WebSocket', 'EventSource', 'CloseEvent']);
+const UNDICI_MODULE = 'NativeModule internal/deps/undici/undici';
+const moduleLoadList = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+function moduleLoadCount(): number {
+  return Array.isArray(moduleLoadList) ? moduleLoadList.length : -2;
+}
+function deferredGlobal(name: string): boolean {
+  if (!UNDICI_GLOBALS.has(name) || !Array.isArray(moduleLoadList)) return false;
+  const d = Object.getOwnPropertyDescriptor(globalThis, name);
+  return !!d && !('value' in d) && !moduleLoadList.includes(UNDICI_MODULE);
+}
+
 export class BuiltinTable {
   private readonly paths = new Map<unknown, BuiltinPath>();
   private readonly depths = new Map<unknown, number>();
@@ -72,11 +87,11 @@ export class BuiltinTable {
       // Node defines many globals (Buffer, process, TextEncoder...) as lazy getters: they are
       // walked only when a capture meets an object it does not know (see pathOf).
       if (d.get && !('value' in d)) this.lazyGlobals.push(name);
-      this.visitDescriptor(d, [name], 0);
+      this.visitDescriptor(d, null, name, 0);
     }
     // Intrinsics no global names (the constructors of generator and async functions, the
     // iterator prototypes): named as the specification does, %Name%.
-    for (const [name, value] of Object.entries(INTRINSICS)) this.visit(value, [name], 0, false);
+    for (const [name, value] of Object.entries(INTRINSICS)) this.visit(value, null, name, undefined, 0, false);
   }
 
   /** Adds a core module (and what hangs off it) under `node:<name>`. */
@@ -86,28 +101,41 @@ export class BuiltinTable {
       // Already known under another name (e.g. `timers` functions are globals): keep the
       // first path but still walk the module's own members.
     }
-    this.visit(exportsObject, [key], 0, true);
+    this.visit(exportsObject, null, key, undefined, 0, true);
   }
 
   pathOf(value: unknown): BuiltinPath | undefined {
     const p = this.paths.get(value);
-    if (p || !this.lazyGlobals.length) return p;
+    if (p !== undefined || this.lazyChecked === Infinity) return p;
+    // Lazy globals left: walked once; the deferred ones again only once Node has loaded
+    // more of its modules since (one array length read per miss).
+    if (this.lazyChecked >= 0 && moduleLoadCount() === this.lazyChecked) return undefined;
     this.expandLazyGlobals();
     return this.paths.get(value);
   }
+  /** -1: lazy globals not walked yet; Infinity: all walked; else the length of Node's module
+   *  load list when the deferred ones were last looked at. */
+  private lazyChecked = -1;
 
-  /** Walks the globals that Node defines as getters (loading them if they are lazy). */
+  /** Walks the globals that Node defines as getters (loading them if they are lazy). The
+   *  globals of a module nothing has loaded yet (Node's fetch, ~100 ms to load) are left
+   *  for later: nothing of them can be in the program's state until the module is loaded. */
   private expandLazyGlobals(): void {
     const names = this.lazyGlobals.splice(0);
     for (const name of names) {
+      if (deferredGlobal(name)) {
+        this.lazyGlobals.push(name);
+        continue;
+      }
       let v: unknown;
       try {
         v = (globalThis as Record<string, unknown>)[name];
       } catch {
         continue;
       }
-      this.visit(v, [name], 0, false);
+      this.visit(v, null, name, undefined, 0, false);
     }
+    this.lazyChecked = this.lazyGlobals.length ? moduleLoadCount() : Infinity;
   }
   private readonly lazyGlobals: string[] = [];
 
@@ -158,21 +186,24 @@ export class BuiltinTable {
     return cur;
   }
 
-  private visitDescriptor(d: PropertyDescriptor, path: BuiltinPath, depth: number): void {
-    if ('value' in d) this.visit(d.value, path, depth, false);
+  /** Visits what a property holds: its value, or its getter and setter. Paths are made
+   *  only for what is recorded or walked (`parent` + `seg`, then `[get]`/`[set]`). */
+  private visitDescriptor(d: PropertyDescriptor, parent: BuiltinPath | null, seg: string, depth: number): void {
+    if ('value' in d) this.visit(d.value, parent, seg, undefined, depth, false);
     else {
-      if (d.get) this.visit(d.get, [...path, '[get]'], depth, false);
-      if (d.set) this.visit(d.set, [...path, '[set]'], depth, false);
+      if (d.get) this.visit(d.get, parent, seg, '[get]', depth, false);
+      if (d.set) this.visit(d.set, parent, seg, '[set]', depth, false);
     }
   }
 
-  private visit(value: unknown, path: BuiltinPath, depth: number, force: boolean): void {
+  private visit(value: unknown, parent: BuiltinPath | null, seg: string, seg2: string | undefined, depth: number, force: boolean): void {
     if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return;
     // The walk is depth-first with a depth limit: an object first met deep down (say
     // Object.prototype under some global's prototype chain) is walked again when met closer
     // to a root, so that what hangs off it is reached, under the shorter path.
     const seen = this.depths.get(value);
     if (seen !== undefined && seen <= depth && !force) return;
+    const path: BuiltinPath = parent === null ? (seg2 === undefined ? [seg] : [seg, seg2]) : seg2 === undefined ? [...parent, seg] : [...parent, seg, seg2];
     if (seen === undefined || depth < seen) {
       this.paths.set(value, path);
       this.depths.set(value, depth);
@@ -184,28 +215,32 @@ export class BuiltinTable {
     } catch {
       return;
     }
-    for (const key of keys) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
       // Places where built-ins hold the program's own state (listeners, loaded modules):
       // never part of the table, or program objects would be named as built-ins.
-      if (typeof key === 'string' && STATE_KEYS.has(key)) continue;
-      let seg: string;
+      let name: string;
       if (typeof key === 'symbol') {
         const n = wellKnownSymbols.get(key);
         if (!n) continue;
-        seg = `@@${n}`;
-      } else seg = key;
+        name = `@@${n}`;
+      } else {
+        if (STATE_KEYS.has(key)) continue;
+        name = key;
+      }
       let d: PropertyDescriptor | undefined;
       try {
         d = Object.getOwnPropertyDescriptor(value as object, key);
       } catch {
         continue;
       }
-      if (d) this.visitDescriptor(d, [...path, seg], depth + 1);
+      // (A primitive value has nothing to record.)
+      if (d !== undefined && (typeof d.value === 'object' || typeof d.value === 'function' || d.get !== undefined || d.set !== undefined)) this.visitDescriptor(d, path, name, depth + 1);
     }
     // The prototype of a built-in is a built-in too (e.g. Object.getPrototypeOf(Int8Array)).
     try {
       const proto = Object.getPrototypeOf(value as object);
-      if (proto && !this.paths.has(proto)) this.visit(proto, [...path, '[[Prototype]]'], depth + 1, false);
+      if (proto && !this.paths.has(proto)) this.visit(proto, path, '[[Prototype]]', undefined, depth + 1, false);
     } catch {
       /* exotic objects */
     }

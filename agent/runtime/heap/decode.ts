@@ -9,7 +9,7 @@
  */
 import type { BuiltinTable } from './builtins';
 import { wellKnownSymbol } from './builtins';
-import { FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, type Prop, type RecordBase, type V } from './format';
+import { ENTRY, FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, entryKind, type Prop, type RecordBase, type V } from './format';
 import { VirtualTimer, type TimerScheduler } from '../timers';
 import { RUNTIME_CLASSES } from '../generators';
 import { bindTracked } from '../intrinsics/bind';
@@ -44,8 +44,33 @@ export interface DecodeEnv {
 
 type Rec = RecordBase & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+const DOT = ENTRY.record.charCodeAt(0);
+const ENTRY_OBJECT = ENTRY.object.charCodeAt(0);
+const ENTRY_JSON = ENTRY.json.charCodeAt(0);
+const ENTRY_ARRAY = ENTRY.array.charCodeAt(0);
+const ENTRY_JSON_ARRAY = ENTRY.jsonArray.charCodeAt(0);
+
+/** Copies the properties of a `j` / `q` object into an object that must keep its identity. */
+function copyInto(target: Record<string, unknown>, src: Record<string, unknown>): void {
+  const keys = Object.keys(src);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k === '__proto__') Object.defineProperty(target, k, { value: src[k], writable: true, enumerable: true, configurable: true });
+    else target[k] = src[k];
+  }
+}
+
 export class HeapDecoder {
   private readonly objs: unknown[];
+  /** Records whose object holds encoded values still (`q` forms), until patched in place. */
+  private readonly unpatched: Uint8Array;
+  /** Record numbers by what the later steps do with them. */
+  private readonly funcs: number[] = [];
+  private readonly typedArrays: number[] = [];
+  private readonly classProtos: number[] = [];
+  private readonly instances: number[] = [];
+  private readonly lateOnes: number[] = [];
+  private readonly locked: number[] = [];
 
   /**
    * @param preset objects that already exist for some ordinary-object records (a module's
@@ -55,8 +80,12 @@ export class HeapDecoder {
     private readonly records: Rec[],
     private readonly env: DecodeEnv,
     private readonly preset: Map<number, object> = new Map(),
+    /** One character per entry (format.ts ENTRY); absent: records only (format 1). */
+    private readonly kinds?: string,
   ) {
+    if (kinds !== undefined && kinds.length !== records.length) throw new RestoreError('the heap and its entry kinds differ in length');
     this.objs = new Array(records.length);
+    this.unpatched = new Uint8Array(records.length);
     this.shells();
     this.closures();
     this.late();
@@ -95,139 +124,188 @@ export class HeapDecoder {
     }
   }
 
+  /** The record kind of entry i (K.object / K.array for bare entries). */
+  private kindOf(i: number): string | undefined {
+    return entryKind(this.records, this.kinds, i);
+  }
+
+  private isBare(i: number): boolean {
+    return this.kinds !== undefined && this.kinds.charCodeAt(i) !== DOT;
+  }
+
+  /** A bare entry: the object or array itself (format.ts ENTRY). */
+  private bare(i: number, c: number): void {
+    const e = this.records[i] as unknown;
+    if (c === ENTRY_OBJECT || c === ENTRY_JSON) {
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new RestoreError(`heap entry ${i} is damaged`);
+      const preset = this.preset.get(i) as Record<string, unknown> | undefined;
+      if (preset) copyInto(preset, e as Record<string, unknown>);
+      this.objs[i] = preset ?? e;
+      if (c === ENTRY_OBJECT) this.unpatched[i] = 1;
+    } else if (c === ENTRY_ARRAY || c === ENTRY_JSON_ARRAY) {
+      if (!Array.isArray(e)) throw new RestoreError(`heap entry ${i} is damaged`);
+      this.objs[i] = e;
+      if (c === ENTRY_ARRAY) this.unpatched[i] = 1;
+    } else throw new RestoreError(`unknown heap entry kind ${JSON.stringify(String.fromCharCode(c))}`);
+  }
+
   private shells(): void {
-    const { builtins, scheduler } = this.env;
-    this.records.forEach((r, i) => {
+    const { builtins } = this.env;
+    const { records, objs, kinds } = this;
+    for (let i = 0; i < records.length; i++) {
+      if (kinds !== undefined) {
+        const c = kinds.charCodeAt(i);
+        if (c !== DOT) {
+          this.bare(i, c);
+          continue;
+        }
+      }
+      const r = records[i];
+      if (r === null || typeof r !== 'object') throw new RestoreError(`heap entry ${i} is damaged`);
+      if (r.x) this.locked.push(i);
       switch (r.k) {
+        case K.object: {
+          const preset = this.preset.get(i) as Record<string, unknown> | undefined;
+          const plain = (r.j ?? r.q) as Record<string, unknown> | undefined;
+          if (plain !== undefined) {
+            if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) throw new RestoreError(`record ${i} is damaged`);
+            if (preset) copyInto(preset, plain);
+            objs[i] = preset ?? plain;
+            if (r.q !== undefined) this.unpatched[i] = 1;
+          } else objs[i] = preset ?? {};
+          break;
+        }
+        case K.array: {
+          const dense = (r.j ?? r.q) as unknown[] | undefined;
+          if (dense !== undefined) {
+            if (!Array.isArray(dense)) throw new RestoreError(`record ${i} is damaged`);
+            objs[i] = dense;
+            if (r.q !== undefined) this.unpatched[i] = 1;
+          } else objs[i] = new Array(r.n);
+          break;
+        }
         case K.builtin: {
           const obj = builtins.resolve(r.path);
           if (obj === undefined) throw new RestoreError(`built-in ${r.path.join('.')} does not exist on this Node.js ${process.version}`);
-          this.objs[i] = obj;
-          return;
+          objs[i] = obj;
+          break;
         }
-        case K.object:
-          this.objs[i] = this.preset.get(i) ?? {};
-          return;
-        case K.array:
-          this.objs[i] = new Array(r.n);
-          return;
         case K.runtimeObject: {
           const c = RUNTIME_CLASSES[r.c as string];
           if (!c) throw new RestoreError(`unknown runtime object ${JSON.stringify(r.c)}`);
-          this.objs[i] = Object.create(c.prototype);
-          return;
+          objs[i] = Object.create(c.prototype);
+          break;
         }
         case K.url:
-          this.objs[i] = new URL(r.s);
-          return;
+          objs[i] = new URL(r.s);
+          break;
         case K.module: {
           const m = this.env.moduleOf(r.key, r.w);
           if (m === undefined) throw new RestoreError(`module ${r.key} is not loaded`);
-          this.objs[i] = m;
-          return;
+          objs[i] = m;
+          break;
         }
         case K.urlParams:
-          this.objs[i] = new URLSearchParams(r.s);
-          return;
+          objs[i] = new URLSearchParams(r.s);
+          break;
         case K.func:
+          this.funcs.push(i);
+          break; // step 2
         case K.classProto:
+          this.classProtos.push(i);
+          break; // step 2
         case K.instance:
-          return; // step 2
+          this.instances.push(i);
+          break; // step 2
         case K.symbol:
-          this.objs[i] = Symbol(r.d);
-          return;
+          objs[i] = Symbol(r.d);
+          break;
         case K.date:
-          this.objs[i] = new Date(r.t === null ? NaN : r.t);
-          return;
+          objs[i] = new Date(r.t === null ? NaN : r.t);
+          break;
         case K.regexp:
-          this.objs[i] = new RegExp(r.s, r.f);
-          return;
+          objs[i] = new RegExp(r.s, r.f);
+          break;
         case K.map:
-          this.objs[i] = new Map();
-          return;
+          objs[i] = new Map();
+          break;
         case K.set:
-          this.objs[i] = new Set();
-          return;
+          objs[i] = new Set();
+          break;
         case K.error: {
           const e = new Error();
           delete (e as { stack?: string }).stack;
-          this.objs[i] = e;
-          return;
+          objs[i] = e;
+          break;
         }
         case K.boxed:
           // A boxed unique symbol waits for its symbol record (step 2b).
-          if (!(Array.isArray(r.v) && r.v[0] === 'r')) this.objs[i] = Object(this.value(r.v));
-          return;
+          if (!(Array.isArray(r.v) && r.v[0] === 'r')) objs[i] = Object(this.value(r.v));
+          else this.lateOnes.push(i);
+          break;
         case K.weakmap:
-          this.objs[i] = new WeakMap();
-          return;
+          objs[i] = new WeakMap();
+          break;
         case K.weakset:
-          this.objs[i] = new WeakSet();
-          return;
+          objs[i] = new WeakSet();
+          break;
         case K.weakref:
         case K.bound:
-          return; // step 2b
+          this.lateOnes.push(i);
+          break; // step 2b
         case K.args:
-          this.objs[i] = r.m ? sloppyArguments() : strictArguments();
-          return;
+          objs[i] = r.m ? sloppyArguments() : strictArguments();
+          break;
         case K.arraybuffer: {
           const bytes = Buffer.from(r.b, 'base64');
           // A resizable / growable buffer keeps its maximum where this Node.js has them.
           const opts = typeof r.max === 'number' ? { maxByteLength: r.max } : undefined;
           const ab = r.shared ? new (SharedArrayBuffer as new (n: number, o?: object) => SharedArrayBuffer)(bytes.length, opts) : new (ArrayBuffer as new (n: number, o?: object) => ArrayBuffer)(bytes.length, opts);
           new Uint8Array(ab).set(bytes);
-          this.objs[i] = ab;
-          return;
+          objs[i] = ab;
+          break;
         }
         case K.typed:
-          return; // needs its buffer: in step 2
-        case K.timer: {
-          const t = Object.create(VirtualTimer.prototype) as VirtualTimer;
-          this.objs[i] = t;
-          return;
-        }
+          this.typedArrays.push(i);
+          break; // needs its buffer: in step 2
+        case K.timer:
+          objs[i] = Object.create(VirtualTimer.prototype) as VirtualTimer;
+          break;
         default:
           throw new RestoreError(`unknown record kind ${JSON.stringify(r.k)}`);
       }
-    });
-    void scheduler;
+    }
   }
 
   private closures(): void {
-    this.records.forEach((r, i) => {
-      if (r.k === K.typed) {
-        const buf = this.value(r.b) as ArrayBuffer;
-        const Ctor = (globalThis as Record<string, any>)[r.c]; // eslint-disable-line @typescript-eslint/no-explicit-any
-        if (typeof Ctor !== 'function') throw new RestoreError(`unknown typed array ${r.c}`);
-        this.objs[i] = new Ctor(buf, r.off, r.l);
-        return;
-      }
-    });
+    const { records, objs } = this;
+    for (const i of this.typedArrays) {
+      const r = records[i];
+      const buf = this.value(r.b) as ArrayBuffer;
+      const Ctor = (globalThis as Record<string, any>)[r.c]; // eslint-disable-line @typescript-eslint/no-explicit-any
+      if (typeof Ctor !== 'function') throw new RestoreError(`unknown typed array ${r.c}`);
+      objs[i] = new Ctor(buf, r.off, r.l);
+    }
     // Closures and classes (a class's heritage, and a member's class, first), then class
     // prototypes and instances with private state, which need their classes.
-    this.records.forEach((r, i) => {
-      if (r.k === K.func) this.ensure(i);
-    });
-    this.records.forEach((r, i) => {
-      if (r.k === K.classProto) this.objs[i] = (this.ensured(r.cls) as { prototype: object }).prototype;
-    });
+    for (const i of this.funcs) this.ensure(i);
+    for (const i of this.classProtos) objs[i] = (this.ensured(records[i].cls) as { prototype: object }).prototype;
     const st = this.env.classState;
-    this.records.forEach((r, i) => {
-      if (r.k !== K.instance) return;
-      const C = this.ensured(r.cls) as new () => object;
+    for (const i of this.instances) {
+      const C = this.ensured(records[i].cls) as new () => object;
       st.s = true;
       try {
-        this.objs[i] = Reflect.construct(C, [], C);
+        objs[i] = Reflect.construct(C, [], C);
       } finally {
         st.s = false;
       }
-    });
+    }
   }
 
   /** Step 2b: bound functions, WeakRefs and boxed unique symbols, once what they refer to
    *  exists (a bound function's target may itself be bound: made first). */
   private late(): void {
-    this.records.forEach((_r, i) => this.lateMake(i));
+    for (const i of this.lateOnes) this.lateMake(i);
   }
 
   private readonly lateMaking = new Set<number>();
@@ -238,8 +316,9 @@ export class HeapDecoder {
   }
 
   private lateMake(i: number): void {
+    if (this.objs[i] !== undefined || this.isBare(i)) return;
     const r = this.records[i];
-    if (!r || this.objs[i] !== undefined || (r.k !== K.bound && r.k !== K.weakref && r.k !== K.boxed)) return;
+    if (!r || (r.k !== K.bound && r.k !== K.weakref && r.k !== K.boxed)) return;
     if (this.lateMaking.has(i)) throw new RestoreError(`record ${i} depends on itself`);
     this.lateMaking.add(i);
     if (r.k === K.bound) {
@@ -256,8 +335,30 @@ export class HeapDecoder {
     this.lateMaking.delete(i);
   }
 
+  /** Decodes, in place, the values of a `q` object or array (once). */
+  private patch(id: number): void {
+    if (this.unpatched[id] === 0) return;
+    this.unpatched[id] = 0;
+    const obj = this.objs[id];
+    if (Array.isArray(obj)) {
+      for (let j = 0; j < obj.length; j++) {
+        const e = obj[j];
+        if (e !== null && typeof e === 'object') obj[j] = this.value(e as V);
+      }
+    } else {
+      const o = obj as Record<string, unknown>;
+      const keys = Object.keys(o);
+      for (let j = 0; j < keys.length; j++) {
+        const e = o[keys[j]];
+        if (e !== null && typeof e === 'object') o[keys[j]] = this.value(e as V);
+      }
+    }
+  }
+
   private fillArrayEarly(id: number): void {
+    if (this.isBare(id)) return this.patch(id);
     const r = this.records[id];
+    if (r.q !== undefined) return this.patch(id);
     const a = this.objs[id] as unknown[];
     const v = r.v as V[] | undefined;
     if (v) v.forEach((e, j) => {
@@ -267,7 +368,7 @@ export class HeapDecoder {
 
   /** The value of V, creating the closure or class it refers to first if needed. */
   private ensured(v: V): unknown {
-    if (Array.isArray(v) && v[0] === 'r' && this.records[v[1] as number]?.k === K.func) this.ensure(v[1] as number);
+    if (Array.isArray(v) && v[0] === 'r' && this.kindOf(v[1] as number) === K.func) this.ensure(v[1] as number);
     return this.value(v);
   }
 
@@ -290,7 +391,7 @@ export class HeapDecoder {
       // Arguments are environment records, or (runtime factories) other closures: make those first.
       const args = (r.e as V[]).map((e) => {
         // A class's computed keys arrive as an array the factory reads right away.
-        if (Array.isArray(e) && e[0] === 'r' && this.records[e[1] as number]?.k === K.array) this.fillArrayEarly(e[1] as number);
+        if (Array.isArray(e) && e[0] === 'r' && this.kindOf(e[1] as number) === K.array) this.fillArrayEarly(e[1] as number);
         return this.ensured(e);
       });
       if (r.h !== undefined) args.push(this.ensured(r.h));
@@ -301,21 +402,27 @@ export class HeapDecoder {
 
   private contents(): void {
     const { scheduler } = this.env;
-    this.records.forEach((r, i) => {
-      const obj = this.objs[i] as Record<string | symbol, unknown>;
+    const { records, objs, kinds } = this;
+    for (let i = 0; i < records.length; i++) {
+      if (kinds !== undefined && kinds.charCodeAt(i) !== DOT) {
+        // A bare entry: its values decoded in place.
+        if (this.unpatched[i] === 1) this.patch(i);
+        continue;
+      }
+      const r = records[i];
+      const obj = objs[i] as Record<string | symbol, unknown>;
       switch (r.k) {
-        case K.runtimeObject: {
-          const fields = RUNTIME_CLASSES[r.c as string].fields;
-          (r.f as V[]).forEach((v, n) => ((obj as Record<string, unknown>)[fields[n]] = this.value(v)));
-          return;
-        }
-        case K.builtin:
-        case K.symbol:
-        case K.url:
-        case K.urlParams:
-        case K.module:
-          return;
+        case K.object:
+          if (this.unpatched[i] === 1) this.patch(i);
+          if (r.p === undefined && r.o === undefined) continue;
+          break;
         case K.array: {
+          if (r.v === undefined && r.s === undefined) {
+            // `j` / `q`: the elements are in place.
+            if (this.unpatched[i] === 1) this.patch(i);
+            if (r.p === undefined && r.o === undefined) continue;
+            break;
+          }
           const a = obj as unknown as unknown[];
           if (r.v) {
             const v = r.v as V[];
@@ -332,6 +439,18 @@ export class HeapDecoder {
           }
           break;
         }
+        case K.runtimeObject: {
+          const fields = RUNTIME_CLASSES[r.c as string].fields;
+          const f = r.f as V[];
+          for (let n = 0; n < f.length; n++) (obj as Record<string, unknown>)[fields[n]] = this.value(f[n]);
+          continue;
+        }
+        case K.builtin:
+        case K.symbol:
+        case K.url:
+        case K.urlParams:
+        case K.module:
+          continue;
         case K.map:
           for (const [mk, mv] of r.v as [V, V][]) (obj as unknown as Map<unknown, unknown>).set(this.value(mk), this.value(mv));
           break;
@@ -365,7 +484,7 @@ export class HeapDecoder {
           t._native = null;
           t._due = scheduler.now() + r.r;
           // Pending timers are re-armed by the caller, in their original order.
-          return;
+          continue;
         }
         default:
           break;
@@ -374,14 +493,14 @@ export class HeapDecoder {
         const proto = this.value(r.p) as object | null;
         if (Object.getPrototypeOf(obj) !== proto) Object.setPrototypeOf(obj, proto);
       }
-      if (r.k === K.regexp && r.o === undefined) return;
+      if (r.k === K.regexp && r.o === undefined) continue;
       if (r.o) this.defineProps(obj, r.o as Prop[]);
       if (r.k === K.instance) {
         for (const [cv, vals] of r.priv as [V, V[]][]) this.env.reflectors.get(this.value(cv) as object)?.set(obj, vals.map((x) => this.value(x)));
       } else if (r.k === K.func && r.sp) {
         this.env.reflectors.get(obj)?.sset(obj, (r.sp as V[]).map((x) => this.value(x)));
       }
-    });
+    }
   }
 
   private defineProps(obj: Record<string | symbol, unknown>, props: Prop[]): void {
@@ -415,8 +534,6 @@ export class HeapDecoder {
   }
 
   private integrity(): void {
-    this.records.forEach((r, i) => {
-      if (r.x) Object.preventExtensions(this.objs[i] as object);
-    });
+    for (const i of this.locked) Object.preventExtensions(this.objs[i] as object);
   }
 }

@@ -8,7 +8,7 @@
 import { types } from 'node:util';
 import type { BuiltinTable } from './builtins';
 import { wellKnownSymbolName } from './builtins';
-import { FLAGS_DEFAULT, FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, type Prop, type RecordBase, type V } from './format';
+import { ENTRY, FLAG_ACCESSOR, FLAG_CONFIGURABLE, FLAG_ENUMERABLE, FLAG_WRITABLE, K, type Prop, type RecordBase, type V } from './format';
 import { VirtualTimer, type TimerScheduler } from '../timers';
 import { RUNTIME_CLASSES } from '../generators';
 
@@ -21,7 +21,7 @@ function RUNTIME_CLASS(proto: object | null): string | undefined {
 import { boundParts } from '../intrinsics/bind';
 import { isFinalizationRegistry, isWeakRef } from '../intrinsics/weak';
 import { finishWeak } from '../intrinsics/weak-scan';
-import { nativeBoxedValue, nativeDateTime, nativeMapEntries, nativeMaxByteLength, nativeRegExp, nativeSetValues, nativeTypedArray } from '../intrinsics/native';
+import { nativeBoxedValue, nativeDateTime, nativeMaxByteLength, nativeRegExp, nativeTypedArray } from '../intrinsics/native';
 
 export class CaptureError extends Error {
   readonly code = 'E_NOT_CAPTURABLE';
@@ -42,6 +42,8 @@ export interface EncodeEnv {
   scheduler: TimerScheduler;
   /** Objects marked by the program as not to be migrated: encoded as undefined. */
   transient: WeakSet<object>;
+  /** False when the program never marked one (the lookup per reference is skipped). */
+  hasTransient?: boolean;
   /** Classes made by instrumented code: their tagged members, and private-state reflectors. */
   classMembers: WeakMap<object, unknown[]>;
   reflectors: WeakMap<object, ClassReflectorLike>;
@@ -67,48 +69,118 @@ const ASYNC = async function () {};
 const ASYNC_GEN = async function* () {};
 /* eslint-enable @typescript-eslint/no-empty-function */
 
-/** Built-in classes whose instances hold state no reflection can read. */
-const HIDDEN_STATE: [string, unknown][] = ['AbortController', 'AbortSignal', 'Blob', 'MessagePort', 'MessageChannel', 'BroadcastChannel', 'ReadableStream', 'WritableStream', 'TransformStream', 'TextDecoder', 'CompressionStream', 'DecompressionStream', 'EventTarget', 'Headers', 'Request', 'Response', 'FormData', 'WebSocket', 'Worker'].map((n) => {
-  const d = Object.getOwnPropertyDescriptor(globalThis, n);
-  return [n, d && 'value' in d ? d.value : undefined];
-});
+/** Built-in classes whose instances hold state no reflection can read (those that exist as
+ *  plain globals when the runtime loads). */
+const HIDDEN_STATE: [string, unknown][] = ['AbortController', 'AbortSignal', 'Blob', 'MessagePort', 'MessageChannel', 'BroadcastChannel', 'ReadableStream', 'WritableStream', 'TransformStream', 'TextDecoder', 'CompressionStream', 'DecompressionStream', 'EventTarget', 'Headers', 'Request', 'Response', 'FormData', 'WebSocket', 'Worker']
+  .map((n): [string, unknown] => {
+    const d = Object.getOwnPropertyDescriptor(globalThis, n);
+    return [n, d && 'value' in d ? d.value : undefined];
+  })
+  .filter(([, C]) => typeof C === 'function');
+const HIDDEN_NAMES = HIDDEN_STATE.map(([n]) => n);
+const HIDDEN_CLASSES = HIDDEN_STATE.map(([, C]) => C as new () => object);
+
+const hasOwn = Object.prototype.hasOwnProperty;
+const getProto = Object.getPrototypeOf;
+const getOwn = Reflect.getOwnPropertyDescriptor;
+const ownKeys = Reflect.ownKeys;
+const isExtensible = Object.isExtensible;
+const ObjectProto = Object.prototype;
+const ArrayProto = Array.prototype;
+const FunctionProto = Function.prototype;
+const fnToString = Function.prototype.toString;
+const mapForEach = Map.prototype.forEach;
+const setForEach = Set.prototype.forEach;
+const {
+  isProxy,
+  isPromise,
+  isGeneratorObject,
+  isMapIterator,
+  isSetIterator,
+  isWeakMap,
+  isWeakSet,
+  isExternal,
+  isModuleNamespaceObject,
+  isMap,
+  isSet,
+  isDate,
+  isRegExp,
+  isNativeError,
+  isBoxedPrimitive,
+  isArgumentsObject,
+  isArrayBuffer,
+  isSharedArrayBuffer,
+  isAnyArrayBuffer,
+  isTypedArray,
+  isDataView,
+} = types;
+const isNativeWeakRef = (types as { isWeakRef?: (x: unknown) => boolean }).isWeakRef;
+const NATIVE_CODE = /\{\s*\[native code\]\s*\}\s*$/;
 
 function ownConstructor(o: object): unknown {
-  const d = Object.getOwnPropertyDescriptor(o, 'constructor');
-  return d && 'value' in d ? d.value : undefined;
+  if (!hasOwn.call(o, 'constructor')) return undefined;
+  const d = getOwn(o, 'constructor');
+  return d !== undefined && 'value' in d ? d.value : undefined;
 }
 
+/**
+ * Edges (how the walk reached an object, for error paths only): a property key, an element
+ * index, or, encoded without an allocation per edge, -1 - i for entry i of a Map or Set; the
+ * rarer kinds are objects.
+ */
 type Edge = string | number | symbol | { env: string } | { root: string } | { entry: number } | { proto: true } | { priv: number };
+const PROTO_EDGE: Edge = { proto: true };
 
-const NATIVE_ITERATOR_PROTOS = new Set<unknown>([Object.getPrototypeOf([][Symbol.iterator]()), Object.getPrototypeOf(''[Symbol.iterator]()), Object.getPrototypeOf(/a/[Symbol.matchAll](''))]);
+const NATIVE_ITERATOR_PROTOS = new Set<unknown>([getProto([][Symbol.iterator]()), getProto(''[Symbol.iterator]()), getProto(/a/[Symbol.matchAll](''))]);
 const CALLEE = new Set<string | symbol>(['callee']);
 const FN_SKIP = new Set<string | symbol>(['length', 'name', 'arguments', 'caller']);
 const FN_SKIP_NAME = new Set<string | symbol>(['name', 'arguments', 'caller']);
 const FN_SKIP_LENGTH = new Set<string | symbol>(['length', 'arguments', 'caller']);
 const FN_SKIP_NEITHER = new Set<string | symbol>(['arguments', 'caller']);
+/** The engine's flags of a function's own `name` and `length` (read-only, configurable). */
+function usualFnProp(d: PropertyDescriptor | undefined): boolean {
+  return d === undefined || ('value' in d && !d.writable && !d.enumerable && d.configurable === true);
+}
 /** The own properties a factory recreates by itself: `name` and `length` are skipped while
  *  they have the engine's flags (read-only, configurable); sealed or frozen, they are kept. */
 function fnSkip(fn: object): Set<string | symbol> {
-  const usual = (k: string): boolean => {
-    const d = Object.getOwnPropertyDescriptor(fn, k);
-    return !d || ('value' in d && !d.writable && !d.enumerable && d.configurable === true);
-  };
-  const name = usual('name');
-  const length = usual('length');
+  const name = usualFnProp(getOwn(fn, 'name'));
+  const length = usualFnProp(getOwn(fn, 'length'));
   return name && length ? FN_SKIP : name ? FN_SKIP_NAME : length ? FN_SKIP_LENGTH : FN_SKIP_NEITHER;
 }
 
+/** Flags of a data property (writable 1, enumerable 2, configurable 4). */
+function dataFlags(d: PropertyDescriptor): number {
+  return (d.writable ? FLAG_WRITABLE : 0) | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0);
+}
+
+type Rec = RecordBase & Record<string, unknown>;
+
 export class HeapEncoder {
+  /** The heap entries: records, or (see `kinds`) plain objects and arrays as they are. */
   readonly records: RecordBase[] = [];
+  /** The kind of each entry (format.ts ENTRY): '.' a record, else a bare object or array. */
+  readonly kinds: string[] = [];
+  /** Set by record() when it returns a bare entry. */
+  private kind: string = ENTRY.record;
+  /** Object → record number; objects are queued in number order (queue[i] is record i). */
   private readonly ids = new Map<unknown, number>();
   private readonly queue: unknown[] = [];
-  private head = 0;
   private readonly parent: number[] = [];
   private readonly edge: Edge[] = [];
   private current = -1;
   private currentEdge: Edge = '';
+  private readonly transient: WeakSet<object> | null;
+  /** True while no `toJSON` is inherited by plain objects and arrays: then an object or array
+   *  of plain JSON values is put in its record as it is, and JSON.stringify writes it. */
+  private readonly embed: boolean;
+  /** Encoded values of the object being read (reused). */
+  private readonly vals: V[] = [];
 
-  constructor(private readonly env: EncodeEnv) {}
+  constructor(private readonly env: EncodeEnv) {
+    this.transient = env.hasTransient === false ? null : env.transient;
+    this.embed = !('toJSON' in ObjectProto) && !('toJSON' in ArrayProto);
+  }
 
   /** Encodes a root value; `label` names it in error paths. */
   root(value: unknown, label: string): V {
@@ -130,9 +202,19 @@ export class HeapEncoder {
    *  WeakRefs that are reachable, to a fixed point (intrinsics/weak-scan.ts). */
   finish(): void {
     if (!this.hasWeak) return;
+    // The scan reads the kind of each record: a bare entry (a program object) reads as an
+    // ordinary object's record.
+    const { kinds } = this;
+    const plain = { k: K.object } as RecordBase;
+    const records = new Proxy(this.records, {
+      get(target, key) {
+        if (typeof key === 'string' && key.length && key.charCodeAt(0) <= 57 && key.charCodeAt(0) >= 48) return kinds[Number(key)] === ENTRY.record ? target[Number(key)] : plain;
+        return Reflect.get(target, key);
+      },
+    });
     finishWeak({
       ids: this.ids,
-      records: this.records,
+      records,
       flush: () => this.drain(),
       valueFrom: (parent, edge, v) => {
         this.current = parent;
@@ -145,13 +227,16 @@ export class HeapEncoder {
   }
 
   private drain(): void {
-    while (this.head < this.queue.length) {
-      const id = this.records.length;
-      const obj = this.queue[this.head];
-      this.queue[this.head++] = undefined;
+    const { queue, records, kinds } = this;
+    while (records.length < queue.length) {
+      const id = records.length;
+      const obj = queue[id];
+      queue[id] = undefined;
       this.current = id;
-      this.records.push(null as unknown as RecordBase);
-      this.records[id] = this.record(obj);
+      this.kind = ENTRY.record;
+      // (record() makes no record itself: the entry of `obj` is number `id`.)
+      records.push(this.record(obj));
+      kinds.push(this.kind);
     }
   }
 
@@ -166,8 +251,14 @@ export class HeapEncoder {
       case 'boolean':
         return v;
       case 'number':
-        if (Number.isFinite(v) && !(v === 0 && 1 / v < 0)) return v;
-        return ['n', Object.is(v, -0) ? '-0' : String(v)];
+        if (v === 0 ? 1 / v > 0 : v - v === 0) return v; // finite, and not -0
+        return ['n', v === 0 ? '-0' : String(v)];
+      case 'object':
+        if (v === null) return null;
+        if (this.transient !== null && this.transient.has(v)) return ['u'];
+        return ['r', this.ref(v)];
+      case 'function':
+        return ['r', this.ref(v)];
       case 'undefined':
         return ['u'];
       case 'bigint':
@@ -179,12 +270,6 @@ export class HeapEncoder {
         if (wk) return ['sw', wk];
         return ['r', this.ref(v)];
       }
-      case 'object':
-        if (v === null) return null;
-        if (this.env.transient.has(v)) return ['u'];
-        return ['r', this.ref(v)];
-      case 'function':
-        return ['r', this.ref(v)];
       default:
         return ['u'];
     }
@@ -193,51 +278,57 @@ export class HeapEncoder {
   private ref(v: unknown): number {
     let id = this.ids.get(v);
     if (id === undefined) {
-      id = this.ids.size;
+      id = this.queue.length;
       this.ids.set(v, id);
       this.queue.push(v);
-      this.parent[id] = this.current;
-      this.edge[id] = this.currentEdge;
+      this.parent.push(this.current);
+      this.edge.push(this.currentEdge);
     }
     return id;
   }
 
-  private key(k: string | symbol): string | V {
-    return typeof k === 'string' ? k : this.value(k);
-  }
-
-  /** Own properties of `o` except `skip`. */
+  /** Own properties of `o` except `skip` (and, with `skipIndices`, its index keys), in
+   *  [[OwnPropertyKeys]] order. */
   private props(o: object, skip?: Set<string | symbol>, skipIndices = false): Prop[] | undefined {
-    const out: Prop[] = [];
-    const descs = Object.getOwnPropertyDescriptors(o) as Record<string | symbol, PropertyDescriptor>;
-    for (const k of Reflect.ownKeys(descs)) {
-      if (skip && skip.has(k)) continue;
+    const keys = ownKeys(o);
+    const n = keys.length;
+    let out: Prop[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      if (skip !== undefined && skip.has(k)) continue;
       if (skipIndices && typeof k === 'string' && isIndex(k)) continue;
-      out.push(this.prop(k, descs[k]));
+      const d = getOwn(o, k);
+      if (d === undefined) continue;
+      if (out === undefined) out = [];
+      out.push(this.prop(k, d));
     }
-    return out.length ? out : undefined;
+    return out;
   }
 
   private prop(k: string | symbol, d: PropertyDescriptor): Prop {
-    this.at(k);
-    const key = this.key(k);
+    this.currentEdge = k;
+    const key = typeof k === 'string' ? k : this.value(k);
     if ('value' in d) {
-      const flags = (d.writable ? FLAG_WRITABLE : 0) | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0);
       const val = this.value(d.value);
-      return flags === FLAGS_DEFAULT ? [key, val] : [key, val, flags];
+      if (d.writable && d.enumerable && d.configurable) return [key, val];
+      return [key, val, dataFlags(d)];
     }
     const flags = FLAG_ACCESSOR | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0);
     return [key, ['acc', this.value(d.get), this.value(d.set)] as unknown as V, flags];
   }
 
-  private withProto(rec: RecordBase, o: object, defaultProto: object | null): RecordBase {
-    const proto = Object.getPrototypeOf(o);
+  /** Sets `p` (when not `defaultProto`) and `x` (not extensible). */
+  private finishRec(rec: RecordBase, o: object, proto: object | null, defaultProto: object | null): RecordBase {
     if (proto !== defaultProto) {
-      this.at({ proto: true });
+      this.currentEdge = PROTO_EDGE;
       rec.p = this.value(proto);
     }
-    if (!Object.isExtensible(o)) rec.x = 1;
+    if (!isExtensible(o)) rec.x = 1;
     return rec;
+  }
+
+  private withProto(rec: RecordBase, o: object, defaultProto: object | null): RecordBase {
+    return this.finishRec(rec, o, getProto(o), defaultProto);
   }
 
   private fail(what: string): never {
@@ -245,319 +336,476 @@ export class HeapEncoder {
   }
 
   private record(v: unknown): RecordBase {
-    const { builtins } = this.env;
-    const path = builtins.pathOf(v);
-    if (path) return { k: K.builtin, path } as RecordBase;
-
+    const path = this.env.builtins.pathOf(v);
+    if (path !== undefined) return { k: K.builtin, path } as RecordBase;
     if (typeof v === 'symbol') return { k: K.symbol, d: v.description } as RecordBase;
-
     const moduleKey = this.env.moduleKeyOf.get(v as object);
     if (moduleKey !== undefined) return { k: K.module, key: moduleKey, w: typeof v === 'function' ? 'require' : 'module' } as RecordBase;
-
-    if (typeof v === 'function') {
-      const meta = this.env.recordOf(v);
-      if (!meta) {
-        const bound = boundParts(v);
-        if (bound) {
-          // A bound function: bound again on restore (its name and length are own properties).
-          const rec = { k: K.bound } as RecordBase & Record<string, unknown>;
-          this.at('[[target]]');
-          rec.f = this.value(bound.target);
-          this.at('[[this]]');
-          rec.t = this.value(bound.thisArg);
-          rec.a = bound.args.map((x, i) => this.at(i).value(x));
-          const o = this.props(v);
-          if (o) rec.o = o;
-          return this.withProto(rec, v, Function.prototype);
-        }
-        const name = v.name ? ` '${v.name}'` : '';
-        if (/^bound /.test(v.name)) this.fail(`a bound function${name} cannot be captured yet`);
-        if (/\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(v))) this.fail(`a native function${name} (not a JavaScript built-in that exists on every device) cannot be captured`);
-        if (/^class[\s{]/.test(Function.prototype.toString.call(v))) this.fail(`a class${name} cannot be captured yet`);
-        this.fail(`a function${name} that was not instrumented (part of Node.js itself, or made by eval, new Function or a class body) cannot be captured`);
-      }
-      if ((meta[1] as number) >= 0) {
-        // A method or accessor of a class: rebuilt from its (restored) class.
-        const rec = { k: K.func, m: meta[1] } as RecordBase & Record<string, unknown>;
-        this.at('[[class]]');
-        rec.cls = this.value(meta[2]);
-        const o = this.props(v, fnSkip(v));
-        if (o) rec.o = o;
-        return this.withProto(rec, v, naturalProto(v));
-      }
-      const code = this.env.codeOf(meta[0]);
-      if (!code) this.fail('a closure with an unknown factory');
-      const rec = { k: K.func, c: code } as RecordBase & { c: unknown; e: V[] } & Record<string, unknown>;
-      const fname = v.name || '(anonymous)';
-      rec.e = [];
-      for (let i = 2; i < meta.length; i++) {
-        this.at({ env: fname });
-        rec.e.push(this.value(meta[i]));
-      }
-      if (meta[1] === -2) {
-        // A derived class: its factory takes the heritage (the class's [[Prototype]]).
-        this.at('[[extends]]');
-        rec.h = this.value(Object.getPrototypeOf(v));
-      }
-      const reflector = this.env.reflectors.get(v);
-      if (reflector) {
-        const sp = reflector.sget(v);
-        if (sp.length) rec.sp = sp.map((x, i) => this.at({ priv: i }).value(x));
-      }
-      const o = this.props(v, fnSkip(v));
-      if (o) rec.o = o;
-      // A derived class's [[Prototype]] is its heritage, which its factory sets.
-      return this.withProto(rec, v, meta[1] === -2 ? Object.getPrototypeOf(v) : naturalProto(v));
-    }
+    if (typeof v === 'function') return this.func(v as (...a: unknown[]) => unknown);
 
     const o = v as object;
-    if (o instanceof VirtualTimer && Object.getPrototypeOf(o) === VirtualTimer.prototype) {
-      const t = o as VirtualTimer;
-      const pending = this.env.scheduler.pending.has(t);
-      const rec = { k: K.timer, t: t._kind, d: t._delay, id: t._id, ref: t._ref ? 1 : 0, live: pending ? 1 : 0, r: pending ? Math.max(0, t._due - this.env.scheduler.now()) : 0 } as RecordBase & Record<string, unknown>;
-      if (t._cleared) rec.cl = 1;
-      this.at('callback');
-      rec.f = this.value(t._callback);
-      rec.a = t._args.map((a, i) => this.at(i).value(a));
-      return rec;
-    }
+    // Before anything reads it: a Proxy's traps are program code.
+    if (isProxy(o)) this.fail('a Proxy cannot be captured');
+    const proto = getProto(o) as object | null;
+    if (proto === VirtualTimer.prototype) return this.timer(o as VirtualTimer);
 
     // The prototype object of an instrumented class: the restored class makes its own.
     const ctorOfO = ownConstructor(o);
     if (typeof ctorOfO === 'function' && this.env.classMembers.has(ctorOfO) && (ctorOfO as { prototype?: unknown }).prototype === o) {
-      const rec = { k: K.classProto } as RecordBase & Record<string, unknown>;
-      this.at('[[class]]');
+      const rec = { k: K.classProto } as Rec;
+      this.currentEdge = '[[class]]';
       rec.cls = this.value(ctorOfO);
       const props = this.props(o);
       if (props) rec.o = props;
       // Kept explicitly: a heritage that is a plain constructor function gets its restored
       // `prototype` object only after the class is made.
-      return this.withProto(rec, o, Object.prototype);
+      return this.finishRec(rec, o, proto, ObjectProto);
     }
 
     // Built-in classes that keep their state in private fields: rebuilt from their text form,
     // or refused by name.
-    if (o instanceof URL && Object.getPrototypeOf(o) === URL.prototype) return { k: K.url, s: (o as URL).href } as RecordBase;
-    if (o instanceof URLSearchParams && Object.getPrototypeOf(o) === URLSearchParams.prototype) return { k: K.urlParams, s: String(o) } as RecordBase;
-    for (const [name, C] of HIDDEN_STATE) if (typeof C === 'function' && o instanceof (C as new () => object)) this.fail(`a ${name} keeps internal state that cannot be migrated`);
-
-    // Runtime objects that are program state (a suspended generator, a for-of iterator).
-    const runtimeClass = RUNTIME_CLASS(Object.getPrototypeOf(o));
-    if (runtimeClass) {
-      const fields = RUNTIME_CLASSES[runtimeClass].fields;
-      return { k: K.runtimeObject, c: runtimeClass, f: fields.map((name) => this.at(name).value((o as Record<string, unknown>)[name])) } as RecordBase;
+    if (proto === URL.prototype) return { k: K.url, s: (o as URL).href } as RecordBase;
+    if (proto === URLSearchParams.prototype) return { k: K.urlParams, s: String(o) } as RecordBase;
+    if (proto !== ObjectProto && proto !== null && proto !== ArrayProto) {
+      // (An object whose prototype is Object.prototype, Array.prototype or null is an instance
+      // of none of these.)
+      for (let i = 0; i < HIDDEN_CLASSES.length; i++) if (o instanceof HIDDEN_CLASSES[i]) this.fail(`a ${HIDDEN_NAMES[i]} keeps internal state that cannot be migrated`);
+      // Runtime objects that are program state (a suspended generator, a for-of iterator).
+      const runtimeClass = RUNTIME_CLASS(proto);
+      if (runtimeClass !== undefined) {
+        const fields = RUNTIME_CLASSES[runtimeClass].fields;
+        const f: V[] = new Array(fields.length);
+        for (let i = 0; i < fields.length; i++) {
+          this.currentEdge = fields[i];
+          f[i] = this.value((o as Record<string, unknown>)[fields[i]]);
+        }
+        return { k: K.runtimeObject, c: runtimeClass, f } as RecordBase;
+      }
     }
 
-    if (Array.isArray(o)) return this.array(o as unknown[]);
-    if (types.isPromise(o)) this.fail('a promise made by Node.js itself (not by the program, e.g. by fs/promises or a native async function) cannot be captured');
-    if (types.isGeneratorObject(o)) this.fail('a generator that was not instrumented (of Node.js itself, or made by eval or new Function) cannot be captured');
-    if (types.isMapIterator(o) || types.isSetIterator(o) || NATIVE_ITERATOR_PROTOS.has(Object.getPrototypeOf(o))) {
+    if (Array.isArray(o)) return this.array(o as unknown[], proto);
+    if (isPromise(o)) this.fail('a promise made by Node.js itself (not by the program, e.g. by fs/promises or a native async function) cannot be captured');
+    if (isGeneratorObject(o)) this.fail('a generator that was not instrumented (of Node.js itself, or made by eval or new Function) cannot be captured');
+    if (isMapIterator(o) || isSetIterator(o) || NATIVE_ITERATOR_PROTOS.has(proto)) {
       this.fail('a built-in iterator in use (of an array, string, Map or Set; its position is internal) cannot be captured: iterate with for-of, or over a copy');
     }
-    if (types.isProxy(o)) this.fail('a Proxy cannot be captured');
-    if (types.isWeakMap(o) || types.isWeakSet(o)) {
+    if (isMap(o)) return this.map(o as Map<unknown, unknown>, proto);
+    if (isSet(o)) return this.set(o as Set<unknown>, proto);
+    if (isWeakMap(o) || isWeakSet(o)) {
       // Entries are added by finish(), for the keys that turn out to be reachable.
-      const map = types.isWeakMap(o);
-      const rec = { k: map ? K.weakmap : K.weakset, v: [] } as RecordBase & Record<string, unknown>;
+      const map = isWeakMap(o);
+      const rec = { k: map ? K.weakmap : K.weakset, v: [] } as Rec;
       this.hasWeak = true;
       const props = this.props(o);
       if (props) rec.o = props;
-      return this.withProto(rec, o, map ? WeakMap.prototype : WeakSet.prototype);
+      return this.finishRec(rec, o, proto, map ? WeakMap.prototype : WeakSet.prototype);
     }
     if (isWeakRef(o)) {
       const rec = { k: K.weakref } as RecordBase; // `t` is set by finish() if the target is reachable
       this.hasWeak = true;
       const props = this.props(o);
       if (props) rec.o = props;
-      return this.withProto(rec, o, WeakRef.prototype);
+      return this.finishRec(rec, o, proto, WeakRef.prototype);
     }
     if (isFinalizationRegistry(o)) this.fail('a FinalizationRegistry cannot be captured (its registrations cannot be read)');
-    if (types.isExternal(o) || types.isModuleNamespaceObject(o)) this.fail('a native object cannot be captured');
-    if (types.isMap(o)) {
-      const rec = { k: K.map } as RecordBase & { v: V[][] };
-      rec.v = [];
-      let i = 0;
-      for (const [mk, mv] of nativeMapEntries(o)) {
-        this.at({ entry: i++ });
-        rec.v.push([this.value(mk), this.value(mv)]);
-      }
-      const props = this.props(o);
-      if (props) rec.o = props;
-      return this.withProto(rec, o, Map.prototype);
-    }
-    if (types.isSet(o)) {
-      const rec = { k: K.set } as RecordBase & { v: V[] };
-      rec.v = [];
-      let i = 0;
-      for (const sv of nativeSetValues(o)) rec.v.push(this.at({ entry: i++ }).value(sv));
-      const props = this.props(o);
-      if (props) rec.o = props;
-      return this.withProto(rec, o, Set.prototype);
-    }
-    if (types.isDate(o)) {
+    if (isExternal(o) || isModuleNamespaceObject(o)) this.fail('a native object cannot be captured');
+    if (isDate(o)) {
       const t = nativeDateTime(o);
       const rec = { k: K.date, t: Number.isNaN(t) ? null : t } as RecordBase;
       const props = this.props(o);
       if (props) rec.o = props;
-      return this.withProto(rec, o, Date.prototype);
+      return this.finishRec(rec, o, proto, Date.prototype);
     }
-    if (types.isRegExp(o)) {
+    if (isRegExp(o)) {
       const r = nativeRegExp(o);
       const rec = { k: K.regexp, s: r.source, f: r.flags } as RecordBase;
       const props = this.props(o);
       if (props) rec.o = props;
-      return this.withProto(rec, o, RegExp.prototype);
+      return this.finishRec(rec, o, proto, RegExp.prototype);
     }
-    if (types.isNativeError(o)) {
+    if (isNativeError(o)) {
       const rec = { k: K.error } as RecordBase;
       const props = this.props(o);
       if (props) rec.o = props;
-      return this.withProto(rec, o, Error.prototype);
+      return this.finishRec(rec, o, proto, Error.prototype);
     }
-    if (types.isBoxedPrimitive(o)) {
-      const prim = nativeBoxedValue(o);
-      const rec = { k: K.boxed, v: this.value(prim) } as RecordBase;
-      // A String object's characters and length are not properties to keep; indices past
-      // its length are.
-      const chars = typeof prim === 'string' ? prim.length : -1;
-      const props = this.props(o);
-      if (props) rec.o = props.filter((p) => !(chars >= 0 && typeof p[0] === 'string' && (p[0] === 'length' || (isIndex(p[0]) && Number(p[0]) < chars))));
-      if (rec.o && !rec.o.length) delete rec.o;
-      return this.withProto(rec, o, Object.getPrototypeOf(Object(prim)));
-    }
-    if (types.isArgumentsObject(o)) {
+    if (isBoxedPrimitive(o)) return this.boxed(o, proto);
+    if (isArgumentsObject(o)) {
       // Every own property (indices, length, Symbol.iterator, extra ones); a sloppy-mode
       // object's `callee` is an ordinary property, a strict one's is the engine's thrower.
-      const d = Object.getOwnPropertyDescriptor(o, 'callee');
+      const d = getOwn(o, 'callee');
       const sloppy = !!d && 'value' in d;
-      const rec = { k: K.args } as RecordBase & Record<string, unknown>;
+      const rec = { k: K.args } as Rec;
       if (sloppy) rec.m = 1;
       const props = this.props(o, sloppy ? undefined : CALLEE);
       if (props) rec.o = props;
-      return this.withProto(rec, o, Object.prototype);
+      return this.finishRec(rec, o, proto, ObjectProto);
     }
-    if (types.isArrayBuffer(o) || types.isSharedArrayBuffer(o)) {
-      const buf = Buffer.from(new Uint8Array(o as ArrayBuffer));
-      const rec = { k: K.arraybuffer, b: buf.toString('base64') } as RecordBase & Record<string, unknown>;
-      const shared = types.isSharedArrayBuffer(o);
-      if (shared) rec.shared = 1;
-      const max = nativeMaxByteLength(o);
-      if (max !== undefined) rec.max = max;
-      const props = this.props(o);
-      if (props) rec.o = props;
-      return this.withProto(rec, o, shared ? SharedArrayBuffer.prototype : ArrayBuffer.prototype);
+    if (isAnyArrayBuffer(o)) {
+      const shared = isSharedArrayBuffer(o);
+      if (shared || isArrayBuffer(o)) return this.arrayBuffer(o as ArrayBuffer, proto, shared);
     }
-    if (types.isTypedArray(o) || types.isDataView(o)) {
-      const ta = nativeTypedArray(o);
-      const ctor = ta.ctor;
-      const rec = { k: K.typed, c: ctor, off: ta.byteOffset, l: ta.length } as unknown as RecordBase & Record<string, unknown>;
-      this.at('buffer');
-      rec.b = this.value(ta.buffer);
-      // A typed array's index keys are its elements; a DataView's are ordinary properties.
-      const props = this.props(o, undefined, ctor !== 'DataView');
-      if (props) rec.o = props;
-      const dflt = (globalThis as unknown as Record<string, { prototype: object } | undefined>)[ctor]?.prototype ?? null;
-      return this.withProto(rec, o, dflt);
-    }
-    if (types.isAnyArrayBuffer(o) || (types as { isWeakRef?: (x: unknown) => boolean }).isWeakRef?.(o)) this.fail('this object cannot be captured yet');
+    if (ArrayBuffer.isView(o) && (isTypedArray(o) || isDataView(o))) return this.typed(o, proto);
+    if (isAnyArrayBuffer(o) || isNativeWeakRef?.(o)) this.fail('this object cannot be captured yet');
 
+    if (proto !== ObjectProto && proto !== null) {
+      const special = this.instanceOrHost(o, proto);
+      if (special !== undefined) return special;
+    }
+    const rec = { k: K.object } as Rec;
+    const form = this.objectProps(rec, o, proto);
+    if (form !== 0 && proto === ObjectProto && isExtensible(o)) {
+      // The common case: the entry is the object itself (or its copy with encoded values).
+      this.kind = form === 1 ? ENTRY.json : ENTRY.object;
+      return (form === 1 ? rec.j : rec.q) as RecordBase;
+    }
+    return this.finishRec(rec, o, proto, ObjectProto);
+  }
+
+  /**
+   * The own properties of an ordinary object. When every one is an ordinary data property
+   * with a string key: `j`, the object itself (its values are all plain JSON values: the
+   * object is written by JSON.stringify as it is, and read back by JSON.parse as it was), or
+   * `q`, a copy whose values are encoded. Otherwise `o`, the list of properties.
+   * Returns 1 (`j`), 2 (`q`) or 0.
+   */
+  private objectProps(rec: Rec, o: object, proto: object | null): number {
+    const keys = ownKeys(o);
+    const n = keys.length;
+    const vals = this.vals;
+    let pure = this.embed && (proto === ObjectProto || proto === null);
+    let i = 0;
+    for (; i < n; i++) {
+      const k = keys[i];
+      if (typeof k !== 'string' || k === '__proto__') break;
+      const d = getOwn(o, k);
+      if (d === undefined || !(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
+      const x = d.value;
+      // Plain JSON values inline (the common case), the rest through value().
+      const t = typeof x;
+      if (t === 'string' || t === 'boolean' || x === null || (t === 'number' && (x === 0 ? 1 / (x as number) > 0 : (x as number) - (x as number) === 0))) vals[i] = x as V;
+      else {
+        this.currentEdge = k;
+        vals[i] = this.value(x);
+        pure = false;
+      }
+    }
+    if (i === n) {
+      if (pure) {
+        vals.length = 0;
+        rec.j = o;
+        return 1;
+      }
+      const q: Record<string, V> = {};
+      for (let m = 0; m < n; m++) q[keys[m] as string] = vals[m];
+      vals.length = 0;
+      rec.q = q;
+      return 2;
+    }
+    // The general form; the properties read so far were ordinary ones.
+    const out: Prop[] = [];
+    for (let m = 0; m < i; m++) out.push([keys[m] as string, vals[m]]);
+    vals.length = 0;
+    for (; i < n; i++) {
+      const k = keys[i];
+      const d = getOwn(o, k);
+      if (d !== undefined) out.push(this.prop(k, d));
+    }
+    if (out.length) rec.o = out;
+    return 0;
+  }
+
+  /** A host object (refused), an instance with private state, or undefined (ordinary). */
+  private instanceOrHost(o: object, proto: object): RecordBase | undefined {
+    const { builtins } = this.env;
     // A host object (a socket's or server's handle, a file, a process): its prototype is not
     // a known built-in and its constructor is native code.
-    const proto = Object.getPrototypeOf(o);
-    const ctor = proto && !builtins.has(proto) && Object.prototype.hasOwnProperty.call(proto, 'constructor') ? Object.getOwnPropertyDescriptor(proto, 'constructor')?.value : undefined;
-    if (typeof ctor === 'function' && !builtins.has(ctor) && !this.env.recordOf(ctor) && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(ctor))) {
+    const ctor = !builtins.has(proto) && hasOwn.call(proto, 'constructor') ? getOwn(proto, 'constructor')?.value : undefined;
+    if (typeof ctor === 'function' && !builtins.has(ctor) && !this.env.recordOf(ctor) && NATIVE_CODE.test(fnToString.call(ctor))) {
       this.fail(`a native ${ctor.name || 'host'} handle (an open socket, server, file or child process) cannot be migrated`);
     }
     // An instance of instrumented classes with private state (#fields, #methods).
-    const direct = proto ? ownConstructor(proto) : undefined;
+    const direct = ownConstructor(proto);
     if (typeof direct === 'function' && this.env.classMembers.has(direct)) {
       const priv: [V, V[]][] = [];
-      for (let p: object | null = proto; p; p = Object.getPrototypeOf(p)) {
+      for (let p: object | null = proto; p; p = getProto(p)) {
         const c = ownConstructor(p);
         const r = typeof c === 'function' ? this.env.reflectors.get(c) : undefined;
         if (r && r.has(o)) {
-          this.at('[[class]]');
+          this.currentEdge = '[[class]]';
           const cv = this.value(c);
           priv.push([cv, r.get(o).map((x, i) => this.at({ priv: i }).value(x))]);
         }
       }
       if (priv.length) {
-        const rec = { k: K.instance, priv } as RecordBase & Record<string, unknown>;
-        this.at('[[class]]');
+        const rec = { k: K.instance, priv } as Rec;
+        this.currentEdge = '[[class]]';
         rec.cls = this.value(direct);
         const props = this.props(o);
         if (props) rec.o = props;
         return rec;
       }
     }
-    const rec = { k: K.object } as RecordBase;
-    const props = this.props(o);
-    if (props) rec.o = props;
-    return this.withProto(rec, o, Object.prototype);
+    return undefined;
   }
 
-  private array(a: unknown[]): RecordBase {
-    const rec = { k: K.array, n: a.length } as RecordBase & { n: number; v?: V[]; s?: [number, V][] };
-    // Elements that are ordinary data properties go in `v` / `s`; elements with other
-    // descriptors (read-only, non-enumerable, accessors: frozen arrays...) go in `o` with
-    // their flags, like the non-index properties and a read-only `length`.
-    const descs = Object.getOwnPropertyDescriptors(a) as unknown as Record<string | symbol, PropertyDescriptor>;
-    const keys = Reflect.ownKeys(descs);
+  private func(v: (...a: unknown[]) => unknown): RecordBase {
+    const meta = this.env.recordOf(v);
+    if (!meta) {
+      const bound = boundParts(v);
+      if (bound) {
+        // A bound function: bound again on restore (its name and length are own properties).
+        const rec = { k: K.bound } as Rec;
+        this.currentEdge = '[[target]]';
+        rec.f = this.value(bound.target);
+        this.currentEdge = '[[this]]';
+        rec.t = this.value(bound.thisArg);
+        rec.a = bound.args.map((x, i) => this.at(i).value(x));
+        const o = this.props(v);
+        if (o) rec.o = o;
+        return this.withProto(rec, v, FunctionProto);
+      }
+      const name = v.name ? ` '${v.name}'` : '';
+      if (/^bound /.test(v.name)) this.fail(`a bound function${name} cannot be captured yet`);
+      if (NATIVE_CODE.test(fnToString.call(v))) this.fail(`a native function${name} (not a JavaScript built-in that exists on every device) cannot be captured`);
+      if (/^class[\s{]/.test(fnToString.call(v))) this.fail(`a class${name} cannot be captured yet`);
+      this.fail(`a function${name} that was not instrumented (part of Node.js itself, or made by eval, new Function or a class body) cannot be captured`);
+    }
+    if ((meta[1] as number) >= 0) {
+      // A method or accessor of a class: rebuilt from its (restored) class.
+      const rec = { k: K.func, m: meta[1] } as Rec;
+      this.currentEdge = '[[class]]';
+      rec.cls = this.value(meta[2]);
+      const o = this.props(v, fnSkip(v));
+      if (o) rec.o = o;
+      return this.withProto(rec, v, naturalProto(v));
+    }
+    const code = this.env.codeOf(meta[0]);
+    if (!code) this.fail('a closure with an unknown factory');
+    const rec = { k: K.func, c: code } as Rec;
+    const envEdge: Edge = { env: v.name || '(anonymous)' };
+    const e: V[] = new Array(meta.length - 2);
+    for (let i = 2; i < meta.length; i++) {
+      this.currentEdge = envEdge;
+      e[i - 2] = this.value(meta[i]);
+    }
+    rec.e = e;
+    if (meta[1] === -2) {
+      // A derived class: its factory takes the heritage (the class's [[Prototype]]).
+      this.currentEdge = '[[extends]]';
+      rec.h = this.value(getProto(v));
+    }
+    const reflector = this.env.reflectors.get(v);
+    if (reflector) {
+      const sp = reflector.sget(v);
+      if (sp.length) rec.sp = sp.map((x, i) => this.at({ priv: i }).value(x));
+    }
+    const o = this.props(v, fnSkip(v));
+    if (o) rec.o = o;
+    // A derived class's [[Prototype]] is its heritage, which its factory sets.
+    const proto = getProto(v);
+    return this.finishRec(rec, v, proto, meta[1] === -2 ? proto : naturalProto(v));
+  }
+
+  private timer(t: VirtualTimer): RecordBase {
+    const pending = this.env.scheduler.pending.has(t);
+    const rec = { k: K.timer, t: t._kind, d: t._delay, id: t._id, ref: t._ref ? 1 : 0, live: pending ? 1 : 0, r: pending ? Math.max(0, t._due - this.env.scheduler.now()) : 0 } as Rec;
+    if (t._cleared) rec.cl = 1;
+    this.currentEdge = 'callback';
+    rec.f = this.value(t._callback);
+    rec.a = t._args.map((a, i) => this.at(i).value(a));
+    return rec;
+  }
+
+  private map(m: Map<unknown, unknown>, proto: object | null): RecordBase {
+    const rec = { k: K.map } as RecordBase & { v: V[][] };
+    const out: V[][] = [];
+    let i = 0;
+    Reflect.apply(mapForEach, m, [
+      (mv: unknown, mk: unknown) => {
+        this.currentEdge = -1 - i++;
+        const kv = this.value(mk);
+        out.push([kv, this.value(mv)]);
+      },
+    ]);
+    rec.v = out;
+    const props = this.props(m);
+    if (props) rec.o = props;
+    return this.finishRec(rec, m, proto, Map.prototype);
+  }
+
+  private set(s: Set<unknown>, proto: object | null): RecordBase {
+    const rec = { k: K.set } as RecordBase & { v: V[] };
+    const out: V[] = [];
+    let i = 0;
+    Reflect.apply(setForEach, s, [
+      (sv: unknown) => {
+        this.currentEdge = -1 - i++;
+        out.push(this.value(sv));
+      },
+    ]);
+    rec.v = out;
+    const props = this.props(s);
+    if (props) rec.o = props;
+    return this.finishRec(rec, s, proto, Set.prototype);
+  }
+
+  private boxed(o: object, proto: object | null): RecordBase {
+    const prim = nativeBoxedValue(o);
+    const rec = { k: K.boxed, v: this.value(prim) } as RecordBase;
+    // A String object's characters and length are not properties to keep; indices past
+    // its length are.
+    const chars = typeof prim === 'string' ? prim.length : -1;
+    const props = this.props(o);
+    if (props) rec.o = props.filter((p) => !(chars >= 0 && typeof p[0] === 'string' && (p[0] === 'length' || (isIndex(p[0]) && Number(p[0]) < chars))));
+    if (rec.o && !rec.o.length) delete rec.o;
+    return this.finishRec(rec, o, proto, getProto(Object(prim)));
+  }
+
+  private arrayBuffer(o: ArrayBuffer, proto: object | null, shared: boolean): RecordBase {
+    const buf = Buffer.from(new Uint8Array(o));
+    const rec = { k: K.arraybuffer, b: buf.toString('base64') } as Rec;
+    if (shared) rec.shared = 1;
+    const max = nativeMaxByteLength(o);
+    if (max !== undefined) rec.max = max;
+    const props = this.props(o);
+    if (props) rec.o = props;
+    return this.finishRec(rec, o, proto, shared ? SharedArrayBuffer.prototype : ArrayBuffer.prototype);
+  }
+
+  private typed(o: object, proto: object | null): RecordBase {
+    const ta = nativeTypedArray(o);
+    const ctor = ta.ctor;
+    const rec = { k: K.typed, c: ctor, off: ta.byteOffset, l: ta.length } as unknown as Rec;
+    this.currentEdge = 'buffer';
+    rec.b = this.value(ta.buffer);
+    // A typed array's index keys are its elements; a DataView's are ordinary properties.
+    const props = this.props(o, undefined, ctor !== 'DataView');
+    if (props) rec.o = props;
+    const dflt = (globalThis as unknown as Record<string, { prototype: object } | undefined>)[ctor]?.prototype ?? null;
+    return this.finishRec(rec, o, proto, dflt);
+  }
+
+  /**
+   * An array: elements that are ordinary data properties go in `v` (dense, holes as ["h"]) or
+   * `s` (sparse); elements with other descriptors (read-only, non-enumerable, accessors:
+   * frozen arrays...) go in `o` with their flags, like the non-index properties and a
+   * read-only `length`. Every element of a frozen or sealed array shares its flags: `ef`.
+   */
+  private array(a: unknown[], proto: object | null): RecordBase {
+    const n = a.length;
+    // [[OwnPropertyKeys]] of an array: its indices in ascending order, then `length` (made
+    // with the array, so the first string key), then the other string keys, then symbols.
+    const keys = ownKeys(a);
+    let count = 0;
+    while (keys[count] !== 'length') count++;
+    const lengthD = getOwn(a, 'length')!;
+    if (count === n) {
+      // No holes: the common case, every element an ordinary data property: `j`, the array
+      // itself when its elements are plain JSON values, else `q`, the encoded elements.
+      const v: V[] = new Array(n);
+      let pure = true;
+      let i = 0;
+      for (; i < n; i++) {
+        const d = getOwn(a, i)!;
+        if (!(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
+        const x = d.value;
+        const t = typeof x;
+        if (t === 'string' || t === 'boolean' || x === null || (t === 'number' && (x === 0 ? 1 / (x as number) > 0 : (x as number) - (x as number) === 0))) v[i] = x as V;
+        else {
+          this.currentEdge = i;
+          v[i] = this.value(x);
+          pure = false;
+        }
+      }
+      if (i === n) {
+        const json = pure && this.embed && proto === ArrayProto && count + 1 === keys.length;
+        if (count + 1 === keys.length && lengthD.writable && proto === ArrayProto && isExtensible(a)) {
+          // The common case: the entry is the array itself (or its encoded elements).
+          this.kind = json ? ENTRY.jsonArray : ENTRY.array;
+          return (json ? a : v) as unknown as RecordBase;
+        }
+        const rec = (json ? { k: K.array, j: a } : { k: K.array, q: v }) as unknown as RecordBase;
+        if (count + 1 < keys.length || !lengthD.writable) {
+          const extra: Prop[] = [];
+          if (!lengthD.writable) extra.push(this.prop('length', lengthD));
+          for (let j = count + 1; j < keys.length; j++) extra.push(this.prop(keys[j] as string | symbol, getOwn(a, keys[j])!));
+          rec.o = extra;
+        }
+        return this.finishRec(rec, a, proto, ArrayProto);
+      }
+    }
+    return this.arraySlow(a, proto, { k: K.array, n }, keys, count, lengthD);
+  }
+
+  /** An array with holes or elements that are not ordinary data properties. */
+  private arraySlow(a: unknown[], proto: object | null, rec: RecordBase & { n: number; v?: V[]; s?: [number, V][]; ef?: number }, keys: (string | symbol)[], count: number, lengthD: PropertyDescriptor): RecordBase {
+    const n = a.length;
+    const descs: PropertyDescriptor[] = new Array(count);
     const plain = (d: PropertyDescriptor | undefined): d is PropertyDescriptor => d !== undefined && 'value' in d && d.writable === true && d.enumerable === true && d.configurable === true;
-    let indexCount = 0;
     let allPlain = true;
     // Flags shared by every element when all are data properties (a frozen array: `ef`).
     let common = -1;
-    for (const k of keys) {
-      if (typeof k !== 'string' || !isIndex(k)) continue;
-      indexCount++;
-      const d = descs[k];
+    for (let j = 0; j < count; j++) {
+      const d = getOwn(a, keys[j])!;
+      descs[j] = d;
       if (!plain(d)) allPlain = false;
-      const f = 'value' in d ? (d.writable ? FLAG_WRITABLE : 0) | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0) : -2;
+      const f = 'value' in d ? dataFlags(d) : -2;
       common = common === -1 || common === f ? f : -2;
     }
-    const shared = indexCount === a.length && !allPlain && common >= 0;
-    if (indexCount === a.length && (allPlain || shared)) {
-      rec.v = new Array(a.length);
-      for (let i = 0; i < a.length; i++) rec.v[i] = this.at(i).value(descs[i].value);
-      if (shared) (rec as RecordBase & { ef?: number }).ef = common;
-    } else if (indexCount * 2 >= a.length) {
-      rec.v = new Array(a.length);
-      for (let i = 0; i < a.length; i++) {
-        const d = descs[i];
-        rec.v[i] = plain(d) ? this.at(i).value(d.value) : ['h'];
+    const shared = count === n && !allPlain && common >= 0;
+    if (count === n && (allPlain || shared)) {
+      const v: V[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        this.currentEdge = i;
+        v[i] = this.value(descs[i].value);
       }
+      rec.v = v;
+      if (shared) rec.ef = common;
+    } else if (count * 2 >= n) {
+      const v: V[] = new Array(n);
+      for (let i = 0; i < n; i++) v[i] = ['h'];
+      for (let j = 0; j < count; j++) {
+        const d = descs[j];
+        if (!plain(d)) continue;
+        const i = Number(keys[j]);
+        this.currentEdge = i;
+        v[i] = this.value(d.value);
+      }
+      rec.v = v;
     } else {
-      rec.s = [];
-      for (const k of keys) if (typeof k === 'string' && isIndex(k) && plain(descs[k])) rec.s.push([Number(k), this.at(Number(k)).value(descs[k].value)]);
+      const s: [number, V][] = [];
+      for (let j = 0; j < count; j++) {
+        const d = descs[j];
+        if (!plain(d)) continue;
+        const i = Number(keys[j]);
+        this.currentEdge = i;
+        s.push([i, this.value(d.value)]);
+      }
+      rec.s = s;
     }
     const extra: Prop[] = [];
-    for (const k of keys) {
-      const d = descs[k as string];
-      if (typeof k === 'string' && (k === 'length' ? d.writable : isIndex(k) && (shared || plain(d)))) continue;
-      extra.push(this.prop(k, d));
-    }
+    for (let j = 0; j < count; j++) if (!(shared || plain(descs[j]))) extra.push(this.prop(keys[j] as string, descs[j]));
+    if (!lengthD.writable) extra.push(this.prop('length', lengthD));
+    for (let j = count + 1; j < keys.length; j++) extra.push(this.prop(keys[j] as string | symbol, getOwn(a, keys[j])!));
     if (extra.length) rec.o = extra;
-    return this.withProto(rec, a, Array.prototype);
+    return this.finishRec(rec, a, proto, ArrayProto);
   }
 
   /** A readable path to record `id`, for error messages: `tick › tcpClient.socket`. */
   pathOf(id: number): string {
     const parts: string[] = [];
-    let first = true;
     for (let cur = id; cur >= 0; cur = this.parent[cur]) {
       const e = this.edge[cur];
       if (typeof e === 'string') parts.push(/^[A-Za-z_$][\w$]*$/.test(e) ? `.${e}` : `[${JSON.stringify(e)}]`);
-      else if (typeof e === 'number') parts.push(`[${e}]`);
+      else if (typeof e === 'number') parts.push(e < 0 ? `.<entry ${-1 - e}>` : `[${e}]`);
       else if (typeof e === 'symbol') parts.push(`[${String(e)}]`);
       else if ('env' in e) parts.push(e.env === '(anonymous)' ? ' › ' : ` › ${e.env}() › `);
       else if ('root' in e) parts.push(e.root);
       else if ('entry' in e) parts.push(`.<entry ${e.entry}>`);
       else if ('proto' in e) parts.push('.[[Prototype]]');
       else if ('priv' in e) parts.push(`.#${e.priv}`);
-      first = false;
     }
-    void first;
     return parts
       .reverse()
       .join('')
@@ -566,8 +814,6 @@ export class HeapEncoder {
       .replace(/ \u203A $/, '');
   }
 }
-
-const LENGTH = new Set<string | symbol>(['length']);
 
 function isIndex(k: string): boolean {
   const c = k.charCodeAt(0);

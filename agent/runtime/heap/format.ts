@@ -1,6 +1,9 @@
 /**
- * The heap section of a snapshot: a list of records, one per object, function, or unique
- * symbol reachable from the roots, numbered in discovery order. See docs/snapshot-format.md.
+ * The heap section of a snapshot: a list of entries, one per object, function, or unique
+ * symbol reachable from the roots, numbered in discovery order, and a string of their kinds
+ * (`kinds`, one character each, ENTRY below): an entry is a record, or (the common case) an
+ * ordinary object or a dense array written as a JSON object or array. See
+ * docs/snapshot-format.md.
  *
  * Values (V) are JSON:
  *   string | boolean | null | finite number (not -0)   as themselves
@@ -65,3 +68,29 @@ export const K = {
   weakref: 'WR', // { t?: target V } no t: cleared
   bound: 'B', // { f: target V, t: this V, a: [args V] }
 } as const;
+
+/** Entry kinds (the characters of a body's `kinds`; a body without `kinds`, format 1, has
+ *  records only). */
+export const ENTRY = {
+  /** A record (its kind in `k`). */
+  record: '.',
+  /** An ordinary object (Object.prototype, extensible, every property an ordinary data
+   *  property with a string key other than __proto__) as a JSON object: values are V. */
+  object: 'o',
+  /** The same, every value a plain JSON value (nothing to decode). */
+  json: 'O',
+  /** A dense array (Array.prototype, extensible, every element an ordinary data property, no
+   *  other own property) as a JSON array: elements are V. */
+  array: 'a',
+  /** The same, every element a plain JSON value. */
+  jsonArray: 'A',
+} as const;
+
+/** The record kind of heap entry `i` (K.object / K.array for a bare entry). */
+export function entryKind(heap: readonly unknown[], kinds: string | undefined, i: number): string | undefined {
+  const c = kinds === undefined ? ENTRY.record : kinds[i];
+  if (c === ENTRY.record) return (heap[i] as { k?: string } | undefined)?.k;
+  if (c === ENTRY.object || c === ENTRY.json) return K.object;
+  if (c === ENTRY.array || c === ENTRY.jsonArray) return K.array;
+  return undefined;
+}
