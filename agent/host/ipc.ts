@@ -1,6 +1,7 @@
 /**
  * The contract between the agent (parent) and a program host (child), over Node's IPC
- * channel (child_process.fork with stdio ['ignore','pipe','pipe','ipc']).
+ * channel (child_process.fork with stdio ['ignore','pipe','pipe','ipc'], serialization
+ * 'advanced': structured clone, so a large snapshot string crosses without JSON escaping).
  *
  * The child's stdout/stderr are the program's own output and nothing else; the host never
  * writes its own diagnostics there (it sends them as events).
