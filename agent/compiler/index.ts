@@ -9,11 +9,9 @@
  */
 import { generate } from 'astring';
 import { parseModuleProgram, parseProgram } from './parse';
-import { esmToCjs, lowerDynamicImport } from './transform/esm-to-cjs';
+import { esmToCjs } from './transform/esm-to-cjs';
 import { analyze } from './analyze/scope';
-import { lowerConstructorParams } from './normalize/lower-constructor-params';
-import { lowerObjectSuper } from './normalize/lower-object-super';
-import { lowerMemberPrivateSuper } from './normalize/lower-member-private-super';
+import { normalize } from './normalize';
 import { instrumentProgram, type InstrumentContext } from './transform/instrument-closures';
 import * as b from './transform/builders';
 import { CompileError } from './errors';
@@ -50,11 +48,9 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
   // A hashbang line is not JavaScript for meriyah's script goal.
   const text = source.startsWith('#!') ? '//' + source.slice(2) : source;
 
-  const program =
-    options.goal === 'module' ? esmToCjs(parseModuleProgram(text, filename), filename) : lowerDynamicImport(parseProgram(text, filename), filename);
-  lowerConstructorParams(program);
-  lowerObjectSuper(program);
-  lowerMemberPrivateSuper(program);
+  const script = options.goal !== 'module';
+  const program = script ? parseProgram(text, filename) : esmToCjs(parseModuleProgram(text, filename), filename);
+  normalize(program, text, script, filename);
   const analysis = analyze(program);
   const ctx: InstrumentContext = { analysis, factories: [], nextUnit: 0, nextTemp: 0 };
   const { main, directives } = instrumentProgram(program, ctx);

@@ -25,11 +25,17 @@ import { GENERATED, RESERVED_PREFIX } from '../reserved';
 import { eachChild, isFunction, type Node } from '../walk';
 
 export function lowerConstructorParams(program: Node): void {
-  const visit = (n: Node): void => {
-    if (n.type === 'MethodDefinition' && n.kind === 'constructor') lower(n.value);
-    eachChild(n, visit);
-  };
   visit(program);
+}
+
+/** The same for one subtree (a class: see normalize/index.ts). */
+export function lowerConstructorParamsIn(node: Node): void {
+  visit(node);
+}
+
+function visit(n: Node): void {
+  if (n.type === 'MethodDefinition' && n.kind === 'constructor') lower(n.value);
+  eachChild(n, visit);
 }
 
 function isPlain(p: Node): boolean {

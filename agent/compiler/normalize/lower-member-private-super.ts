@@ -32,6 +32,15 @@ import { GENERATED, PRIVATE_TABLE, names } from '../reserved';
 import { eachChild, isFunction, type Node } from '../walk';
 
 export function lowerMemberPrivateSuper(program: Node): void {
+  lowerIn(program, null);
+}
+
+/** The same for one outermost class, whose parent is `parent` (see normalize/index.ts). */
+export function lowerMemberPrivateSuperIn(cls: Node, parent: Node): void {
+  lowerIn(cls, parent);
+}
+
+function lowerIn(root: Node, rootParent: Node | null): void {
   const classes: { cls: Node; name: string | null; privates: Set<string> }[] = [];
   const visit = (n: Node, parent: Node | null): void => {
     if (n.type !== 'ClassDeclaration' && n.type !== 'ClassExpression') {
@@ -69,7 +78,7 @@ export function lowerMemberPrivateSuper(program: Node): void {
     eachChild(n.body, (c) => visit(c, n.body));
     classes.pop();
   };
-  visit(program, null);
+  visit(root, rootParent);
 }
 
 /** The name a `const X = class {…}` (or `X = class {…}`) gets. */

@@ -250,8 +250,11 @@ function toAssignTarget(p: Node, ctx: InstrumentContext, natives: Node[]): Node 
       };
     case 'ArrayPattern':
       return { type: 'ArrayPattern', elements: p.elements.map((e: Node | null) => (e ? toAssignTarget(e, ctx, natives) : null)) };
-    case 'AssignmentPattern':
-      return { type: 'AssignmentPattern', right: named(p.right, nameOf(p.left), ctx), left: toAssignTarget(p.left, ctx, natives) };
+    case 'AssignmentPattern': {
+      // The default is transformed first (its units are numbered before the target's).
+      const right = named(p.right, nameOf(p.left), ctx);
+      return { type: 'AssignmentPattern', left: toAssignTarget(p.left, ctx, natives), right };
+    }
     case 'RestElement':
       return { type: 'RestElement', argument: toAssignTarget(p.argument, ctx, natives) };
     default:

@@ -1,0 +1,79 @@
+/**
+ * The normalize passes, run only where they can change something.
+ *
+ * Each pass rewrites one rare construct (`import()`, class constructors with patterns or
+ * defaults, `super` in object-literal methods, `super` and private names in class methods).
+ * A program without them — most code — would still pay one walk of the whole tree per pass.
+ * So one walk first notes which constructs occur (and where the classes are), and a source
+ * whose text cannot contain them (none of the keywords `import`, `class`, `super`, which
+ * cannot be written with escapes, and no backslash at all) skips even that walk.
+ */
+import { lowerDynamicImport } from '../transform/esm-to-cjs';
+import { lowerConstructorParams, lowerConstructorParamsIn } from './lower-constructor-params';
+import { lowerObjectSuper } from './lower-object-super';
+import { lowerMemberPrivateSuper, lowerMemberPrivateSuperIn } from './lower-member-private-super';
+import { eachChild, type Node } from '../walk';
+
+interface Found {
+  importExpr: boolean;
+  superRef: boolean;
+  /** Outermost class nodes, with their parents (for the name a class expression infers). */
+  classes: { cls: Node; parent: Node }[];
+}
+
+/** A cheap test of the source text: false when none of the constructs can occur. */
+function mayNeed(text: string): boolean {
+  return text.includes('class') || text.includes('super') || text.includes('import') || text.includes('\\');
+}
+
+let found: Found;
+let parentNode: Node;
+let classDepth = 0;
+
+function scan(program: Node): Found {
+  found = { importExpr: false, superRef: false, classes: [] };
+  classDepth = 0;
+  parentNode = program;
+  eachChild(program, scanNode);
+  const r = found;
+  found = null as unknown as Found;
+  parentNode = null as unknown as Node;
+  return r;
+}
+
+function scanNode(n: Node): void {
+  const type = n.type;
+  const isClass = type === 'ClassDeclaration' || type === 'ClassExpression';
+  if (isClass) {
+    if (classDepth === 0) found.classes.push({ cls: n, parent: parentNode });
+    classDepth++;
+  } else if (type === 'ImportExpression') found.importExpr = true;
+  else if (type === 'Super') found.superRef = true;
+  const saved = parentNode;
+  parentNode = n;
+  eachChild(n, scanNode);
+  parentNode = saved;
+  if (isClass) classDepth--;
+}
+
+/** Runs the normalize passes a program needs. `script`: a CommonJS script (its `import()`
+ *  calls are lowered here; a module's were lowered by esmToCjs). */
+export function normalize(program: Node, text: string, script: boolean, filename: string): void {
+  if (!mayNeed(text)) return;
+  let found = scan(program);
+  if (script && found.importExpr) {
+    lowerDynamicImport(program, filename);
+    found = scan(program);
+  }
+  if (!found.classes.length && !found.superRef) return;
+  for (const { cls } of found.classes) lowerConstructorParamsIn(cls);
+  if (found.superRef) {
+    // Only object literals whose methods use `super` change.
+    lowerObjectSuper(program);
+    // It may have moved object literals (and classes in them) under new parents.
+    found = scan(program);
+  }
+  for (const { cls, parent } of found.classes) lowerMemberPrivateSuperIn(cls, parent);
+  void lowerConstructorParams;
+  void lowerMemberPrivateSuper;
+}
