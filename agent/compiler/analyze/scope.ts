@@ -14,6 +14,7 @@
  * them in its record.
  */
 import { CompileError } from '../errors';
+import { positionOf } from '../position';
 import { GENERATED, RESERVED_PREFIX } from '../reserved';
 import { eachChild, isFunction, type Node } from '../walk';
 
@@ -46,7 +47,16 @@ export interface Scope {
   strict: boolean;
   /** For function scopes: the function's own `arguments` is referenced (here or in arrows). */
   usesArgs: boolean;
+  /** Number of scopes above this one. */
+  depth: number;
+  /** This scope if it is a unit, else its parent's nearestUnit (null: none up to the top). */
+  nearestUnit: Scope | null;
+  /** For function scopes: its parameter list is being resolved (see nativeRefs). */
+  inParams: boolean;
 }
+
+/** The bindings of a scope that declares none (most blocks): shared, never written. */
+const NO_BINDINGS: Map<string, Binding> = new Map();
 
 export interface Analysis {
   /** The scope each scope-introducing node creates. */
@@ -79,6 +89,7 @@ export interface Analysis {
 
 export function hasEnv(s: Scope): boolean {
   if (s.thisCaptured || s.argsCaptured) return true;
+  if (s.bindings === NO_BINDINGS) return false;
   for (const b of s.bindings.values()) if (b.captured) return true;
   return false;
 }
@@ -155,7 +166,13 @@ function hasUseStrict(node: Node): boolean {
   return false;
 }
 
-export function analyze(program: Node): Analysis {
+export interface AnalyzeHints {
+  /** The program has no `super` anywhere (so no function uses it). */
+  noSuper?: boolean;
+}
+
+export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
+  const noSuper = !!hints.noSuper;
   const scopeOf = new Map<Node, Scope>();
   const refs = new Map<Node, Binding>();
   const decls = new Map<Node, Binding>();
@@ -163,8 +180,6 @@ export function analyze(program: Node): Analysis {
   const nativeRefs = new Set<Node>();
   const units = new Set<Node>();
   const scopes: Scope[] = [];
-  /** Function nodes whose parameter list is being visited (for nativeRefs). */
-  const paramsOf = new Map<Node, Scope>();
 
   const newScope = (kind: ScopeKind, node: Node, parent: Scope | null, unit = false): Scope => {
     const s: Scope = {
@@ -173,13 +188,17 @@ export function analyze(program: Node): Analysis {
       node,
       parent,
       varScope: null as unknown as Scope,
-      bindings: new Map(),
+      bindings: NO_BINDINGS,
       thisCaptured: false,
       argsCaptured: false,
       unit,
       strict: !!parent?.strict || kind === 'class' || hasUseStrict(node),
       usesArgs: false,
+      depth: parent ? parent.depth + 1 : 0,
+      nearestUnit: null,
+      inParams: false,
     };
+    s.nearestUnit = unit ? s : parent ? parent.nearestUnit : null;
     s.varScope = kind === 'function' || kind === 'module' || !parent ? s : parent.varScope;
     scopes.push(s);
     scopeOf.set(node, s);
@@ -188,13 +207,14 @@ export function analyze(program: Node): Analysis {
 
   const checkReserved = (id: Node): void => {
     if (typeof id.name === 'string' && id.name.startsWith(RESERVED_PREFIX) && !id[GENERATED]) {
-      throw new CompileError('E_RESERVED_NAME', `identifier '${id.name}' uses the prefix '${RESERVED_PREFIX}' reserved for ThingsJS`, id.loc?.start);
+      throw new CompileError('E_RESERVED_NAME', `identifier '${id.name}' uses the prefix '${RESERVED_PREFIX}' reserved for ThingsJS`, positionOf(id));
     }
   };
 
   const declare = (scope: Scope, id: Node, kind: BindingKind, declEnd?: number): void => {
     checkReserved(id);
     const name: string = id.name;
+    if (scope.bindings === NO_BINDINGS) scope.bindings = new Map();
     let b = scope.bindings.get(name);
     if (!b) {
       b = { name, kind, scope, captured: false };
@@ -209,13 +229,57 @@ export function analyze(program: Node): Analysis {
   // ---- pass 1: scopes and declarations --------------------------------------------------
   const hoistVarDecls = (n: Node, scope: Scope): void => {
     // Finds `var` declarations (and their identifiers) anywhere in the function body,
-    // without entering nested functions.
-    const visit = (x: Node): void => {
-      if (isFunction(x) || x.type === 'ClassBody') return;
-      if (x.type === 'VariableDeclaration' && x.kind === 'var') {
-        for (const d of x.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, 'var');
+    // without entering nested functions. They are statements: only statements that
+    // contain statements are entered (an expression holds none outside a function or a
+    // class static block, which are var scopes of their own). Children in eachChild order.
+    const visit = (x: Node | null): void => {
+      if (!x) return;
+      switch (x.type) {
+        case 'VariableDeclaration':
+          if (x.kind === 'var') for (const d of x.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, 'var');
+          return;
+        case 'Program':
+        case 'BlockStatement':
+        case 'StaticBlock':
+          for (const st of x.body) visit(st);
+          return;
+        case 'IfStatement':
+          visit(x.consequent);
+          visit(x.alternate);
+          return;
+        case 'ForStatement':
+          visit(x.init);
+          visit(x.body);
+          return;
+        case 'ForInStatement': // meriyah's key order: body, left, right
+          visit(x.body);
+          visit(x.left);
+          return;
+        case 'ForOfStatement':
+          visit(x.left);
+          visit(x.body);
+          return;
+        case 'WhileStatement':
+        case 'DoWhileStatement':
+        case 'LabeledStatement':
+        case 'WithStatement':
+          visit(x.body);
+          return;
+        case 'TryStatement':
+          visit(x.block);
+          if (x.handler) visit(x.handler.body);
+          visit(x.finalizer);
+          return;
+        case 'SwitchStatement':
+          for (const c of x.cases) for (const st of c.consequent) visit(st);
+          return;
+        case 'ExportNamedDeclaration':
+        case 'ExportDefaultDeclaration':
+          visit(x.declaration);
+          return;
+        default:
+          return;
       }
-      eachChild(x, visit);
     };
     visit(n);
   };
@@ -254,11 +318,11 @@ export function analyze(program: Node): Analysis {
         // Class members are part of their class's unit; arrows that use `super` need their
         // home object and stay in place.
         // Functions inside a class body that use its private names (#x) cannot leave it either.
-        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && usesSuper(n)) && !(classDepth > 0 && usesOuterPrivateName(n));
+        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && usesOuterPrivateName(n));
         // Async and generator class methods (their super and private references already go
         // through the runtime: normalize) run their bodies in a step function outside the
         // class: a unit boundary for captures, though the method itself stays in the class.
-        const member = inNative === 0 && memberFns.has(n) && (n.generator || n.async) && !usesSuper(n) && !usesOuterPrivateName(n);
+        const member = inNative === 0 && memberFns.has(n) && (n.generator || n.async) && (noSuper || !usesSuper(n)) && !usesOuterPrivateName(n);
         const fs = newScope('function', n, scope, isUnit || member);
         if (isUnit) units.add(n);
         if (member) resumableMembers.add(n);
@@ -282,7 +346,7 @@ export function analyze(program: Node): Analysis {
         // Object-literal methods that use `super` depend on their home object: keep native.
         // Accessors with computed keys are left native for now (they run, but a snapshot that
         // reaches them reports them as not capturable).
-        if ((n.method || n.kind === 'get' || n.kind === 'set') && ((n.computed && n.kind !== 'init') || usesSuper(n.value))) {
+        if ((n.method || n.kind === 'get' || n.kind === 'set') && ((n.computed && n.kind !== 'init') || (!noSuper && usesSuper(n.value)))) {
           if (n.computed) build(n.key, scope);
           inNative++;
           build(n.value, scope);
@@ -302,7 +366,7 @@ export function analyze(program: Node): Analysis {
         if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
         // Inside its body a declared class sees its own inner binding, initialised before
         // any static code runs (the outer one is still in its TDZ then).
-        else if (n.id) cs.bindings.set(n.id.name, { name: n.id.name, kind: 'class', scope: cs, captured: false });
+        else if (n.id) cs.bindings = new Map([[n.id.name, { name: n.id.name, kind: 'class', scope: cs, captured: false }]]);
         for (const el of n.body.body) if (el.type === 'MethodDefinition') memberFns.add(el.value);
         classDepth++;
         build(n.body, cs);
@@ -342,9 +406,9 @@ export function analyze(program: Node): Analysis {
         if (head && head.type === 'VariableDeclaration' && head.kind !== 'var') {
           const fs = newScope('for', n, scope);
           for (const d of head.declarations) for (const id of patternIdentifiers(d.id)) declare(fs, id, head.kind);
-          eachChild(n, (c) => build(c, fs));
+          buildChildren(n, fs);
         } else {
-          eachChild(n, (c) => build(c, scope));
+          buildChildren(n, scope);
         }
         return;
       }
@@ -366,14 +430,23 @@ export function analyze(program: Node): Analysis {
         return;
       }
       case 'WithStatement':
-        throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", n.loc?.start);
+        throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", positionOf(n));
       case 'Identifier':
         checkReserved(n);
         return;
       default:
         break;
     }
-    eachChild(n, (c) => build(c, scope));
+    buildChildren(n, scope);
+  };
+  // Children without a closure per node: the scope goes through a variable.
+  let childScope: Scope;
+  const buildChild = (c: Node): void => build(c, childScope);
+  const buildChildren = (n: Node, scope: Scope): void => {
+    const saved = childScope;
+    childScope = scope;
+    eachChild(n, buildChild);
+    childScope = saved;
   };
 
   const top = newScope('module', program, null);
@@ -388,21 +461,26 @@ export function analyze(program: Node): Analysis {
     return undefined;
   };
 
-  /** True if going from `from` up to (excluding) `to` crosses a unit boundary. */
-  const crossesUnit = (from: Scope, to: Scope): boolean => {
-    for (let s: Scope | null = from; s && s !== to; s = s.parent) if (s.unit) return true;
-    return false;
-  };
+  /** True if going from `from` up to (excluding) its ancestor `to` crosses a unit boundary. */
+  const crossesUnit = (from: Scope, to: Scope): boolean => from.nearestUnit !== null && from.nearestUnit.depth > to.depth;
 
-  const scopeOfRef = new Map<Node, Scope>();
+  /** Resolved references, in order: the identifier, the scope it is in, its binding. */
+  const refIds: Node[] = [];
+  const refScopes: Scope[] = [];
+  const refBindings: Binding[] = [];
+  /** `this` / `arguments` nodes kept in a record: the node, the scope it is in, the owner. */
+  const lexIds: Node[] = [];
+  const lexScopes: Scope[] = [];
+  const lexOwners: Scope[] = [];
   const reference = (id: Node, scope: Scope): void => {
-    scopeOfRef.set(id, scope);
     const b = lookup(scope, id.name);
     if (b) {
       refs.set(id, b);
+      refIds.push(id);
+      refScopes.push(scope);
+      refBindings.push(b);
       const owner = b.scope;
-      const params = paramsOf.get(owner.node);
-      if (params === owner && scope === owner) {
+      if (owner.inParams && scope === owner) {
         // inside the owner's parameter list: evaluated before its record exists
         nativeRefs.add(id);
         return;
@@ -415,7 +493,6 @@ export function analyze(program: Node): Analysis {
 
   /** `this` / `arguments` of the nearest non-arrow function, seen from inside arrows. */
   const lexical = (node: Node, scope: Scope, what: 'this' | 'args'): void => {
-    scopeOfRef.set(node, scope);
     let s: Scope | null = scope;
     while (s && !(s.kind === 'module' || (s.kind === 'function' && s.node.type !== 'ArrowFunctionExpression'))) s = s.parent;
     if (!s) return;
@@ -429,6 +506,9 @@ export function analyze(program: Node): Analysis {
     if (what === 'this') s.thisCaptured = true;
     else s.argsCaptured = true;
     lexicalThis.set(node, s);
+    lexIds.push(node);
+    lexScopes.push(scope);
+    lexOwners.push(s);
   };
 
   const resolvePattern = (p: Node | null, scope: Scope): void => {
@@ -489,7 +569,7 @@ export function analyze(program: Node): Analysis {
   };
 
   const resolve = (n: Node, scope: Scope): void => {
-    const own = scopeOf.get(n);
+    // `scopeOf.get(n)` only for the node types that open a scope.
     switch (n.type) {
       case 'Identifier':
         reference(n, scope);
@@ -500,10 +580,10 @@ export function analyze(program: Node): Analysis {
       case 'FunctionDeclaration':
       case 'FunctionExpression':
       case 'ArrowFunctionExpression': {
-        const fs = own!;
-        paramsOf.set(n, fs);
+        const fs = scopeOf.get(n)!;
+        fs.inParams = true;
         for (const p of n.params) resolvePattern(p, fs);
-        paramsOf.delete(n);
+        fs.inParams = false;
         if (n.body.type === 'BlockStatement') for (const c of n.body.body) resolve(c, fs);
         else resolve(n.body, fs);
         // A closure created in a parameter default that needs this function's own record
@@ -521,17 +601,19 @@ export function analyze(program: Node): Analysis {
         return;
       case 'ForInStatement':
       case 'ForOfStatement': {
-        const s = own ?? scope;
+        const s = scopeOf.get(n) ?? scope;
         if (n.left.type === 'VariableDeclaration') for (const d of n.left.declarations) resolvePattern(d.id, s);
         else resolveAssignTarget(n.left, s);
         resolve(n.right, s);
         resolve(n.body, s);
         return;
       }
-      case 'CatchClause':
-        if (n.param) resolvePattern(n.param, own!);
-        resolve(n.body, own!);
+      case 'CatchClause': {
+        const own = scopeOf.get(n)!;
+        if (n.param) resolvePattern(n.param, own);
+        resolve(n.body, own);
         return;
+      }
       case 'MemberExpression':
         resolve(n.object, scope);
         if (n.computed) resolve(n.property, scope);
@@ -540,13 +622,13 @@ export function analyze(program: Node): Analysis {
       case 'MethodDefinition':
       case 'PropertyDefinition':
         if (n.computed) resolve(n.key, scope);
-        if (n.value) resolve(n.value, own ?? scope);
+        if (n.value) resolve(n.value, (n.type === 'PropertyDefinition' ? scopeOf.get(n) : undefined) ?? scope);
         return;
       case 'CallExpression':
         if (n.callee.type === 'Identifier' && n.callee.name === 'eval' && !lookup(scope, 'eval')) {
           // Direct eval would run uninstrumented code against the program's scopes, whose
           // captured variables live in records: refuse it rather than run it wrongly.
-          throw new CompileError('E_UNSUPPORTED_SYNTAX', "direct eval() cannot be instrumented (its code would not see the program's variables); use indirect eval ((0, eval)(code)) or new Function, whose functions run but cannot be migrated", n.loc?.start);
+          throw new CompileError('E_UNSUPPORTED_SYNTAX', "direct eval() cannot be instrumented (its code would not see the program's variables); use indirect eval ((0, eval)(code)) or new Function, whose functions run but cannot be migrated", positionOf(n));
         }
         break;
       case 'LabeledStatement':
@@ -559,9 +641,10 @@ export function analyze(program: Node): Analysis {
       case 'ClassDeclaration':
       case 'ClassExpression':
         if (n.superClass) resolve(n.superClass, scope);
-        resolve(n.body, own!);
+        resolve(n.body, scopeOf.get(n)!);
         return;
       case 'SwitchStatement': {
+        const own = scopeOf.get(n);
         resolve(n.discriminant, scope);
         for (const c of n.cases) {
           if (c.test) resolve(c.test, own!);
@@ -572,9 +655,16 @@ export function analyze(program: Node): Analysis {
       default:
         break;
     }
-    const s = own && n.type !== 'Program' ? own : scope;
-    eachChild(n, (c) => resolve(c, s));
+    const t = n.type;
+    const own = t === 'BlockStatement' || t === 'ForStatement' || t === 'StaticBlock' ? scopeOf.get(n) : undefined;
+    const saved = resolveScope;
+    resolveScope = own ?? scope;
+    eachChild(n, resolveChild);
+    resolveScope = saved;
   };
+  // Children without a closure per node: the scope goes through a variable.
+  let resolveScope: Scope;
+  const resolveChild = (c: Node): void => resolve(c, resolveScope);
 
   for (const c of program.body) resolve(c, top);
 
@@ -592,8 +682,11 @@ export function analyze(program: Node): Analysis {
   const need = (from: Scope, owner: Scope): void => {
     for (let s: Scope | null = from; s && s !== owner; s = s.parent) if (s.unit) unitEnvs.get(s.node)!.add(owner.id);
   };
-  for (const [id, b] of refs) if (b.captured && !nativeRefs.has(id)) need(scopeOfRef.get(id)!, b.scope);
-  for (const [node, owner] of lexicalThis) need(scopeOfRef.get(node)!, owner);
+  for (let i = 0; i < refIds.length; i++) {
+    const b = refBindings[i];
+    if (b.captured && !nativeRefs.has(refIds[i])) need(refScopes[i], b.scope);
+  }
+  for (let i = 0; i < lexIds.length; i++) need(lexScopes[i], lexOwners[i]);
 
   // Closures in a parameter default that need their own function's record: that record is
   // made at body entry, after the defaults ran. Such defaults (from the first one on) are
@@ -614,7 +707,7 @@ export function analyze(program: Node): Analysis {
       if (!inner.some((f) => unitEnvs.get(f)!.has(fs.id))) continue;
       for (const q of u.params.slice(pi)) {
         const simple = q.type === 'Identifier' || (q.type === 'AssignmentPattern' && q.left.type === 'Identifier') || (q.type === 'RestElement' && q.argument.type === 'Identifier');
-        if (!simple) throw new CompileError('E_UNSUPPORTED_SYNTAX', 'a destructuring parameter after a default whose closure captures a parameter is not supported yet', q.loc?.start);
+        if (!simple) throw new CompileError('E_UNSUPPORTED_SYNTAX', 'a destructuring parameter after a default whose closure captures a parameter is not supported yet', positionOf(q));
       }
       lowerParams.set(u, pi);
       // The lowered defaults run in the body, after the record: their references are ordinary.
@@ -630,10 +723,12 @@ export function analyze(program: Node): Analysis {
   // the way is created (the scope start for hoisted function declarations), is after it.
   const tdzRefs = new Set<Node>();
   const tdzBindings = new Set<Binding>();
-  for (const [id, b] of refs) {
+  for (let i = 0; i < refIds.length; i++) {
+    const id = refIds[i];
+    const b = refBindings[i];
     if (!b.captured || b.declEnd === undefined || nativeRefs.has(id)) continue;
     let point: number = id.start;
-    for (let s: Scope | null = scopeOfRef.get(id)!; s && s !== b.scope; s = s.parent) {
+    for (let s: Scope | null = refScopes[i]; s && s !== b.scope; s = s.parent) {
       if (!s.unit) continue;
       point = s.node.type === 'FunctionDeclaration' ? (s.parent?.node.start ?? 0) : s.node.start;
     }

@@ -57,15 +57,16 @@ function scanNode(n: Node): void {
 }
 
 /** Runs the normalize passes a program needs. `script`: a CommonJS script (its `import()`
- *  calls are lowered here; a module's were lowered by esmToCjs). */
-export function normalize(program: Node, text: string, script: boolean, filename: string): void {
-  if (!mayNeed(text)) return;
+ *  calls are lowered here; a module's were lowered by esmToCjs). Returns whether the
+ *  program may still contain `super` (false: certainly not; the passes only remove it). */
+export function normalize(program: Node, text: string, script: boolean, filename: string): { mayHaveSuper: boolean } {
+  if (!mayNeed(text)) return { mayHaveSuper: false };
   let found = scan(program);
   if (script && found.importExpr) {
     lowerDynamicImport(program, filename);
     found = scan(program);
   }
-  if (!found.classes.length && !found.superRef) return;
+  if (!found.classes.length && !found.superRef) return { mayHaveSuper: false };
   for (const { cls } of found.classes) lowerConstructorParamsIn(cls);
   if (found.superRef) {
     // Only object literals whose methods use `super` change.
@@ -76,4 +77,5 @@ export function normalize(program: Node, text: string, script: boolean, filename
   for (const { cls, parent } of found.classes) lowerMemberPrivateSuperIn(cls, parent);
   void lowerConstructorParams;
   void lowerMemberPrivateSuper;
+  return { mayHaveSuper: found.superRef };
 }

@@ -21,6 +21,7 @@
  * - Function declarations are created at the top of their scope, like the engine does.
  */
 import { CompileError } from '../errors';
+import { positionOf } from '../position';
 import { PRIVATE_TABLE, names } from '../reserved';
 import { hasEnv, patternIdentifiers, type Analysis, type Binding, type Scope } from '../analyze/scope';
 import * as b from './builders';
@@ -348,7 +349,7 @@ function forStatement(st: Node, ctx: InstrumentContext): Out {
       const props: Node[] = [];
       const rest: Node[] = [];
       for (const d of init.declarations) {
-        if (d.id.type !== 'Identifier') throw new CompileError('E_UNSUPPORTED_SYNTAX', 'destructuring in a for(;;) head whose variables are captured by closures is not supported yet', d.loc?.start);
+        if (d.id.type !== 'Identifier') throw new CompileError('E_UNSUPPORTED_SYNTAX', 'destructuring in a for(;;) head whose variables are captured by closures is not supported yet', positionOf(d));
         const bd = analysis.decls.get(d.id)!;
         if (bd.captured) props.push(b.prop(bd.name, d.init ? named(d.init, bd.name, ctx) : b.undef()));
         else rest.push({ ...d, init: d.init ? named(d.init, bd.name, ctx) : null });
@@ -574,7 +575,7 @@ function constAssign(target: Node, value: Node | null): Node {
 
 /** Functions left native (inside class bodies, super-using methods): only their references change. */
 function nativeFunction(fn: Node, ctx: InstrumentContext): void {
-  if (!ctx.analysis.scopeOf.get(fn)) throw new Error("no scope for " + fn.type + " at " + JSON.stringify(fn.loc?.start));
+  if (!ctx.analysis.scopeOf.get(fn)) throw new Error("no scope for " + fn.type + " at " + JSON.stringify(positionOf(fn)));
   const fs = ctx.analysis.scopeOf.get(fn)!;
   for (const p of fn.params) patternExprs(p, ctx);
   if (fn.body.type === 'BlockStatement') {
