@@ -96,6 +96,12 @@ const CHILD_KEYS: Record<string, readonly string[]> = Object.assign(Object.creat
   YieldExpression: ['argument'],
 });
 
+/** The keys that can hold child nodes of a node of this type (undefined: not known, use
+ *  eachChild). */
+export function childKeys(type: string): readonly string[] | undefined {
+  return CHILD_KEYS[type];
+}
+
 /** Calls fn(child, key, index) for every direct child node, in source order. */
 export function eachChild(node: Node, fn: (child: Node, key: string, index: number) => void): void {
   const keys = CHILD_KEYS[node.type];

@@ -53,6 +53,8 @@ export interface Scope {
   nearestUnit: Scope | null;
   /** For function scopes: its parameter list is being resolved (see nativeRefs). */
   inParams: boolean;
+  /** hasEnv(), computed once the analysis is done (null before). */
+  env: boolean | null;
 }
 
 /** The bindings of a scope that declares none (most blocks): shared, never written. */
@@ -88,6 +90,11 @@ export interface Analysis {
 }
 
 export function hasEnv(s: Scope): boolean {
+  if (s.env !== null) return s.env;
+  return computeHasEnv(s);
+}
+
+function computeHasEnv(s: Scope): boolean {
   if (s.thisCaptured || s.argsCaptured) return true;
   if (s.bindings === NO_BINDINGS) return false;
   for (const b of s.bindings.values()) if (b.captured) return true;
@@ -197,6 +204,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       depth: parent ? parent.depth + 1 : 0,
       nearestUnit: null,
       inParams: false,
+      env: null,
     };
     s.nearestUnit = unit ? s : parent ? parent.nearestUnit : null;
     s.varScope = kind === 'function' || kind === 'module' || !parent ? s : parent.varScope;
@@ -738,6 +746,8 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     }
   }
 
+  // The analysis is final: whether each scope has a record.
+  for (const s of scopes) s.env = computeHasEnv(s);
   const sorted = new Map<Node, number[]>();
   for (const [u, set] of unitEnvs) sorted.set(u, [...set].sort((a, b) => a - b));
   const resumable = new Set<Node>([...resumableScopes].map((s) => s.node));

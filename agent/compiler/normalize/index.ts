@@ -9,7 +9,7 @@
  * cannot be written with escapes, and no backslash at all) skips even that walk.
  */
 import { lowerDynamicImport } from '../transform/esm-to-cjs';
-import { lowerConstructorParams, lowerConstructorParamsIn } from './lower-constructor-params';
+import { lowerConstructor, lowerConstructorParams, needsLowering } from './lower-constructor-params';
 import { lowerObjectSuper } from './lower-object-super';
 import { lowerMemberPrivateSuper, lowerMemberPrivateSuperIn } from './lower-member-private-super';
 import { eachChild, type Node } from '../walk';
@@ -17,8 +17,11 @@ import { eachChild, type Node } from '../walk';
 interface Found {
   importExpr: boolean;
   superRef: boolean;
-  /** Outermost class nodes, with their parents (for the name a class expression infers). */
-  classes: { cls: Node; parent: Node }[];
+  /** Outermost class nodes, with their parents (for the name a class expression infers),
+   *  and whether `super` or a private name occurs in them. */
+  classes: { cls: Node; parent: Node; special: boolean }[];
+  /** Constructors (their function nodes) with a parameter other than a plain name. */
+  ctors: Node[];
 }
 
 /** A cheap test of the source text: false when none of the constructs can occur. */
@@ -31,7 +34,7 @@ let parentNode: Node;
 let classDepth = 0;
 
 function scan(program: Node): Found {
-  found = { importExpr: false, superRef: false, classes: [] };
+  found = { importExpr: false, superRef: false, classes: [], ctors: [] };
   classDepth = 0;
   parentNode = program;
   eachChild(program, scanNode);
@@ -45,10 +48,15 @@ function scanNode(n: Node): void {
   const type = n.type;
   const isClass = type === 'ClassDeclaration' || type === 'ClassExpression';
   if (isClass) {
-    if (classDepth === 0) found.classes.push({ cls: n, parent: parentNode });
+    if (classDepth === 0) found.classes.push({ cls: n, parent: parentNode, special: false });
     classDepth++;
   } else if (type === 'ImportExpression') found.importExpr = true;
-  else if (type === 'Super') found.superRef = true;
+  else if (type === 'Super') {
+    found.superRef = true;
+    if (classDepth > 0) found.classes[found.classes.length - 1].special = true;
+  } else if (type === 'PrivateIdentifier') {
+    if (classDepth > 0) found.classes[found.classes.length - 1].special = true;
+  } else if (type === 'MethodDefinition' && n.kind === 'constructor' && needsLowering(n.value)) found.ctors.push(n.value);
   const saved = parentNode;
   parentNode = n;
   eachChild(n, scanNode);
@@ -67,14 +75,16 @@ export function normalize(program: Node, text: string, script: boolean, filename
     found = scan(program);
   }
   if (!found.classes.length && !found.superRef) return { mayHaveSuper: false };
-  for (const { cls } of found.classes) lowerConstructorParamsIn(cls);
+  // Constructors are lowered one by one, as lowerConstructorParams would (in source order).
+  for (const fn of found.ctors) lowerConstructor(fn);
   if (found.superRef) {
     // Only object literals whose methods use `super` change.
     lowerObjectSuper(program);
     // It may have moved object literals (and classes in them) under new parents.
     found = scan(program);
   }
-  for (const { cls, parent } of found.classes) lowerMemberPrivateSuperIn(cls, parent);
+  // A class without `super` or private names (nor classes in it) has nothing to lower.
+  for (const { cls, parent, special } of found.classes) if (special) lowerMemberPrivateSuperIn(cls, parent);
   void lowerConstructorParams;
   void lowerMemberPrivateSuper;
   return { mayHaveSuper: found.superRef };

@@ -28,11 +28,6 @@ export function lowerConstructorParams(program: Node): void {
   visit(program);
 }
 
-/** The same for one subtree (a class: see normalize/index.ts). */
-export function lowerConstructorParamsIn(node: Node): void {
-  visit(node);
-}
-
 function visit(n: Node): void {
   if (n.type === 'MethodDefinition' && n.kind === 'constructor') lower(n.value);
   eachChild(n, visit);
@@ -40,6 +35,16 @@ function visit(n: Node): void {
 
 function isPlain(p: Node): boolean {
   return p.type === 'Identifier' || (p.type === 'RestElement' && p.argument.type === 'Identifier');
+}
+
+/** A constructor (its function node) that this pass changes. */
+export function needsLowering(fn: Node): boolean {
+  return !fn.params.every(isPlain);
+}
+
+/** Lowers one constructor (normalize/index.ts finds them). */
+export function lowerConstructor(fn: Node): void {
+  lower(fn);
 }
 
 function lower(fn: Node): void {

@@ -25,7 +25,7 @@ import { positionOf } from '../position';
 import { PRIVATE_TABLE, names } from '../reserved';
 import { hasEnv, patternIdentifiers, type Analysis, type Binding, type Scope } from '../analyze/scope';
 import * as b from './builders';
-import { eachChild, isNode, type Node } from '../walk';
+import { childKeys, eachChild, isNode, type Node } from '../walk';
 import { buildStateMachine, Unsupported } from './resumable';
 
 export interface InstrumentContext {
@@ -204,11 +204,29 @@ function asStatement(r: Out): Node {
 
 /** Rewrites every child of `n` as an expression, in place. */
 function exprChildren(n: Node, ctx: InstrumentContext): Node {
-  eachChild(n, (c, key, index) => {
-    const v = expr(c, ctx);
-    if (index >= 0) n[key][index] = v;
-    else n[key] = v;
-  });
+  const keys = childKeys(n.type);
+  if (keys === undefined) {
+    eachChild(n, (c, key, index) => {
+      const v = expr(c, ctx);
+      if (index >= 0) n[key][index] = v;
+      else n[key] = v;
+    });
+    return n;
+  }
+  // eachChild's order, without a closure per node.
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k];
+    const v = n[key];
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const c = v[i];
+        if (typeof c === 'object' && c !== null && typeof c.type === 'string') v[i] = expr(c, ctx);
+      }
+    } else if (typeof v.type === 'string') {
+      n[key] = expr(v, ctx);
+    }
+  }
   return n;
 }
 
@@ -445,6 +463,8 @@ function expr(n: Node, ctx: InstrumentContext): Node {
         if (analysis.tdzRefs.has(n)) return b.call(b.member(b.id(names.runtime), 'tdz'), [capturedRef(bd), b.literal(bd.name)]);
         return capturedRef(bd);
       }
+      // Only `arguments` is kept in a record as an identifier (lexicalThis).
+      if (n.name !== 'arguments') return n;
       const lex = analysis.lexicalThis.get(n);
       if (lex) return b.member(envRef(lex), names.argsField);
       return n;
