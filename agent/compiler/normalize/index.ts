@@ -17,6 +17,8 @@ import { eachChild, type Node } from '../walk';
 interface Found {
   importExpr: boolean;
   superRef: boolean;
+  /** A `super` inside an object literal (only those can need lower-object-super). */
+  objectSuper: boolean;
   /** Outermost class nodes, with their parents (for the name a class expression infers),
    *  and whether `super` or a private name occurs in them. */
   classes: { cls: Node; parent: Node; special: boolean }[];
@@ -32,10 +34,12 @@ function mayNeed(text: string): boolean {
 let found: Found;
 let parentNode: Node;
 let classDepth = 0;
+let objectDepth = 0;
 
 function scan(program: Node): Found {
-  found = { importExpr: false, superRef: false, classes: [], ctors: [] };
+  found = { importExpr: false, superRef: false, objectSuper: false, classes: [], ctors: [] };
   classDepth = 0;
+  objectDepth = 0;
   parentNode = program;
   eachChild(program, scanNode);
   const r = found;
@@ -53,15 +57,19 @@ function scanNode(n: Node): void {
   } else if (type === 'ImportExpression') found.importExpr = true;
   else if (type === 'Super') {
     found.superRef = true;
+    if (objectDepth > 0) found.objectSuper = true;
     if (classDepth > 0) found.classes[found.classes.length - 1].special = true;
   } else if (type === 'PrivateIdentifier') {
     if (classDepth > 0) found.classes[found.classes.length - 1].special = true;
   } else if (type === 'MethodDefinition' && n.kind === 'constructor' && needsLowering(n.value)) found.ctors.push(n.value);
+  const isObject = type === 'ObjectExpression';
+  if (isObject) objectDepth++;
   const saved = parentNode;
   parentNode = n;
   eachChild(n, scanNode);
   parentNode = saved;
   if (isClass) classDepth--;
+  if (isObject) objectDepth--;
 }
 
 /** Runs the normalize passes a program needs. `script`: a CommonJS script (its `import()`
@@ -77,7 +85,7 @@ export function normalize(program: Node, text: string, script: boolean, filename
   if (!found.classes.length && !found.superRef) return { mayHaveSuper: false };
   // Constructors are lowered one by one, as lowerConstructorParams would (in source order).
   for (const fn of found.ctors) lowerConstructor(fn);
-  if (found.superRef) {
+  if (found.objectSuper) {
     // Only object literals whose methods use `super` change.
     lowerObjectSuper(program);
     // It may have moved object literals (and classes in them) under new parents.
