@@ -342,10 +342,10 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
           hoistVarDecls(n.body, fs);
           declareLexical(n.body.body, fs);
           scopeOf.set(n.body, fs); // the body block shares the function scope
-          for (const p of n.params) build(p, fs);
+          buildParams(n, fs);
           for (const c of n.body.body) build(c, fs);
         } else {
-          for (const p of n.params) build(p, fs);
+          buildParams(n, fs);
           build(n.body, fs);
         }
         return;
@@ -361,7 +361,10 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
           inNative--;
           return;
         }
-        break;
+        if (n.computed) build(n.key, scope);
+        else nonRef(n.key, scope);
+        build(n.value, scope); // the same node as the key in `{ a }`: a reference once
+        return;
       }
       case 'ClassDeclaration':
       case 'ClassExpression': {
@@ -411,12 +414,21 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       case 'ForInStatement':
       case 'ForOfStatement': {
         const head = n.type === 'ForStatement' ? n.init : n.left;
+        let s = scope;
         if (head && head.type === 'VariableDeclaration' && head.kind !== 'var') {
-          const fs = newScope('for', n, scope);
-          for (const d of head.declarations) for (const id of patternIdentifiers(d.id)) declare(fs, id, head.kind);
-          buildChildren(n, fs);
+          s = newScope('for', n, scope);
+          for (const d of head.declarations) for (const id of patternIdentifiers(d.id)) declare(s, id, head.kind);
+        }
+        if (n.type === 'ForStatement') buildChildren(n, s);
+        else if (n.type === 'ForInStatement') {
+          // Children in eachChild's order (meriyah's: body, left, right).
+          build(n.body, s);
+          buildForHead(n.left, s);
+          build(n.right, s);
         } else {
-          buildChildren(n, scope);
+          buildForHead(n.left, s);
+          build(n.right, s);
+          build(n.body, s);
         }
         return;
       }
@@ -433,7 +445,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       case 'CatchClause': {
         const cs = newScope('catch', n, scope);
         if (n.param) for (const id of patternIdentifiers(n.param)) declare(cs, id, 'catch');
-        if (n.param) build(n.param, cs);
+        if (n.param) buildPattern(n.param, cs, true);
         build(n.body, cs);
         return;
       }
@@ -441,12 +453,120 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", positionOf(n));
       case 'Identifier':
         checkReserved(n);
+        reference(n, scope);
+        return;
+      case 'ThisExpression':
+        lexical(n, scope, 'this');
+        return;
+      case 'VariableDeclarator':
+        buildPattern(n.id, scope, true);
+        if (n.init) build(n.init, scope);
+        return;
+      case 'AssignmentExpression':
+        if (n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern') buildPattern(n.left, scope, false);
+        else build(n.left, scope);
+        build(n.right, scope);
+        return;
+      case 'ObjectPattern':
+      case 'ArrayPattern':
+      case 'AssignmentPattern':
+      case 'RestElement':
+        // Reached only as an assignment target (declarations go through buildPattern).
+        buildPattern(n, scope, false);
+        return;
+      case 'MemberExpression':
+        build(n.object, scope);
+        if (n.computed) build(n.property, scope);
+        else nonRef(n.property, scope);
+        return;
+      case 'CallExpression':
+        if (n.callee.type === 'Identifier' && n.callee.name === 'eval' && suppress === 0 && !lookup(scope, 'eval')) {
+          // Reported once the whole program is analysed (the first in source order), as
+          // before the declaration and reference walks were one.
+          if (!directEval || n.start < directEval.start) directEval = n;
+        }
+        break;
+      case 'LabeledStatement':
+        nonRef(n.label, scope);
+        build(n.body, scope);
+        return;
+      case 'BreakStatement':
+      case 'ContinueStatement':
+        if (n.label) nonRef(n.label, scope);
+        return;
+      case 'MetaProperty':
+        nonRef(n.meta, scope);
+        nonRef(n.property, scope);
         return;
       default:
         break;
     }
     buildChildren(n, scope);
   };
+
+  /** A node in a position where an identifier is not a reference (a property key, a label). */
+  const nonRef = (n: Node, scope: Scope): void => {
+    if (n.type === 'Identifier') checkReserved(n);
+    else build(n, scope);
+  };
+
+  /** A binding pattern (`decl`: its identifiers are declarations) or an assignment target
+   *  (its identifiers are references); defaults and computed keys are expressions. */
+  const buildPattern = (p: Node, scope: Scope, decl: boolean): void => {
+    switch (p.type) {
+      case 'Identifier':
+        checkReserved(p);
+        if (!decl) reference(p, scope);
+        return;
+      case 'ObjectPattern':
+        for (const prop of p.properties) {
+          if (prop.type === 'RestElement') buildPattern(prop.argument, scope, decl);
+          else {
+            if (prop.computed) build(prop.key, scope);
+            else nonRef(prop.key, scope);
+            buildPattern(prop.value, scope, decl);
+          }
+        }
+        return;
+      case 'ArrayPattern':
+        for (const el of p.elements) if (el) buildPattern(el, scope, decl);
+        return;
+      case 'AssignmentPattern':
+        buildPattern(p.left, scope, decl);
+        build(p.right, scope);
+        return;
+      case 'RestElement':
+        buildPattern(p.argument, scope, decl);
+        return;
+      default:
+        build(p, scope);
+    }
+  };
+
+  /** A function's parameters: references to its own bindings there are native (nativeRefs). */
+  const buildParams = (fn: Node, fs: Scope): void => {
+    fs.inParams = true;
+    for (const p of fn.params) buildPattern(p, fs, true);
+    fs.inParams = false;
+  };
+
+  /** The head of a for-in/of: a declaration or an assignment target. */
+  const buildForHead = (left: Node, scope: Scope): void => {
+    if (left.type !== 'VariableDeclaration') return buildPattern(left, scope, false);
+    for (const d of left.declarations) {
+      buildPattern(d.id, scope, true);
+      if (d.init) {
+        // `for (var x = 1 in o)` (sloppy mode): the initializer was never resolved.
+        suppress++;
+        build(d.init, scope);
+        suppress--;
+      }
+    }
+  };
+  /** Inside it, references are not recorded. */
+  let suppress = 0;
+  /** The first direct eval() call (refused). */
+  let directEval: Node | null = null;
   // Children without a closure per node: the scope goes through a variable.
   let childScope: Scope;
   const buildChild = (c: Node): void => build(c, childScope);
@@ -458,9 +578,10 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   };
 
   const top = newScope('module', program, null);
-  build(program, top);
 
-  // ---- pass 2: references ---------------------------------------------------------------
+  // ---- references (recorded during the same walk) -----------------------------------------
+  // When the walk meets a reference, every scope around it has declared all its bindings
+  // (each scope declares its hoisted and lexical names on entry), so it resolves at once.
   const lookup = (scope: Scope | null, name: string): Binding | undefined => {
     for (let s = scope; s; s = s.parent) {
       const b = s.bindings.get(name);
@@ -481,6 +602,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   const lexScopes: Scope[] = [];
   const lexOwners: Scope[] = [];
   const reference = (id: Node, scope: Scope): void => {
+    if (suppress !== 0) return;
     const b = lookup(scope, id.name);
     if (b) {
       refs.set(id, b);
@@ -501,6 +623,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
 
   /** `this` / `arguments` of the nearest non-arrow function, seen from inside arrows. */
   const lexical = (node: Node, scope: Scope, what: 'this' | 'args'): void => {
+    if (suppress !== 0) return;
     let s: Scope | null = scope;
     while (s && !(s.kind === 'module' || (s.kind === 'function' && s.node.type !== 'ArrowFunctionExpression'))) s = s.parent;
     if (!s) return;
@@ -519,162 +642,12 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     lexOwners.push(s);
   };
 
-  const resolvePattern = (p: Node | null, scope: Scope): void => {
-    // Binding positions: identifiers are declarations; defaults and computed keys are expressions.
-    if (!p) return;
-    switch (p.type) {
-      case 'Identifier':
-        return;
-      case 'ObjectPattern':
-        for (const prop of p.properties) {
-          if (prop.type === 'RestElement') resolvePattern(prop.argument, scope);
-          else {
-            if (prop.computed) resolve(prop.key, scope);
-            resolvePattern(prop.value, scope);
-          }
-        }
-        return;
-      case 'ArrayPattern':
-        for (const el of p.elements) resolvePattern(el, scope);
-        return;
-      case 'AssignmentPattern':
-        resolvePattern(p.left, scope);
-        resolve(p.right, scope);
-        return;
-      case 'RestElement':
-        resolvePattern(p.argument, scope);
-        return;
-      default:
-        resolve(p, scope);
-    }
-  };
-
-  const resolveAssignTarget = (p: Node, scope: Scope): void => {
-    // Assignment patterns: identifiers are references (writes).
-    switch (p.type) {
-      case 'ObjectPattern':
-        for (const prop of p.properties) {
-          if (prop.type === 'RestElement') resolveAssignTarget(prop.argument, scope);
-          else {
-            if (prop.computed) resolve(prop.key, scope);
-            resolveAssignTarget(prop.value, scope);
-          }
-        }
-        return;
-      case 'ArrayPattern':
-        for (const el of p.elements) if (el) resolveAssignTarget(el, scope);
-        return;
-      case 'AssignmentPattern':
-        resolveAssignTarget(p.left, scope);
-        resolve(p.right, scope);
-        return;
-      case 'RestElement':
-        resolveAssignTarget(p.argument, scope);
-        return;
-      default:
-        resolve(p, scope);
-    }
-  };
-
-  const resolve = (n: Node, scope: Scope): void => {
-    // `scopeOf.get(n)` only for the node types that open a scope.
-    switch (n.type) {
-      case 'Identifier':
-        reference(n, scope);
-        return;
-      case 'ThisExpression':
-        lexical(n, scope, 'this');
-        return;
-      case 'FunctionDeclaration':
-      case 'FunctionExpression':
-      case 'ArrowFunctionExpression': {
-        const fs = scopeOf.get(n)!;
-        fs.inParams = true;
-        for (const p of n.params) resolvePattern(p, fs);
-        fs.inParams = false;
-        if (n.body.type === 'BlockStatement') for (const c of n.body.body) resolve(c, fs);
-        else resolve(n.body, fs);
-        // A closure created in a parameter default that needs this function's own record
-        // would run before the record exists.
-        return;
-      }
-      case 'VariableDeclarator':
-        resolvePattern(n.id, scope);
-        if (n.init) resolve(n.init, scope);
-        return;
-      case 'AssignmentExpression':
-        if (n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern') resolveAssignTarget(n.left, scope);
-        else resolve(n.left, scope);
-        resolve(n.right, scope);
-        return;
-      case 'ForInStatement':
-      case 'ForOfStatement': {
-        const s = scopeOf.get(n) ?? scope;
-        if (n.left.type === 'VariableDeclaration') for (const d of n.left.declarations) resolvePattern(d.id, s);
-        else resolveAssignTarget(n.left, s);
-        resolve(n.right, s);
-        resolve(n.body, s);
-        return;
-      }
-      case 'CatchClause': {
-        const own = scopeOf.get(n)!;
-        if (n.param) resolvePattern(n.param, own);
-        resolve(n.body, own);
-        return;
-      }
-      case 'MemberExpression':
-        resolve(n.object, scope);
-        if (n.computed) resolve(n.property, scope);
-        return;
-      case 'Property':
-      case 'MethodDefinition':
-      case 'PropertyDefinition':
-        if (n.computed) resolve(n.key, scope);
-        if (n.value) resolve(n.value, (n.type === 'PropertyDefinition' ? scopeOf.get(n) : undefined) ?? scope);
-        return;
-      case 'CallExpression':
-        if (n.callee.type === 'Identifier' && n.callee.name === 'eval' && !lookup(scope, 'eval')) {
-          // Direct eval would run uninstrumented code against the program's scopes, whose
-          // captured variables live in records: refuse it rather than run it wrongly.
-          throw new CompileError('E_UNSUPPORTED_SYNTAX', "direct eval() cannot be instrumented (its code would not see the program's variables); use indirect eval ((0, eval)(code)) or new Function, whose functions run but cannot be migrated", positionOf(n));
-        }
-        break;
-      case 'LabeledStatement':
-        resolve(n.body, scope);
-        return;
-      case 'BreakStatement':
-      case 'ContinueStatement':
-      case 'MetaProperty':
-        return;
-      case 'ClassDeclaration':
-      case 'ClassExpression':
-        if (n.superClass) resolve(n.superClass, scope);
-        resolve(n.body, scopeOf.get(n)!);
-        return;
-      case 'SwitchStatement': {
-        const own = scopeOf.get(n);
-        resolve(n.discriminant, scope);
-        for (const c of n.cases) {
-          if (c.test) resolve(c.test, own!);
-          for (const st of c.consequent) resolve(st, own!);
-        }
-        return;
-      }
-      default:
-        break;
-    }
-    const t = n.type;
-    const own = t === 'BlockStatement' || t === 'ForStatement' || t === 'StaticBlock' ? scopeOf.get(n) : undefined;
-    const saved = resolveScope;
-    resolveScope = own ?? scope;
-    eachChild(n, resolveChild);
-    resolveScope = saved;
-  };
-  // Children without a closure per node: the scope goes through a variable.
-  let resolveScope: Scope;
-  const resolveChild = (c: Node): void => resolve(c, resolveScope);
-
-  for (const c of program.body) resolve(c, top);
+  build(program, top);
+  if (directEval) {
+    // Direct eval would run uninstrumented code against the program's scopes, whose
+    // captured variables live in records: refuse it rather than run it wrongly.
+    throw new CompileError('E_UNSUPPORTED_SYNTAX', "direct eval() cannot be instrumented (its code would not see the program's variables); use indirect eval ((0, eval)(code)) or new Function, whose functions run but cannot be migrated", positionOf(directEval));
+  }
 
   // Every binding of a resumable function (and of the blocks in it, not of nested functions)
   // lives in a record: a suspension keeps no native local.
