@@ -60,8 +60,8 @@ function compile(text: string, filename: string, options: InstrumentOptions): In
 
   const script = options.goal !== 'module';
   const program = script ? parseProgram(text, filename) : esmToCjs(parseModuleProgram(text, filename), filename);
-  const { mayHaveSuper } = normalize(program, text, script, filename);
-  const analysis = analyze(program, { noSuper: !mayHaveSuper });
+  const { mayHaveSuper, mayHavePrivate } = normalize(program, text, script, filename);
+  const analysis = analyze(program, { noSuper: !mayHaveSuper, noPrivate: !mayHavePrivate });
   const ctx: InstrumentContext = { analysis, factories: [], nextUnit: 0, nextTemp: 0 };
   const { main, directives } = instrumentProgram(program, ctx);
 

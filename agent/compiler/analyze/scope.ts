@@ -176,10 +176,13 @@ function hasUseStrict(node: Node): boolean {
 export interface AnalyzeHints {
   /** The program has no `super` anywhere (so no function uses it). */
   noSuper?: boolean;
+  /** The program has no private name (`#x`) anywhere. */
+  noPrivate?: boolean;
 }
 
 export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   const noSuper = !!hints.noSuper;
+  const noPrivate = !!hints.noPrivate;
   const scopeOf = new Map<Node, Scope>();
   const refs = new Map<Node, Binding>();
   const decls = new Map<Node, Binding>();
@@ -326,11 +329,11 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         // Class members are part of their class's unit; arrows that use `super` need their
         // home object and stay in place.
         // Functions inside a class body that use its private names (#x) cannot leave it either.
-        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && usesOuterPrivateName(n));
+        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && !noPrivate && usesOuterPrivateName(n));
         // Async and generator class methods (their super and private references already go
         // through the runtime: normalize) run their bodies in a step function outside the
         // class: a unit boundary for captures, though the method itself stays in the class.
-        const member = inNative === 0 && memberFns.has(n) && (n.generator || n.async) && (noSuper || !usesSuper(n)) && !usesOuterPrivateName(n);
+        const member = inNative === 0 && memberFns.has(n) && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
         const fs = newScope('function', n, scope, isUnit || member);
         if (isUnit) units.add(n);
         if (member) resumableMembers.add(n);

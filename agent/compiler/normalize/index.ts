@@ -19,6 +19,8 @@ interface Found {
   superRef: boolean;
   /** A `super` inside an object literal (only those can need lower-object-super). */
   objectSuper: boolean;
+  /** A private name (`#x`) anywhere. */
+  privateRef: boolean;
   /** Outermost class nodes, with their parents (for the name a class expression infers),
    *  and whether `super` or a private name occurs in them. */
   classes: { cls: Node; parent: Node; special: boolean }[];
@@ -37,7 +39,7 @@ let classDepth = 0;
 let objectDepth = 0;
 
 function scan(program: Node): Found {
-  found = { importExpr: false, superRef: false, objectSuper: false, classes: [], ctors: [] };
+  found = { importExpr: false, superRef: false, objectSuper: false, privateRef: false, classes: [], ctors: [] };
   classDepth = 0;
   objectDepth = 0;
   parentNode = program;
@@ -60,6 +62,7 @@ function scanNode(n: Node): void {
     if (objectDepth > 0) found.objectSuper = true;
     if (classDepth > 0) found.classes[found.classes.length - 1].special = true;
   } else if (type === 'PrivateIdentifier') {
+    found.privateRef = true;
     if (classDepth > 0) found.classes[found.classes.length - 1].special = true;
   } else if (type === 'MethodDefinition' && n.kind === 'constructor' && needsLowering(n.value)) found.ctors.push(n.value);
   const isObject = type === 'ObjectExpression';
@@ -74,15 +77,16 @@ function scanNode(n: Node): void {
 
 /** Runs the normalize passes a program needs. `script`: a CommonJS script (its `import()`
  *  calls are lowered here; a module's were lowered by esmToCjs). Returns whether the
- *  program may still contain `super` (false: certainly not; the passes only remove it). */
-export function normalize(program: Node, text: string, script: boolean, filename: string): { mayHaveSuper: boolean } {
-  if (!mayNeed(text)) return { mayHaveSuper: false };
+ *  program may still contain `super` or private names (false: certainly not; the passes only
+ *  remove them). */
+export function normalize(program: Node, text: string, script: boolean, filename: string): { mayHaveSuper: boolean; mayHavePrivate: boolean } {
+  if (!mayNeed(text)) return { mayHaveSuper: false, mayHavePrivate: false };
   let found = scan(program);
   if (script && found.importExpr) {
     lowerDynamicImport(program, filename);
     found = scan(program);
   }
-  if (!found.classes.length && !found.superRef) return { mayHaveSuper: false };
+  if (!found.classes.length && !found.superRef) return { mayHaveSuper: false, mayHavePrivate: found.privateRef };
   // Constructors are lowered one by one, as lowerConstructorParams would (in source order).
   for (const fn of found.ctors) lowerConstructor(fn);
   if (found.objectSuper) {
@@ -95,5 +99,5 @@ export function normalize(program: Node, text: string, script: boolean, filename
   for (const { cls, parent, special } of found.classes) if (special) lowerMemberPrivateSuperIn(cls, parent);
   void lowerConstructorParams;
   void lowerMemberPrivateSuper;
-  return { mayHaveSuper: found.superRef };
+  return { mayHaveSuper: found.superRef, mayHavePrivate: found.privateRef };
 }
