@@ -5,13 +5,14 @@
  * defaults, `super` in object-literal methods, `super` and private names in class methods).
  * A program without them — most code — would still pay one walk of the whole tree per pass.
  * So one walk first notes which constructs occur (and where the classes are), and a source
- * whose text cannot contain them (none of the keywords `import`, `class`, `super`, which
- * cannot be written with escapes, and no backslash at all) skips even that walk.
+ * whose text cannot contain them (none of the keywords `import`, `class`, `super`: a keyword
+ * written with escapes is a syntax error, and private names and constructors need a class)
+ * skips even that walk.
  */
 import { lowerDynamicImport } from '../transform/esm-to-cjs';
-import { lowerConstructor, lowerConstructorParams, needsLowering } from './lower-constructor-params';
+import { lowerConstructor, needsLowering } from './lower-constructor-params';
 import { lowerObjectSuper } from './lower-object-super';
-import { lowerMemberPrivateSuper, lowerMemberPrivateSuperIn } from './lower-member-private-super';
+import { lowerMemberPrivateSuperIn } from './lower-member-private-super';
 import { eachChild, type Node } from '../walk';
 
 interface Found {
@@ -30,7 +31,7 @@ interface Found {
 
 /** A cheap test of the source text: false when none of the constructs can occur. */
 function mayNeed(text: string): boolean {
-  return text.includes('class') || text.includes('super') || text.includes('import') || text.includes('\\');
+  return text.includes('class') || text.includes('super') || text.includes('import');
 }
 
 let found: Found;
@@ -97,7 +98,5 @@ export function normalize(program: Node, text: string, script: boolean, filename
   }
   // A class without `super` or private names (nor classes in it) has nothing to lower.
   for (const { cls, parent, special } of found.classes) if (special) lowerMemberPrivateSuperIn(cls, parent);
-  void lowerConstructorParams;
-  void lowerMemberPrivateSuper;
   return { mayHaveSuper: found.superRef, mayHavePrivate: found.privateRef };
 }
