@@ -237,7 +237,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     decls.set(id, b);
   };
 
-  // ---- pass 1: scopes and declarations --------------------------------------------------
+  // ---- pass 1: scopes, declarations and references (one walk: build) --------------------
   const hoistVarDecls = (n: Node, scope: Scope): void => {
     // Finds `var` declarations (and their identifiers) anywhere in the function body,
     // without entering nested functions. They are statements: only statements that
@@ -582,7 +582,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
 
   const top = newScope('module', program, null);
 
-  // ---- references (recorded during the same walk) -----------------------------------------
+  // ---- references, resolved during the same walk ------------------------------------------
   // When the walk meets a reference, every scope around it has declared all its bindings
   // (each scope declares its hoisted and lexical names on entry), so it resolves at once.
   const lookup = (scope: Scope | null, name: string): Binding | undefined => {
@@ -660,7 +660,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     if (s === s.varScope) s.thisCaptured = true; // the frame always exists
   }
 
-  // ---- pass 3: which records each unit's factory takes ---------------------------------
+  // ---- pass 2: which records each unit's factory takes ---------------------------------
   const unitEnvs = new Map<Node, Set<number>>();
   for (const u of [...units, ...resumableMembers]) unitEnvs.set(u, new Set());
   const need = (from: Scope, owner: Scope): void => {
@@ -701,7 +701,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     }
   }
 
-  // ---- pass 4: temporal dead zone ---------------------------------------------------------
+  // ---- pass 3: temporal dead zone ---------------------------------------------------------
   // A captured reference is safe when the code containing it can only run after the
   // declaration: its own position (same unit), or the point where the outermost closure on
   // the way is created (the scope start for hoisted function declarations), is after it.
