@@ -9,14 +9,13 @@
  */
 import { generate } from 'astring';
 import { parseModuleProgram, parseProgram } from './parse';
-import { esmToCjs, lowerDynamicImport } from './transform/esm-to-cjs';
+import { esmToCjs } from './transform/esm-to-cjs';
 import { analyze } from './analyze/scope';
-import { lowerConstructorParams } from './normalize/lower-constructor-params';
-import { lowerObjectSuper } from './normalize/lower-object-super';
-import { lowerMemberPrivateSuper } from './normalize/lower-member-private-super';
+import { normalize } from './normalize';
 import { instrumentProgram, type InstrumentContext } from './transform/instrument-closures';
 import * as b from './transform/builders';
 import { CompileError } from './errors';
+import { setSource } from './position';
 import { CODE_VERSION, INSTRUMENTED_MARKER, RESERVED_PREFIX, RUNTIME_GLOBAL, names } from './reserved';
 import type { Node } from './walk';
 
@@ -49,13 +48,20 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
   if (isInstrumented(source)) return { code: source, units: 0, unchanged: true };
   // A hashbang line is not JavaScript for meriyah's script goal.
   const text = source.startsWith('#!') ? '//' + source.slice(2) : source;
+  setSource(text);
+  try {
+    return compile(text, filename, options);
+  } finally {
+    setSource(null);
+  }
+}
 
-  const program =
-    options.goal === 'module' ? esmToCjs(parseModuleProgram(text, filename), filename) : lowerDynamicImport(parseProgram(text, filename), filename);
-  lowerConstructorParams(program);
-  lowerObjectSuper(program);
-  lowerMemberPrivateSuper(program);
-  const analysis = analyze(program);
+function compile(text: string, filename: string, options: InstrumentOptions): InstrumentResult {
+
+  const script = options.goal !== 'module';
+  const program = script ? parseProgram(text, filename) : esmToCjs(parseModuleProgram(text, filename), filename);
+  const { mayHaveSuper, mayHavePrivate } = normalize(program, text, script, filename);
+  const analysis = analyze(program, { noSuper: !mayHaveSuper, noPrivate: !mayHavePrivate });
   const ctx: InstrumentContext = { analysis, factories: [], nextUnit: 0, nextTemp: 0 };
   const { main, directives } = instrumentProgram(program, ctx);
 

@@ -12,8 +12,116 @@ export function isNode(x: unknown): x is Node {
   return typeof x === 'object' && x !== null && typeof (x as Node).type === 'string';
 }
 
+/**
+ * The keys that can hold child nodes, per node type, in the order meriyah creates them (so
+ * the order children are visited in is the order `Object.keys` gives for a parsed node: for
+ * example a for-in statement's body comes before its head there). Types not listed here
+ * (none that meriyah produces without JSX) fall back to `Object.keys`.
+ */
+const CHILD_KEYS: Record<string, readonly string[]> = Object.assign(Object.create(null), {
+  AccessorProperty: ['key', 'value', 'decorators'],
+  ArrayExpression: ['elements'],
+  ArrayPattern: ['elements'],
+  ArrowFunctionExpression: ['params', 'body'],
+  AssignmentExpression: ['left', 'right'],
+  AssignmentPattern: ['left', 'right'],
+  AwaitExpression: ['argument'],
+  BinaryExpression: ['left', 'right'],
+  BlockStatement: ['body'],
+  BreakStatement: ['label'],
+  CallExpression: ['callee', 'arguments'],
+  CatchClause: ['param', 'body'],
+  ChainExpression: ['expression'],
+  ClassBody: ['body'],
+  ClassDeclaration: ['id', 'superClass', 'body', 'decorators'],
+  ClassExpression: ['id', 'superClass', 'body', 'decorators'],
+  ConditionalExpression: ['test', 'consequent', 'alternate'],
+  ContinueStatement: ['label'],
+  DebuggerStatement: [],
+  Decorator: ['expression'],
+  DoWhileStatement: ['body', 'test'],
+  EmptyStatement: [],
+  ExportAllDeclaration: ['source', 'exported', 'attributes'],
+  ExportDefaultDeclaration: ['declaration'],
+  ExportNamedDeclaration: ['declaration', 'specifiers', 'source', 'attributes'],
+  ExportSpecifier: ['local', 'exported'],
+  ExpressionStatement: ['expression'],
+  ForInStatement: ['body', 'left', 'right'],
+  ForOfStatement: ['left', 'right', 'body'],
+  ForStatement: ['init', 'test', 'update', 'body'],
+  FunctionDeclaration: ['id', 'params', 'body'],
+  FunctionExpression: ['id', 'params', 'body'],
+  Identifier: [],
+  IfStatement: ['test', 'consequent', 'alternate'],
+  ImportAttribute: ['key', 'value'],
+  ImportDeclaration: ['specifiers', 'source', 'attributes'],
+  ImportDefaultSpecifier: ['local'],
+  ImportExpression: ['source', 'options'],
+  ImportNamespaceSpecifier: ['local'],
+  ImportSpecifier: ['local', 'imported'],
+  LabeledStatement: ['label', 'body'],
+  Literal: [],
+  LogicalExpression: ['left', 'right'],
+  MemberExpression: ['object', 'property'],
+  MetaProperty: ['meta', 'property'],
+  MethodDefinition: ['key', 'value', 'decorators'],
+  NewExpression: ['callee', 'arguments'],
+  ObjectExpression: ['properties'],
+  ObjectPattern: ['properties'],
+  ParenthesizedExpression: ['expression'],
+  PrivateIdentifier: [],
+  Program: ['body'],
+  Property: ['key', 'value'],
+  PropertyDefinition: ['key', 'value', 'decorators'],
+  RestElement: ['argument'],
+  ReturnStatement: ['argument'],
+  SequenceExpression: ['expressions'],
+  SpreadElement: ['argument'],
+  StaticBlock: ['body'],
+  Super: [],
+  SwitchCase: ['test', 'consequent'],
+  SwitchStatement: ['discriminant', 'cases'],
+  TaggedTemplateExpression: ['tag', 'quasi'],
+  TemplateElement: [],
+  TemplateLiteral: ['expressions', 'quasis'],
+  ThisExpression: [],
+  ThrowStatement: ['argument'],
+  TryStatement: ['block', 'handler', 'finalizer'],
+  UnaryExpression: ['argument'],
+  UpdateExpression: ['argument'],
+  VariableDeclaration: ['declarations'],
+  VariableDeclarator: ['id', 'init'],
+  WhileStatement: ['test', 'body'],
+  WithStatement: ['object', 'body'],
+  YieldExpression: ['argument'],
+});
+
+/** The keys that can hold child nodes of a node of this type (undefined: not known, use
+ *  eachChild). */
+export function childKeys(type: string): readonly string[] | undefined {
+  return CHILD_KEYS[type];
+}
+
 /** Calls fn(child, key, index) for every direct child node, in source order. */
 export function eachChild(node: Node, fn: (child: Node, key: string, index: number) => void): void {
+  const keys = CHILD_KEYS[node.type];
+  if (keys === undefined) return eachChildByKeys(node, fn);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k];
+    const v = node[key];
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const c = v[i];
+        if (typeof c === 'object' && c !== null && typeof c.type === 'string') fn(c, key, i);
+      }
+    } else if (typeof v.type === 'string') {
+      fn(v, key, -1);
+    }
+  }
+}
+
+function eachChildByKeys(node: Node, fn: (child: Node, key: string, index: number) => void): void {
   for (const key of Object.keys(node)) {
     if (SKIP.has(key)) continue;
     const v = node[key];

@@ -14,6 +14,7 @@
  * them in its record.
  */
 import { CompileError } from '../errors';
+import { positionOf } from '../position';
 import { GENERATED, RESERVED_PREFIX } from '../reserved';
 import { eachChild, isFunction, type Node } from '../walk';
 
@@ -46,7 +47,18 @@ export interface Scope {
   strict: boolean;
   /** For function scopes: the function's own `arguments` is referenced (here or in arrows). */
   usesArgs: boolean;
+  /** Number of scopes above this one. */
+  depth: number;
+  /** This scope if it is a unit, else its parent's nearestUnit (null: none up to the top). */
+  nearestUnit: Scope | null;
+  /** For function scopes: its parameter list is being resolved (see nativeRefs). */
+  inParams: boolean;
+  /** hasEnv(), computed once the analysis is done (null before). */
+  env: boolean | null;
 }
+
+/** The bindings of a scope that declares none (most blocks): shared, never written. */
+const NO_BINDINGS: Map<string, Binding> = new Map();
 
 export interface Analysis {
   /** The scope each scope-introducing node creates. */
@@ -78,7 +90,13 @@ export interface Analysis {
 }
 
 export function hasEnv(s: Scope): boolean {
+  if (s.env !== null) return s.env;
+  return computeHasEnv(s);
+}
+
+function computeHasEnv(s: Scope): boolean {
   if (s.thisCaptured || s.argsCaptured) return true;
+  if (s.bindings === NO_BINDINGS) return false;
   for (const b of s.bindings.values()) if (b.captured) return true;
   return false;
 }
@@ -155,7 +173,16 @@ function hasUseStrict(node: Node): boolean {
   return false;
 }
 
-export function analyze(program: Node): Analysis {
+export interface AnalyzeHints {
+  /** The program has no `super` anywhere (so no function uses it). */
+  noSuper?: boolean;
+  /** The program has no private name (`#x`) anywhere. */
+  noPrivate?: boolean;
+}
+
+export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
+  const noSuper = !!hints.noSuper;
+  const noPrivate = !!hints.noPrivate;
   const scopeOf = new Map<Node, Scope>();
   const refs = new Map<Node, Binding>();
   const decls = new Map<Node, Binding>();
@@ -163,8 +190,6 @@ export function analyze(program: Node): Analysis {
   const nativeRefs = new Set<Node>();
   const units = new Set<Node>();
   const scopes: Scope[] = [];
-  /** Function nodes whose parameter list is being visited (for nativeRefs). */
-  const paramsOf = new Map<Node, Scope>();
 
   const newScope = (kind: ScopeKind, node: Node, parent: Scope | null, unit = false): Scope => {
     const s: Scope = {
@@ -173,13 +198,18 @@ export function analyze(program: Node): Analysis {
       node,
       parent,
       varScope: null as unknown as Scope,
-      bindings: new Map(),
+      bindings: NO_BINDINGS,
       thisCaptured: false,
       argsCaptured: false,
       unit,
       strict: !!parent?.strict || kind === 'class' || hasUseStrict(node),
       usesArgs: false,
+      depth: parent ? parent.depth + 1 : 0,
+      nearestUnit: null,
+      inParams: false,
+      env: null,
     };
+    s.nearestUnit = unit ? s : parent ? parent.nearestUnit : null;
     s.varScope = kind === 'function' || kind === 'module' || !parent ? s : parent.varScope;
     scopes.push(s);
     scopeOf.set(node, s);
@@ -188,13 +218,14 @@ export function analyze(program: Node): Analysis {
 
   const checkReserved = (id: Node): void => {
     if (typeof id.name === 'string' && id.name.startsWith(RESERVED_PREFIX) && !id[GENERATED]) {
-      throw new CompileError('E_RESERVED_NAME', `identifier '${id.name}' uses the prefix '${RESERVED_PREFIX}' reserved for ThingsJS`, id.loc?.start);
+      throw new CompileError('E_RESERVED_NAME', `identifier '${id.name}' uses the prefix '${RESERVED_PREFIX}' reserved for ThingsJS`, positionOf(id));
     }
   };
 
   const declare = (scope: Scope, id: Node, kind: BindingKind, declEnd?: number): void => {
     checkReserved(id);
     const name: string = id.name;
+    if (scope.bindings === NO_BINDINGS) scope.bindings = new Map();
     let b = scope.bindings.get(name);
     if (!b) {
       b = { name, kind, scope, captured: false };
@@ -206,16 +237,60 @@ export function analyze(program: Node): Analysis {
     decls.set(id, b);
   };
 
-  // ---- pass 1: scopes and declarations --------------------------------------------------
+  // ---- pass 1: scopes, declarations and references (one walk: build) --------------------
   const hoistVarDecls = (n: Node, scope: Scope): void => {
     // Finds `var` declarations (and their identifiers) anywhere in the function body,
-    // without entering nested functions.
-    const visit = (x: Node): void => {
-      if (isFunction(x) || x.type === 'ClassBody') return;
-      if (x.type === 'VariableDeclaration' && x.kind === 'var') {
-        for (const d of x.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, 'var');
+    // without entering nested functions. They are statements: only statements that
+    // contain statements are entered (an expression holds none outside a function or a
+    // class static block, which are var scopes of their own). Children in eachChild order.
+    const visit = (x: Node | null): void => {
+      if (!x) return;
+      switch (x.type) {
+        case 'VariableDeclaration':
+          if (x.kind === 'var') for (const d of x.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, 'var');
+          return;
+        case 'Program':
+        case 'BlockStatement':
+        case 'StaticBlock':
+          for (const st of x.body) visit(st);
+          return;
+        case 'IfStatement':
+          visit(x.consequent);
+          visit(x.alternate);
+          return;
+        case 'ForStatement':
+          visit(x.init);
+          visit(x.body);
+          return;
+        case 'ForInStatement': // meriyah's key order: body, left, right
+          visit(x.body);
+          visit(x.left);
+          return;
+        case 'ForOfStatement':
+          visit(x.left);
+          visit(x.body);
+          return;
+        case 'WhileStatement':
+        case 'DoWhileStatement':
+        case 'LabeledStatement':
+        case 'WithStatement':
+          visit(x.body);
+          return;
+        case 'TryStatement':
+          visit(x.block);
+          if (x.handler) visit(x.handler.body);
+          visit(x.finalizer);
+          return;
+        case 'SwitchStatement':
+          for (const c of x.cases) for (const st of c.consequent) visit(st);
+          return;
+        case 'ExportNamedDeclaration':
+        case 'ExportDefaultDeclaration':
+          visit(x.declaration);
+          return;
+        default:
+          return;
       }
-      eachChild(x, visit);
     };
     visit(n);
   };
@@ -254,11 +329,11 @@ export function analyze(program: Node): Analysis {
         // Class members are part of their class's unit; arrows that use `super` need their
         // home object and stay in place.
         // Functions inside a class body that use its private names (#x) cannot leave it either.
-        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && usesSuper(n)) && !(classDepth > 0 && usesOuterPrivateName(n));
+        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && !noPrivate && usesOuterPrivateName(n));
         // Async and generator class methods (their super and private references already go
         // through the runtime: normalize) run their bodies in a step function outside the
         // class: a unit boundary for captures, though the method itself stays in the class.
-        const member = inNative === 0 && memberFns.has(n) && (n.generator || n.async) && !usesSuper(n) && !usesOuterPrivateName(n);
+        const member = inNative === 0 && memberFns.has(n) && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
         const fs = newScope('function', n, scope, isUnit || member);
         if (isUnit) units.add(n);
         if (member) resumableMembers.add(n);
@@ -270,10 +345,10 @@ export function analyze(program: Node): Analysis {
           hoistVarDecls(n.body, fs);
           declareLexical(n.body.body, fs);
           scopeOf.set(n.body, fs); // the body block shares the function scope
-          for (const p of n.params) build(p, fs);
+          buildParams(n, fs);
           for (const c of n.body.body) build(c, fs);
         } else {
-          for (const p of n.params) build(p, fs);
+          buildParams(n, fs);
           build(n.body, fs);
         }
         return;
@@ -282,14 +357,17 @@ export function analyze(program: Node): Analysis {
         // Object-literal methods that use `super` depend on their home object: keep native.
         // Accessors with computed keys are left native for now (they run, but a snapshot that
         // reaches them reports them as not capturable).
-        if ((n.method || n.kind === 'get' || n.kind === 'set') && ((n.computed && n.kind !== 'init') || usesSuper(n.value))) {
+        if ((n.method || n.kind === 'get' || n.kind === 'set') && ((n.computed && n.kind !== 'init') || (!noSuper && usesSuper(n.value)))) {
           if (n.computed) build(n.key, scope);
           inNative++;
           build(n.value, scope);
           inNative--;
           return;
         }
-        break;
+        if (n.computed) build(n.key, scope);
+        else nonRef(n.key, scope);
+        build(n.value, scope); // the same node as the key in `{ a }`: a reference once
+        return;
       }
       case 'ClassDeclaration':
       case 'ClassExpression': {
@@ -302,7 +380,7 @@ export function analyze(program: Node): Analysis {
         if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
         // Inside its body a declared class sees its own inner binding, initialised before
         // any static code runs (the outer one is still in its TDZ then).
-        else if (n.id) cs.bindings.set(n.id.name, { name: n.id.name, kind: 'class', scope: cs, captured: false });
+        else if (n.id) cs.bindings = new Map([[n.id.name, { name: n.id.name, kind: 'class', scope: cs, captured: false }]]);
         for (const el of n.body.body) if (el.type === 'MethodDefinition') memberFns.add(el.value);
         classDepth++;
         build(n.body, cs);
@@ -339,12 +417,21 @@ export function analyze(program: Node): Analysis {
       case 'ForInStatement':
       case 'ForOfStatement': {
         const head = n.type === 'ForStatement' ? n.init : n.left;
+        let s = scope;
         if (head && head.type === 'VariableDeclaration' && head.kind !== 'var') {
-          const fs = newScope('for', n, scope);
-          for (const d of head.declarations) for (const id of patternIdentifiers(d.id)) declare(fs, id, head.kind);
-          eachChild(n, (c) => build(c, fs));
+          s = newScope('for', n, scope);
+          for (const d of head.declarations) for (const id of patternIdentifiers(d.id)) declare(s, id, head.kind);
+        }
+        if (n.type === 'ForStatement') buildChildren(n, s);
+        else if (n.type === 'ForInStatement') {
+          // Children in eachChild's order (meriyah's: body, left, right).
+          build(n.body, s);
+          buildForHead(n.left, s);
+          build(n.right, s);
         } else {
-          eachChild(n, (c) => build(c, scope));
+          buildForHead(n.left, s);
+          build(n.right, s);
+          build(n.body, s);
         }
         return;
       }
@@ -361,25 +448,143 @@ export function analyze(program: Node): Analysis {
       case 'CatchClause': {
         const cs = newScope('catch', n, scope);
         if (n.param) for (const id of patternIdentifiers(n.param)) declare(cs, id, 'catch');
-        if (n.param) build(n.param, cs);
+        if (n.param) buildPattern(n.param, cs, true);
         build(n.body, cs);
         return;
       }
       case 'WithStatement':
-        throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", n.loc?.start);
+        throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", positionOf(n));
       case 'Identifier':
         checkReserved(n);
+        reference(n, scope);
+        return;
+      case 'ThisExpression':
+        lexical(n, scope, 'this');
+        return;
+      case 'VariableDeclarator':
+        buildPattern(n.id, scope, true);
+        if (n.init) build(n.init, scope);
+        return;
+      case 'AssignmentExpression':
+        if (n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern') buildPattern(n.left, scope, false);
+        else build(n.left, scope);
+        build(n.right, scope);
+        return;
+      case 'ObjectPattern':
+      case 'ArrayPattern':
+      case 'AssignmentPattern':
+      case 'RestElement':
+        // Reached only as an assignment target (declarations go through buildPattern).
+        buildPattern(n, scope, false);
+        return;
+      case 'MemberExpression':
+        build(n.object, scope);
+        if (n.computed) build(n.property, scope);
+        else nonRef(n.property, scope);
+        return;
+      case 'CallExpression':
+        if (n.callee.type === 'Identifier' && n.callee.name === 'eval' && suppress === 0 && !lookup(scope, 'eval')) {
+          // Reported once the whole program is analysed (the first in source order), as
+          // before the declaration and reference walks were one.
+          if (!directEval || n.start < directEval.start) directEval = n;
+        }
+        break;
+      case 'LabeledStatement':
+        nonRef(n.label, scope);
+        build(n.body, scope);
+        return;
+      case 'BreakStatement':
+      case 'ContinueStatement':
+        if (n.label) nonRef(n.label, scope);
+        return;
+      case 'MetaProperty':
+        nonRef(n.meta, scope);
+        nonRef(n.property, scope);
         return;
       default:
         break;
     }
-    eachChild(n, (c) => build(c, scope));
+    buildChildren(n, scope);
+  };
+
+  /** A node in a position where an identifier is not a reference (a property key, a label). */
+  const nonRef = (n: Node, scope: Scope): void => {
+    if (n.type === 'Identifier') checkReserved(n);
+    else build(n, scope);
+  };
+
+  /** A binding pattern (`decl`: its identifiers are declarations) or an assignment target
+   *  (its identifiers are references); defaults and computed keys are expressions. */
+  const buildPattern = (p: Node, scope: Scope, decl: boolean): void => {
+    switch (p.type) {
+      case 'Identifier':
+        checkReserved(p);
+        if (!decl) reference(p, scope);
+        return;
+      case 'ObjectPattern':
+        for (const prop of p.properties) {
+          if (prop.type === 'RestElement') buildPattern(prop.argument, scope, decl);
+          else {
+            if (prop.computed) build(prop.key, scope);
+            else nonRef(prop.key, scope);
+            buildPattern(prop.value, scope, decl);
+          }
+        }
+        return;
+      case 'ArrayPattern':
+        for (const el of p.elements) if (el) buildPattern(el, scope, decl);
+        return;
+      case 'AssignmentPattern':
+        buildPattern(p.left, scope, decl);
+        build(p.right, scope);
+        return;
+      case 'RestElement':
+        buildPattern(p.argument, scope, decl);
+        return;
+      default:
+        build(p, scope);
+    }
+  };
+
+  /** A function's parameters: references to its own bindings there are native (nativeRefs). */
+  const buildParams = (fn: Node, fs: Scope): void => {
+    fs.inParams = true;
+    for (const p of fn.params) buildPattern(p, fs, true);
+    fs.inParams = false;
+  };
+
+  /** The head of a for-in/of: a declaration or an assignment target. */
+  const buildForHead = (left: Node, scope: Scope): void => {
+    if (left.type !== 'VariableDeclaration') return buildPattern(left, scope, false);
+    for (const d of left.declarations) {
+      buildPattern(d.id, scope, true);
+      if (d.init) {
+        // `for (var x = 1 in o)` (sloppy mode): the initializer was never resolved.
+        suppress++;
+        build(d.init, scope);
+        suppress--;
+      }
+    }
+  };
+  /** Inside it, references are not recorded. */
+  let suppress = 0;
+  /** The first direct eval() call (refused). */
+  let directEval: Node | null = null;
+  // Children without a closure per node: the scope goes through a variable.
+  let childScope: Scope;
+  const buildChild = (c: Node): void => build(c, childScope);
+  const buildChildren = (n: Node, scope: Scope): void => {
+    const saved = childScope;
+    childScope = scope;
+    eachChild(n, buildChild);
+    childScope = saved;
   };
 
   const top = newScope('module', program, null);
-  build(program, top);
 
-  // ---- pass 2: references ---------------------------------------------------------------
+  // ---- references, resolved during the same walk ------------------------------------------
+  // When the walk meets a reference, every scope around it has declared all its bindings
+  // (each scope declares its hoisted and lexical names on entry), so it resolves at once.
   const lookup = (scope: Scope | null, name: string): Binding | undefined => {
     for (let s = scope; s; s = s.parent) {
       const b = s.bindings.get(name);
@@ -388,21 +593,27 @@ export function analyze(program: Node): Analysis {
     return undefined;
   };
 
-  /** True if going from `from` up to (excluding) `to` crosses a unit boundary. */
-  const crossesUnit = (from: Scope, to: Scope): boolean => {
-    for (let s: Scope | null = from; s && s !== to; s = s.parent) if (s.unit) return true;
-    return false;
-  };
+  /** True if going from `from` up to (excluding) its ancestor `to` crosses a unit boundary. */
+  const crossesUnit = (from: Scope, to: Scope): boolean => from.nearestUnit !== null && from.nearestUnit.depth > to.depth;
 
-  const scopeOfRef = new Map<Node, Scope>();
+  /** Resolved references, in order: the identifier, the scope it is in, its binding. */
+  const refIds: Node[] = [];
+  const refScopes: Scope[] = [];
+  const refBindings: Binding[] = [];
+  /** `this` / `arguments` nodes kept in a record: the node, the scope it is in, the owner. */
+  const lexIds: Node[] = [];
+  const lexScopes: Scope[] = [];
+  const lexOwners: Scope[] = [];
   const reference = (id: Node, scope: Scope): void => {
-    scopeOfRef.set(id, scope);
+    if (suppress !== 0) return;
     const b = lookup(scope, id.name);
     if (b) {
       refs.set(id, b);
+      refIds.push(id);
+      refScopes.push(scope);
+      refBindings.push(b);
       const owner = b.scope;
-      const params = paramsOf.get(owner.node);
-      if (params === owner && scope === owner) {
+      if (owner.inParams && scope === owner) {
         // inside the owner's parameter list: evaluated before its record exists
         nativeRefs.add(id);
         return;
@@ -415,7 +626,7 @@ export function analyze(program: Node): Analysis {
 
   /** `this` / `arguments` of the nearest non-arrow function, seen from inside arrows. */
   const lexical = (node: Node, scope: Scope, what: 'this' | 'args'): void => {
-    scopeOfRef.set(node, scope);
+    if (suppress !== 0) return;
     let s: Scope | null = scope;
     while (s && !(s.kind === 'module' || (s.kind === 'function' && s.node.type !== 'ArrowFunctionExpression'))) s = s.parent;
     if (!s) return;
@@ -429,154 +640,17 @@ export function analyze(program: Node): Analysis {
     if (what === 'this') s.thisCaptured = true;
     else s.argsCaptured = true;
     lexicalThis.set(node, s);
+    lexIds.push(node);
+    lexScopes.push(scope);
+    lexOwners.push(s);
   };
 
-  const resolvePattern = (p: Node | null, scope: Scope): void => {
-    // Binding positions: identifiers are declarations; defaults and computed keys are expressions.
-    if (!p) return;
-    switch (p.type) {
-      case 'Identifier':
-        return;
-      case 'ObjectPattern':
-        for (const prop of p.properties) {
-          if (prop.type === 'RestElement') resolvePattern(prop.argument, scope);
-          else {
-            if (prop.computed) resolve(prop.key, scope);
-            resolvePattern(prop.value, scope);
-          }
-        }
-        return;
-      case 'ArrayPattern':
-        for (const el of p.elements) resolvePattern(el, scope);
-        return;
-      case 'AssignmentPattern':
-        resolvePattern(p.left, scope);
-        resolve(p.right, scope);
-        return;
-      case 'RestElement':
-        resolvePattern(p.argument, scope);
-        return;
-      default:
-        resolve(p, scope);
-    }
-  };
-
-  const resolveAssignTarget = (p: Node, scope: Scope): void => {
-    // Assignment patterns: identifiers are references (writes).
-    switch (p.type) {
-      case 'ObjectPattern':
-        for (const prop of p.properties) {
-          if (prop.type === 'RestElement') resolveAssignTarget(prop.argument, scope);
-          else {
-            if (prop.computed) resolve(prop.key, scope);
-            resolveAssignTarget(prop.value, scope);
-          }
-        }
-        return;
-      case 'ArrayPattern':
-        for (const el of p.elements) if (el) resolveAssignTarget(el, scope);
-        return;
-      case 'AssignmentPattern':
-        resolveAssignTarget(p.left, scope);
-        resolve(p.right, scope);
-        return;
-      case 'RestElement':
-        resolveAssignTarget(p.argument, scope);
-        return;
-      default:
-        resolve(p, scope);
-    }
-  };
-
-  const resolve = (n: Node, scope: Scope): void => {
-    const own = scopeOf.get(n);
-    switch (n.type) {
-      case 'Identifier':
-        reference(n, scope);
-        return;
-      case 'ThisExpression':
-        lexical(n, scope, 'this');
-        return;
-      case 'FunctionDeclaration':
-      case 'FunctionExpression':
-      case 'ArrowFunctionExpression': {
-        const fs = own!;
-        paramsOf.set(n, fs);
-        for (const p of n.params) resolvePattern(p, fs);
-        paramsOf.delete(n);
-        if (n.body.type === 'BlockStatement') for (const c of n.body.body) resolve(c, fs);
-        else resolve(n.body, fs);
-        // A closure created in a parameter default that needs this function's own record
-        // would run before the record exists.
-        return;
-      }
-      case 'VariableDeclarator':
-        resolvePattern(n.id, scope);
-        if (n.init) resolve(n.init, scope);
-        return;
-      case 'AssignmentExpression':
-        if (n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern') resolveAssignTarget(n.left, scope);
-        else resolve(n.left, scope);
-        resolve(n.right, scope);
-        return;
-      case 'ForInStatement':
-      case 'ForOfStatement': {
-        const s = own ?? scope;
-        if (n.left.type === 'VariableDeclaration') for (const d of n.left.declarations) resolvePattern(d.id, s);
-        else resolveAssignTarget(n.left, s);
-        resolve(n.right, s);
-        resolve(n.body, s);
-        return;
-      }
-      case 'CatchClause':
-        if (n.param) resolvePattern(n.param, own!);
-        resolve(n.body, own!);
-        return;
-      case 'MemberExpression':
-        resolve(n.object, scope);
-        if (n.computed) resolve(n.property, scope);
-        return;
-      case 'Property':
-      case 'MethodDefinition':
-      case 'PropertyDefinition':
-        if (n.computed) resolve(n.key, scope);
-        if (n.value) resolve(n.value, own ?? scope);
-        return;
-      case 'CallExpression':
-        if (n.callee.type === 'Identifier' && n.callee.name === 'eval' && !lookup(scope, 'eval')) {
-          // Direct eval would run uninstrumented code against the program's scopes, whose
-          // captured variables live in records: refuse it rather than run it wrongly.
-          throw new CompileError('E_UNSUPPORTED_SYNTAX', "direct eval() cannot be instrumented (its code would not see the program's variables); use indirect eval ((0, eval)(code)) or new Function, whose functions run but cannot be migrated", n.loc?.start);
-        }
-        break;
-      case 'LabeledStatement':
-        resolve(n.body, scope);
-        return;
-      case 'BreakStatement':
-      case 'ContinueStatement':
-      case 'MetaProperty':
-        return;
-      case 'ClassDeclaration':
-      case 'ClassExpression':
-        if (n.superClass) resolve(n.superClass, scope);
-        resolve(n.body, own!);
-        return;
-      case 'SwitchStatement': {
-        resolve(n.discriminant, scope);
-        for (const c of n.cases) {
-          if (c.test) resolve(c.test, own!);
-          for (const st of c.consequent) resolve(st, own!);
-        }
-        return;
-      }
-      default:
-        break;
-    }
-    const s = own && n.type !== 'Program' ? own : scope;
-    eachChild(n, (c) => resolve(c, s));
-  };
-
-  for (const c of program.body) resolve(c, top);
+  build(program, top);
+  if (directEval) {
+    // Direct eval would run uninstrumented code against the program's scopes, whose
+    // captured variables live in records: refuse it rather than run it wrongly.
+    throw new CompileError('E_UNSUPPORTED_SYNTAX', "direct eval() cannot be instrumented (its code would not see the program's variables); use indirect eval ((0, eval)(code)) or new Function, whose functions run but cannot be migrated", positionOf(directEval));
+  }
 
   // Every binding of a resumable function (and of the blocks in it, not of nested functions)
   // lives in a record: a suspension keeps no native local.
@@ -586,14 +660,17 @@ export function analyze(program: Node): Analysis {
     if (s === s.varScope) s.thisCaptured = true; // the frame always exists
   }
 
-  // ---- pass 3: which records each unit's factory takes ---------------------------------
+  // ---- pass 2: which records each unit's factory takes ---------------------------------
   const unitEnvs = new Map<Node, Set<number>>();
   for (const u of [...units, ...resumableMembers]) unitEnvs.set(u, new Set());
   const need = (from: Scope, owner: Scope): void => {
     for (let s: Scope | null = from; s && s !== owner; s = s.parent) if (s.unit) unitEnvs.get(s.node)!.add(owner.id);
   };
-  for (const [id, b] of refs) if (b.captured && !nativeRefs.has(id)) need(scopeOfRef.get(id)!, b.scope);
-  for (const [node, owner] of lexicalThis) need(scopeOfRef.get(node)!, owner);
+  for (let i = 0; i < refIds.length; i++) {
+    const b = refBindings[i];
+    if (b.captured && !nativeRefs.has(refIds[i])) need(refScopes[i], b.scope);
+  }
+  for (let i = 0; i < lexIds.length; i++) need(lexScopes[i], lexOwners[i]);
 
   // Closures in a parameter default that need their own function's record: that record is
   // made at body entry, after the defaults ran. Such defaults (from the first one on) are
@@ -614,7 +691,7 @@ export function analyze(program: Node): Analysis {
       if (!inner.some((f) => unitEnvs.get(f)!.has(fs.id))) continue;
       for (const q of u.params.slice(pi)) {
         const simple = q.type === 'Identifier' || (q.type === 'AssignmentPattern' && q.left.type === 'Identifier') || (q.type === 'RestElement' && q.argument.type === 'Identifier');
-        if (!simple) throw new CompileError('E_UNSUPPORTED_SYNTAX', 'a destructuring parameter after a default whose closure captures a parameter is not supported yet', q.loc?.start);
+        if (!simple) throw new CompileError('E_UNSUPPORTED_SYNTAX', 'a destructuring parameter after a default whose closure captures a parameter is not supported yet', positionOf(q));
       }
       lowerParams.set(u, pi);
       // The lowered defaults run in the body, after the record: their references are ordinary.
@@ -624,16 +701,18 @@ export function analyze(program: Node): Analysis {
     }
   }
 
-  // ---- pass 4: temporal dead zone ---------------------------------------------------------
+  // ---- pass 3: temporal dead zone ---------------------------------------------------------
   // A captured reference is safe when the code containing it can only run after the
   // declaration: its own position (same unit), or the point where the outermost closure on
   // the way is created (the scope start for hoisted function declarations), is after it.
   const tdzRefs = new Set<Node>();
   const tdzBindings = new Set<Binding>();
-  for (const [id, b] of refs) {
+  for (let i = 0; i < refIds.length; i++) {
+    const id = refIds[i];
+    const b = refBindings[i];
     if (!b.captured || b.declEnd === undefined || nativeRefs.has(id)) continue;
     let point: number = id.start;
-    for (let s: Scope | null = scopeOfRef.get(id)!; s && s !== b.scope; s = s.parent) {
+    for (let s: Scope | null = refScopes[i]; s && s !== b.scope; s = s.parent) {
       if (!s.unit) continue;
       point = s.node.type === 'FunctionDeclaration' ? (s.parent?.node.start ?? 0) : s.node.start;
     }
@@ -643,6 +722,8 @@ export function analyze(program: Node): Analysis {
     }
   }
 
+  // The analysis is final: whether each scope has a record.
+  for (const s of scopes) s.env = computeHasEnv(s);
   const sorted = new Map<Node, number[]>();
   for (const [u, set] of unitEnvs) sorted.set(u, [...set].sort((a, b) => a - b));
   const resumable = new Set<Node>([...resumableScopes].map((s) => s.node));

@@ -25,15 +25,26 @@ import { GENERATED, RESERVED_PREFIX } from '../reserved';
 import { eachChild, isFunction, type Node } from '../walk';
 
 export function lowerConstructorParams(program: Node): void {
-  const visit = (n: Node): void => {
-    if (n.type === 'MethodDefinition' && n.kind === 'constructor') lower(n.value);
-    eachChild(n, visit);
-  };
   visit(program);
+}
+
+function visit(n: Node): void {
+  if (n.type === 'MethodDefinition' && n.kind === 'constructor') lower(n.value);
+  eachChild(n, visit);
 }
 
 function isPlain(p: Node): boolean {
   return p.type === 'Identifier' || (p.type === 'RestElement' && p.argument.type === 'Identifier');
+}
+
+/** A constructor (its function node) that this pass changes. */
+export function needsLowering(fn: Node): boolean {
+  return !fn.params.every(isPlain);
+}
+
+/** Lowers one constructor (normalize/index.ts finds them). */
+export function lowerConstructor(fn: Node): void {
+  lower(fn);
 }
 
 function lower(fn: Node): void {

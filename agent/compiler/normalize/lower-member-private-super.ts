@@ -32,7 +32,19 @@ import { GENERATED, PRIVATE_TABLE, names } from '../reserved';
 import { eachChild, isFunction, type Node } from '../walk';
 
 export function lowerMemberPrivateSuper(program: Node): void {
+  lowerIn(program, null);
+}
+
+/** The same for one outermost class, whose parent is `parent` (see normalize/index.ts). */
+export function lowerMemberPrivateSuperIn(cls: Node, parent: Node): void {
+  lowerIn(cls, parent);
+}
+
+function lowerIn(root: Node, rootParent: Node | null): void {
   const classes: { cls: Node; name: string | null; privates: Set<string> }[] = [];
+  // Functions with `super` or a private name somewhere inside: no other function (nor any
+  // function nested in it) can need lowering, so the search below skips them whole.
+  const special = functionsWithSuperOrPrivate(root);
   const visit = (n: Node, parent: Node | null): void => {
     if (n.type !== 'ClassDeclaration' && n.type !== 'ClassExpression') {
       eachChild(n, (c) => visit(c, n));
@@ -55,6 +67,7 @@ export function lowerMemberPrivateSuper(program: Node): void {
     const closures = (x: Node, isStatic: boolean): void => {
       if (x.type === 'ClassBody') return;
       if (isFunction(x)) {
+        if (!special.has(x)) return;
         if (name && needsLowering(x, classes) && canLower(x, name, classes) && !(x.type === 'ArrowFunctionExpression' && hasSuperCall(x))) return lowered(x, isStatic);
       }
       eachChild(x, (c) => closures(c, isStatic));
@@ -69,7 +82,22 @@ export function lowerMemberPrivateSuper(program: Node): void {
     eachChild(n.body, (c) => visit(c, n.body));
     classes.pop();
   };
-  visit(program, null);
+  visit(root, rootParent);
+}
+
+/** The function nodes under `root` that contain a `super` or a private name. */
+function functionsWithSuperOrPrivate(root: Node): Set<Node> {
+  const out = new Set<Node>();
+  const walk = (n: Node): boolean => {
+    let found = n.type === 'Super' || n.type === 'PrivateIdentifier';
+    eachChild(n, (c) => {
+      if (walk(c)) found = true;
+    });
+    if (found && isFunction(n)) out.add(n);
+    return found;
+  };
+  walk(root);
+  return out;
 }
 
 /** The name a `const X = class {…}` (or `X = class {…}`) gets. */

@@ -1,11 +1,25 @@
 /** Every node the compiler emits is built here. */
 import type { Node } from '../walk';
 
+/** /^[A-Za-z_$][\w$]*$/.test(name), without a regular expression (called for every
+ *  captured reference). */
+export function isPlainIdentifier(name: string): boolean {
+  const n = name.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36) continue;
+    if (i > 0 && c >= 48 && c <= 57) continue;
+    return false;
+  }
+  return true;
+}
+
 export const id = (name: string): Node => ({ type: 'Identifier', name });
 export const literal = (value: string | number | boolean | null): Node => ({ type: 'Literal', value });
 export const undef = (): Node => ({ type: 'UnaryExpression', operator: 'void', prefix: true, argument: literal(0) });
 export const member = (object: Node, name: string): Node =>
-  /^[A-Za-z_$][\w$]*$/.test(name) && name !== '__proto__'
+  isPlainIdentifier(name) && name !== '__proto__'
     ? { type: 'MemberExpression', object, property: id(name), computed: false, optional: false }
     : { type: 'MemberExpression', object, property: literal(name), computed: true, optional: false };
 export const computedMember = (object: Node, property: Node): Node => ({ type: 'MemberExpression', object, property, computed: true, optional: false });
@@ -22,7 +36,7 @@ export const block = (body: Node[]): Node => ({ type: 'BlockStatement', body });
 export const ret = (argument: Node | null): Node => ({ type: 'ReturnStatement', argument });
 export const array = (elements: Node[]): Node => ({ type: 'ArrayExpression', elements });
 export const prop = (key: string, value: Node): Node => {
-  const plain = /^[A-Za-z_$][\w$]*$/.test(key) && key !== '__proto__';
+  const plain = isPlainIdentifier(key) && key !== '__proto__';
   return { type: 'Property', key: plain ? id(key) : literal(key), value, kind: 'init', method: false, shorthand: false, computed: !plain && key === '__proto__' };
 };
 export const object = (properties: Node[]): Node => ({ type: 'ObjectExpression', properties });

@@ -36,6 +36,7 @@
  * `lowerDynamicImport` is the part CommonJS modules need: `import()` only.
  */
 import { CompileError } from '../errors';
+import { NO_POSITION, positionOf } from '../position';
 import { RUNTIME_GLOBAL } from '../reserved';
 import * as b from './builders';
 import { patternIdentifiers } from '../analyze/scope';
@@ -46,12 +47,15 @@ export const ESM_MARKER_KEY = 'thingsjs.esm';
 const WRAPPER_NAMES = ['require', 'module', 'exports', '__filename', '__dirname'];
 
 /** Gives generated nodes a source position (scope analysis orders declarations by offset). */
-function at<T extends Node>(n: T, pos: { start?: number; end?: number; loc?: Node['loc'] } | null): T {
+function at<T extends Node>(n: T, pos: Node | null): T {
+  // Error positions come from the offset (../position.ts); a node placed at no source node
+  // has none.
+  const noPosition = !pos || pos.start === undefined || !!pos[NO_POSITION];
   const walk = (x: Node): void => {
     if (x.start === undefined) {
       x.start = pos?.start ?? 0;
       x.end = pos?.end ?? 0;
-      if (pos?.loc) x.loc = pos.loc;
+      if (noPosition) x[NO_POSITION] = true;
     }
     eachChild(x, walk);
   };
@@ -155,7 +159,7 @@ function rewrite(stmts: Node[], opt: RewriteOptions): void {
         return at(opt.dynamicImport(n.source, n), n);
       }
       case 'AwaitExpression':
-        if (opt.noTopLevelAwait && !inFunction) throw new CompileError('E_UNSUPPORTED_SYNTAX', `${opt.filename}: top-level await in an ES module is not supported: move it into an async function`, n.loc?.start);
+        if (opt.noTopLevelAwait && !inFunction) throw new CompileError('E_UNSUPPORTED_SYNTAX', `${opt.filename}: top-level await in an ES module is not supported: move it into an async function`, positionOf(n));
         break;
       case 'MemberExpression':
         slot(n, 'object', s);
@@ -222,7 +226,7 @@ function rewrite(stmts: Node[], opt: RewriteOptions): void {
       case 'ForStatement':
       case 'ForInStatement':
       case 'ForOfStatement': {
-        if (n.await && opt.noTopLevelAwait && !inFunction) throw new CompileError('E_UNSUPPORTED_SYNTAX', `${opt.filename}: top-level for await in an ES module is not supported: move it into an async function`, n.loc?.start);
+        if (n.await && opt.noTopLevelAwait && !inFunction) throw new CompileError('E_UNSUPPORTED_SYNTAX', `${opt.filename}: top-level for await in an ES module is not supported: move it into an async function`, positionOf(n));
         const head = n.type === 'ForStatement' ? n.init : n.left;
         const names = new Set<string>();
         if (head?.type === 'VariableDeclaration' && head.kind !== 'var') for (const d of head.declarations) patternNames(d.id).forEach((x) => names.add(x));

@@ -21,10 +21,11 @@
  * - Function declarations are created at the top of their scope, like the engine does.
  */
 import { CompileError } from '../errors';
+import { positionOf } from '../position';
 import { PRIVATE_TABLE, names } from '../reserved';
 import { hasEnv, patternIdentifiers, type Analysis, type Binding, type Scope } from '../analyze/scope';
 import * as b from './builders';
-import { eachChild, isNode, type Node } from '../walk';
+import { childKeys, eachChild, isNode, type Node } from '../walk';
 import { buildStateMachine, Unsupported } from './resumable';
 
 export interface InstrumentContext {
@@ -203,11 +204,29 @@ function asStatement(r: Out): Node {
 
 /** Rewrites every child of `n` as an expression, in place. */
 function exprChildren(n: Node, ctx: InstrumentContext): Node {
-  eachChild(n, (c, key, index) => {
-    const v = expr(c, ctx);
-    if (index >= 0) n[key][index] = v;
-    else n[key] = v;
-  });
+  const keys = childKeys(n.type);
+  if (keys === undefined) {
+    eachChild(n, (c, key, index) => {
+      const v = expr(c, ctx);
+      if (index >= 0) n[key][index] = v;
+      else n[key] = v;
+    });
+    return n;
+  }
+  // eachChild's order, without a closure per node.
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k];
+    const v = n[key];
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const c = v[i];
+        if (typeof c === 'object' && c !== null && typeof c.type === 'string') v[i] = expr(c, ctx);
+      }
+    } else if (typeof v.type === 'string') {
+      n[key] = expr(v, ctx);
+    }
+  }
   return n;
 }
 
@@ -250,8 +269,11 @@ function toAssignTarget(p: Node, ctx: InstrumentContext, natives: Node[]): Node 
       };
     case 'ArrayPattern':
       return { type: 'ArrayPattern', elements: p.elements.map((e: Node | null) => (e ? toAssignTarget(e, ctx, natives) : null)) };
-    case 'AssignmentPattern':
-      return { type: 'AssignmentPattern', right: named(p.right, nameOf(p.left), ctx), left: toAssignTarget(p.left, ctx, natives) };
+    case 'AssignmentPattern': {
+      // The default is transformed first (its units are numbered before the target's).
+      const right = named(p.right, nameOf(p.left), ctx);
+      return { type: 'AssignmentPattern', left: toAssignTarget(p.left, ctx, natives), right };
+    }
     case 'RestElement':
       return { type: 'RestElement', argument: toAssignTarget(p.argument, ctx, natives) };
     default:
@@ -345,7 +367,7 @@ function forStatement(st: Node, ctx: InstrumentContext): Out {
       const props: Node[] = [];
       const rest: Node[] = [];
       for (const d of init.declarations) {
-        if (d.id.type !== 'Identifier') throw new CompileError('E_UNSUPPORTED_SYNTAX', 'destructuring in a for(;;) head whose variables are captured by closures is not supported yet', d.loc?.start);
+        if (d.id.type !== 'Identifier') throw new CompileError('E_UNSUPPORTED_SYNTAX', 'destructuring in a for(;;) head whose variables are captured by closures is not supported yet', positionOf(d));
         const bd = analysis.decls.get(d.id)!;
         if (bd.captured) props.push(b.prop(bd.name, d.init ? named(d.init, bd.name, ctx) : b.undef()));
         else rest.push({ ...d, init: d.init ? named(d.init, bd.name, ctx) : null });
@@ -441,6 +463,8 @@ function expr(n: Node, ctx: InstrumentContext): Node {
         if (analysis.tdzRefs.has(n)) return b.call(b.member(b.id(names.runtime), 'tdz'), [capturedRef(bd), b.literal(bd.name)]);
         return capturedRef(bd);
       }
+      // Only `arguments` is kept in a record as an identifier (lexicalThis).
+      if (n.name !== 'arguments') return n;
       const lex = analysis.lexicalThis.get(n);
       if (lex) return b.member(envRef(lex), names.argsField);
       return n;
@@ -571,7 +595,7 @@ function constAssign(target: Node, value: Node | null): Node {
 
 /** Functions left native (inside class bodies, super-using methods): only their references change. */
 function nativeFunction(fn: Node, ctx: InstrumentContext): void {
-  if (!ctx.analysis.scopeOf.get(fn)) throw new Error("no scope for " + fn.type + " at " + JSON.stringify(fn.loc?.start));
+  if (!ctx.analysis.scopeOf.get(fn)) throw new Error("no scope for " + fn.type + " at " + JSON.stringify(positionOf(fn)));
   const fs = ctx.analysis.scopeOf.get(fn)!;
   for (const p of fn.params) patternExprs(p, ctx);
   if (fn.body.type === 'BlockStatement') {
