@@ -100,6 +100,7 @@ async function runProgram(name) {
   const cases = casesFor(native).map((cuts, index) => ({
     label: label(cuts),
     hops: schedule(() => runCase(file, cuts, `${path.basename(name, '.js')}-${index}`)),
+    again: () => schedule(() => runCase(file, cuts, `${path.basename(name, '.js')}-${index}-again`)),
   }));
   return { native, cases };
 }
@@ -161,9 +162,21 @@ describe('differential: native vs snapshot/restore at cut points', () => {
       // The program itself must be sound before its instrumented runs mean anything.
       assert.ok(native.stdout.toString('utf8').endsWith('ok\n'), `${name} fails its own self-check natively (exit ${native.code}):\n${tail(native.stderr)}`);
       assert.ok(native.repeatable, `${name} is not deterministic: two native runs printed different output`);
-      for (const { label: caseLabel, hops } of cases) {
+      for (const { label: caseLabel, hops, again } of cases) {
         const result = await hops;
-        await t.test(caseLabel, () => checkCase(name, caseLabel, native, result));
+        await t.test(caseLabel, async (tt) => {
+          try {
+            checkCase(name, caseLabel, native, result);
+          } catch (err) {
+            // Timer-spaced programs: on a starved machine two timers a few tens of ms apart
+            // can fire in the other order in any one run (native runs too). A difference must
+            // show again in a second run of the same case to fail it; a first one that does
+            // not is reported.
+            const second = await again();
+            checkCase(name, caseLabel, native, second);
+            tt.diagnostic(`the first run differed and a second run matched: ${String(err.message).split('\n').slice(0, 4).join(' / ')}`);
+          }
+        });
       }
     });
   }
