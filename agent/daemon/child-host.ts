@@ -68,7 +68,7 @@ export class ChildHost extends EventEmitter<ChildHostEvents> {
       // escaped inside a JSON message and stringified and parsed again on each side (10 MB
       // migration on a loaded machine: capture 1780 -> 1314 ms, restore 1283 -> 939 ms).
       serialization: 'advanced',
-      // The agent's own young-generation bound (its launcher's flag) is not the program's.
+      // A young-generation bound given to the agent is not the program's.
       execArgv: [...process.execArgv.filter((a) => !a.startsWith('--max-semi-space-size')), ...(this.options.execArgv ?? [])],
       // Its own process group: a Ctrl-C in the agent's terminal reaches the agent alone, which
       // checkpoints the programs before it stops them. (Under systemd the unit's cgroup holds
