@@ -112,6 +112,13 @@ export function openSession(o: SessionOptions): MqttClient {
   }
 
   const client = mqttLib().connect(o.url, options);
+  // Nagle's algorithm off: a request and its reply are small messages, and with Nagle a
+  // second small write waits for the peer's delayed ACK (40 ms on Linux) — measured as
+  // ~40 ms per hop of a migration. (mqtt.js has no option for it; TLS sockets have it too,
+  // WebSocket streams do not.)
+  client.on('connect', () => {
+    (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+  });
   let fallingBack = false;
   if (choice === 'auto') {
     client.on('error', (err: Error & { code?: unknown }) => {

@@ -26,7 +26,9 @@ async function serve(host: string, port: number, verbose: boolean): Promise<void
   const { createBroker } = require('aedes') as typeof import('aedes');
   const broker = createBroker();
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  // TCP_NODELAY, as `set_tcp_nodelay true` in Mosquitto: small replies go at once instead
+  // of waiting for a delayed ACK.
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     broker.handle(socket);

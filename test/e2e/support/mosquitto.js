@@ -48,6 +48,9 @@ async function startMosquitto(dir, options = {}) {
     ...(global.some((l) => /^allow_anonymous\b/.test(l)) ? [] : ['allow_anonymous true']),
     ...(global.some((l) => /^persistence\b/.test(l)) ? [] : ['persistence false']),
     ...global,
+    // As packaging/mosquitto/thingsjs.conf recommends: small messages (a request, its
+    // reply) go out at once instead of after the peer's delayed ACK (about 40 ms a hop).
+    ...(global.some((l) => /^set_tcp_nodelay\b/.test(l)) ? [] : ['set_tcp_nodelay true']),
     // Run as root (a container), Mosquitto drops to its own user, which cannot read the
     // test's files (password file, ACL, persistence directory) in a private temp dir.
     ...(process.getuid && process.getuid() === 0 && !global.some((l) => /^user\b/.test(l)) ? ['user root'] : []),
