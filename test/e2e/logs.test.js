@@ -12,13 +12,12 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { startMosquitto } = require('./support/mosquitto');
-const { ROOT, requireBuild, thingsctl, AgentProcess, writeIni } = require('./support/cli');
+const { ROOT, requireBuild, thingsctl, AgentProcess, writeIni, parseRecord, ctlResult } = require('./support/cli');
 const { Watcher } = require('./support/watcher');
 const { within } = require('./support/wait');
 
 const SLOW = path.join(__dirname, 'fixtures', 'logs', 'count-slow.js');
 const CHATTY = path.join(__dirname, 'fixtures', 'logs', 'chatty.js');
-const RECORD = /^\{ agent: '([^']+)', id: '([A-Za-z0-9]{8})', pid: (\d+), status: '(\w+)' \}$/;
 const T = 15000; // bound of every single wait
 
 let tmp;
@@ -26,17 +25,7 @@ let broker;
 let watcher;
 const agents = {};
 
-function parseRecord(stdout) {
-  const m = RECORD.exec(stdout.trim());
-  assert.ok(m, `expected a process record, got ${JSON.stringify(stdout)}`);
-  return { agent: m[1], id: m[2], pid: Number(m[3]), status: m[4] };
-}
 
-async function ctlOk(args, opts) {
-  const r = await thingsctl(args, opts);
-  assert.equal(r.code, 0, `thingsctl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r;
-}
 
 async function startAgent(id) {
   const dir = path.join(tmp, id);
@@ -80,10 +69,10 @@ describe('program logs: thingsctl logs [-f]', () => {
 
   it('logs prints what the program printed; logs -f follows it across a migration and ends with it', async () => {
     const expected = Array.from({ length: 60 }, (_, i) => `count ${i + 1}\n`).join('') + 'done\n';
-    const rec = parseRecord((await ctlOk(['dispatch', broker.url, 'run', 'log-A', SLOW])).stdout);
+    const rec = parseRecord((await ctlResult(['dispatch', broker.url, 'run', 'log-A', SLOW])).stdout);
     await watcher.untilOutput(rec.id, (o) => o.data === 'count 3\n', T, 'count 3');
     const followed = follow([broker.url, rec.id]);
-    const moved = parseRecord((await ctlOk(['dispatch', broker.url, 'migrate', rec.id, 'log-B'])).stdout);
+    const moved = parseRecord((await ctlResult(['dispatch', broker.url, 'migrate', rec.id, 'log-B'])).stdout);
     assert.equal(moved.agent, 'log-B');
     const onA = watcher.output(rec.id).filter((o) => o.agent === 'log-A').length;
     assert.ok(onA >= 3 && onA < 61, `${onA} lines printed on log-A`);
@@ -92,10 +81,10 @@ describe('program logs: thingsctl logs [-f]', () => {
     assert.ok(fs.existsSync(ckpt('log-B')) && !fs.existsSync(ckpt('log-A')));
 
     // From the agent that holds it now, which has the lines printed on log-A too.
-    const early = await ctlOk(['logs', broker.url, rec.id]);
+    const early = await ctlResult(['logs', broker.url, rec.id]);
     assert.ok(early.stdout.length > 0 && expected.startsWith(early.stdout), `a prefix of the program's output:\n${early.stdout}`);
     assert.equal(early.stderr, 'warning at 5\n', 'program stderr goes to stderr');
-    const stamped = (await ctlOk(['logs', broker.url, 'log-B', rec.id, '-t', '-n', '2'])).stdout.trim().split('\n');
+    const stamped = (await ctlResult(['logs', broker.url, 'log-B', rec.id, '-t', '-n', '2'])).stdout.trim().split('\n');
     assert.equal(stamped.length, 2);
     for (const l of stamped) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z out (count \d+|done)$/);
 
@@ -106,8 +95,8 @@ describe('program logs: thingsctl logs [-f]', () => {
 
     await watcher.untilProcess('log-B', rec.id, (p) => p.status === 'Exited', T, 'Exited on log-B');
     assert.ok(!fs.existsSync(ckpt('log-B')), 'an ended program keeps no checkpoint');
-    assert.equal((await ctlOk(['logs', broker.url, rec.id])).stdout, expected);
-    assert.equal((await ctlOk(['logs', broker.url, rec.id, '--tail', '1'])).stdout, 'done\n');
+    assert.equal((await ctlResult(['logs', broker.url, rec.id])).stdout, expected);
+    assert.equal((await ctlResult(['logs', broker.url, rec.id, '--tail', '1'])).stdout, 'done\n');
     // The log file is under the state directory of the agent holding the program.
     const fileLines = fs.readFileSync(path.join(tmp, 'log-B', 'state', 'logs', `${rec.id}.log`), 'utf8').trim().split('\n');
     assert.equal(fileLines.length, 62);
@@ -119,12 +108,12 @@ describe('program logs: thingsctl logs [-f]', () => {
   });
 
   it("a program's log is bounded on disk; logs prints its newest lines", async () => {
-    const rec = parseRecord((await ctlOk(['dispatch', broker.url, 'run', 'log-A', CHATTY])).stdout);
+    const rec = parseRecord((await ctlResult(['dispatch', broker.url, 'run', 'log-A', CHATTY])).stdout);
     await watcher.untilProcess('log-A', rec.id, (p) => p.status === 'Exited', 30000, 'the chatty program to end');
     const dir = path.join(tmp, 'log-A', 'state', 'logs');
     const sizes = [`${rec.id}.log`, `${rec.id}.log.1`].map((f) => fs.statSync(path.join(dir, f)).size);
     for (const size of sizes) assert.ok(size <= 512 * 1024, `a log file of ${size} bytes`);
-    const r = await ctlOk(['logs', broker.url, rec.id]);
+    const r = await ctlResult(['logs', broker.url, rec.id]);
     const lines = r.stdout.trim().split('\n');
     assert.ok(lines.length > 3000 && lines.length < 12000, `${lines.length} lines kept`);
     assert.match(lines[lines.length - 1], /^line 12000 x+$/);

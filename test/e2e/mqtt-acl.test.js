@@ -12,14 +12,13 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const mqtt = require('mqtt');
 const { startMosquitto } = require('./support/mosquitto');
-const { ROOT, requireBuild, thingsctl, AgentProcess, writeConf } = require('./support/cli');
+const { ROOT, requireBuild, thingsctl, AgentProcess, writeConf, parseRecord, ctlOk } = require('./support/cli');
 const { Watcher } = require('./support/watcher');
 const { within } = require('./support/wait');
 
 const TICKER = path.join(__dirname, 'fixtures', 'ticker.js');
 const ACL = path.join(ROOT, 'packaging', 'mosquitto', 'thingsjs-acl.conf');
 const T = 15000;
-const RECORD = /^\{ agent: '([^']+)', id: '([A-Za-z0-9]{8})', pid: (\d+), status: '(\w+)' \}$/;
 const USERS = { admin: 'admin-secret', 'dev-a': 'a-secret #1', 'dev-b': 'b-secret;2' };
 
 let tmp;
@@ -29,17 +28,7 @@ let watcher;
 let aclFile;
 const agents = {};
 
-function parseRecord(stdout) {
-  const m = RECORD.exec(stdout.trim());
-  assert.ok(m, `expected a process record, got ${JSON.stringify(stdout)}`);
-  return { agent: m[1], id: m[2], pid: Number(m[3]), status: m[4] };
-}
 
-async function ctlOk(args) {
-  const r = await thingsctl(args);
-  assert.equal(r.code, 0, `thingsctl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 async function startAgent(id) {
   const dir = path.join(tmp, id);

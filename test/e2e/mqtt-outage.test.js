@@ -14,13 +14,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startMosquitto, freePort } = require('./support/mosquitto');
-const { requireBuild, thingsctl, AgentProcess, writeConf } = require('./support/cli');
+const { requireBuild, thingsctl, AgentProcess, writeConf, parseRecord, ctlOk } = require('./support/cli');
 const { Watcher } = require('./support/watcher');
 const { TcpProxy } = require('./support/proxy');
 
 const STEADY = path.join(__dirname, 'fixtures', 'steady.js');
 const T = 15000;
-const RECORD = /^\{ agent: '([^']+)', id: '([A-Za-z0-9]{8})', pid: (\d+), status: '(\w+)' \}$/;
 
 let tmp;
 let broker;
@@ -29,17 +28,7 @@ const started = [];
 
 const persistence = () => ['persistence true', `persistence_location ${tmp}/`, 'autosave_on_changes true', 'autosave_interval 1'];
 
-function parseRecord(stdout) {
-  const m = RECORD.exec(stdout.trim());
-  assert.ok(m, `expected a process record, got ${JSON.stringify(stdout)}`);
-  return { agent: m[1], id: m[2], pid: Number(m[3]), status: m[4] };
-}
 
-async function ctlOk(args) {
-  const r = await thingsctl(args);
-  assert.equal(r.code, 0, `thingsctl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 function startAgent(id, broker = {}, agent = {}) {
   const dir = path.join(tmp, id);

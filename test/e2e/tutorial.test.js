@@ -10,12 +10,11 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { startMosquitto } = require('./support/mosquitto');
-const { ROOT, requireBuild, thingsctl, AgentProcess, writeIni } = require('./support/cli');
+const { ROOT, requireBuild, thingsctl, AgentProcess, writeIni, parseRecord, ctlOk } = require('./support/cli');
 const { Watcher } = require('./support/watcher');
 
 const COUNTER = path.join(ROOT, 'examples', 'counter.js');
 const TICKER = path.join(__dirname, 'fixtures', 'ticker.js');
-const RECORD = /^\{ agent: '([^']+)', id: '([A-Za-z0-9]{8})', pid: (\d+), status: '(\w+)' \}$/;
 const T = 15000; // bound of every single wait
 
 let tmp;
@@ -23,17 +22,7 @@ let broker;
 let watcher;
 const agents = {};
 
-function parseRecord(stdout) {
-  const m = RECORD.exec(stdout.trim());
-  assert.ok(m, `expected a process record, got ${JSON.stringify(stdout)}`);
-  return { agent: m[1], id: m[2], pid: Number(m[3]), status: m[4] };
-}
 
-async function ctlOk(args, opts) {
-  const r = await thingsctl(args, opts);
-  assert.equal(r.code, 0, `thingsctl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 async function startAgent(id) {
   const dir = path.join(tmp, id);

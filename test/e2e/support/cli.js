@@ -1,5 +1,6 @@
 'use strict';
 // The real programs of the repository, spawned: thingsctl and thingsjs-agent.
+const assert = require('node:assert/strict');
 const { spawn, execFile } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -90,4 +91,25 @@ function writeConf(file, sections) {
   return file;
 }
 
-module.exports = { ROOT, requireBuild, thingsctl, AgentProcess, writeIni, writeConf };
+/** A process record as `thingsctl dispatch` prints it. */
+const RECORD = /^\{ agent: '([^']+)', id: '([A-Za-z0-9]{8})', pid: (\d+), status: '(\w+)' \}$/;
+
+function parseRecord(stdout) {
+  const m = RECORD.exec(stdout.trim());
+  assert.ok(m, `expected a process record, got ${JSON.stringify(stdout)}`);
+  return { agent: m[1], id: m[2], pid: Number(m[3]), status: m[4] };
+}
+
+/** thingsctl that must succeed: its whole result (stdout, stderr, code). */
+async function ctlResult(args, opts) {
+  const r = await thingsctl(args, opts);
+  assert.equal(r.code, 0, `thingsctl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return r;
+}
+
+/** thingsctl that must succeed: its stdout. */
+async function ctlOk(args, opts) {
+  return (await ctlResult(args, opts)).stdout;
+}
+
+module.exports = { ROOT, requireBuild, thingsctl, ctlOk, ctlResult, parseRecord, RECORD, AgentProcess, writeIni, writeConf };
