@@ -28,11 +28,12 @@
  * while it has a checkpoint): written before the child starts, removed when it ends.
  *
  * Migration (the handoff is in ./migration-source.ts and ./migration-target.ts): on the
- * source, `beginMigration` captures the program, leaves it paused (Migrating) and makes the
- * capture its checkpoint, so that a restart of this agent brings it back from exactly there;
- * `commitMigration` ends it, `abortMigration` lets it go on. On the target, `prepare` restores
- * a copy paused (Prepared, checkpointed so that a restart of this agent brings the copy back
- * Prepared); `commitPrepared` lets it go on, `discardPrepared` removes every trace of it.
+ * source, `beginMigration` captures the program and leaves it paused (Migrating), and
+ * `persistCapture` makes the capture its checkpoint, so that a restart of this agent brings
+ * it back from exactly there; `commitMigration` ends it, `abortMigration` lets it go on. On
+ * the target, `warmHost` starts a host ahead, `prepare` restores a copy paused (Prepared,
+ * checkpointed so that a restart of this agent brings the copy back Prepared);
+ * `commitPrepared` lets it go on, `discardPrepared` removes every trace of it.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -412,8 +413,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /**
-   * Captures and leaves the original paused in status Migrating until commit or abort. The
-   * capture becomes the program's checkpoint (durably, before this returns): from here on, a
+   * Captures and leaves the original paused in status Migrating until commit or abort; the
+   * caller then makes the capture the program's checkpoint (`persistCapture`), after which a
    * restart of this agent brings the program back from the capture point, never from an
    * older state whose output the target would print again. A directory program's files come
    * along, read while the program is paused (so they are as the snapshot saw them, files it
@@ -483,8 +484,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /**
    * Target of a migration: restores the program paused, in status Prepared, under its id,
-   * checkpointed first (a restart of this agent brings the copy back Prepared; the caller's
-   * journal says it is a prepared copy and not a program to run). Its files are written
+   * checkpointed while its host restores it (a restart of this agent brings the copy back
+   * Prepared; the caller's journal, written just before, says it is a prepared copy and not
+   * a program to run). Its files are written
    * and its log started with the source's tail. Nothing of it runs until `commitPrepared`.
    */
   async prepare(migrationId: string, program: MigratingProgram, pkg: MigrationPackage, journal: () => void = () => undefined): Promise<ProcessRecord> {
