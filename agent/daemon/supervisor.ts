@@ -242,13 +242,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     this.refuseIfStopping();
     const name = opts.name ?? 'snapshot';
-    const settings: Settings = {
-      restart: opts.restart ?? 'never',
-      memoryLimit: opts.memoryLimit ?? this.opts.memoryLimitBytes,
-      restarts: opts.restarts,
-      outputSeq: opts.outputSeq,
-      startedFrom: 'snapshot',
-    };
+    const settings = this.fromSnapshot(opts);
     const paused = opts.paused === true;
     if (opts.log) this.opts.logs.seed(id, opts.log);
     // Checkpointed before the answer: once the source hears it, it forgets the program.
@@ -495,13 +489,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (existing && isLive(existing.record.status)) throw new ThingsError('E_BAD_STATE', `process ${id} is already ${existing.record.status} here`);
     if (this.launching.has(id)) throw new ThingsError('E_BAD_STATE', `process ${id} is being started here`);
     this.refuseIfStopping();
-    const settings: Settings = {
-      restart: program.restart ?? 'never',
-      memoryLimit: program.memoryLimit ?? this.opts.memoryLimitBytes,
-      restarts: program.restarts,
-      outputSeq: program.outputSeq,
-      startedFrom: 'snapshot',
-    };
+    const settings = this.fromSnapshot(program);
     if (pkg.log) this.opts.logs.seed(id, pkg.log);
     // The header says how the program is once committed (paused or not); the copy itself is
     // restored paused whatever it says.
@@ -669,6 +657,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   // --- internals ---
+
+  /** Settings of a program restored from a snapshot (a restore request, or a migration's
+   *  copy): what came with it, this agent's memory limit when it brought none. */
+  private fromSnapshot(p: { restart?: RestartPolicy; memoryLimit?: number; restarts?: number; outputSeq?: number }): Settings {
+    return { restart: p.restart ?? 'never', memoryLimit: p.memoryLimit ?? this.opts.memoryLimitBytes, restarts: p.restarts, outputSeq: p.outputSeq, startedFrom: 'snapshot' };
+  }
 
   private refuseIfStopping(): void {
     if (this.stopping) throw new ThingsError(ErrorCodes.BAD_STATE, `agent ${this.opts.agentId} is stopping`);
