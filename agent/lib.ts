@@ -7,4 +7,5 @@ export { ProgramHost } from './host/program';
 export { sealSnapshot, openSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot/envelope';
 export { summarize, formatSummary, SUSPENDED_KINDS, KIND_NAMES } from './snapshot/summary';
 export { ThingsError, ErrorCodes } from './shared/errors';
-export { OutgoingTransfer, IncomingTransfer, chunkSizeFor } from './protocol/transfer';
+export { OutgoingTransfer, IncomingTransfer, chunkSizeFor, packageText, parsePackageText } from './protocol/transfer';
+export { parseRequest } from './protocol/validate';

@@ -102,10 +102,21 @@ export class CheckpointStore {
 
   /** Durably writes a checkpoint; returns its size in bytes. */
   write(header: Omit<CheckpointHeader, 'format' | 'version' | 'savedAt'>, snapshot: string): number {
-    const head: CheckpointHeader = { format: CHECKPOINT_FORMAT, version: 1, savedAt: new Date().toISOString(), ...header };
-    const text = `${JSON.stringify(head)}\n${snapshot}`;
+    const text = this.text(header, snapshot);
     this.stateDir.writeDurably(this.ckptFile(header.id), text);
     return Buffer.byteLength(text);
+  }
+
+  /** `write` without blocking the event loop (see StateDir.writeDurablyAsync). */
+  async writeAsync(header: Omit<CheckpointHeader, 'format' | 'version' | 'savedAt'>, snapshot: string): Promise<number> {
+    const text = this.text(header, snapshot);
+    await this.stateDir.writeDurablyAsync(this.ckptFile(header.id), text);
+    return Buffer.byteLength(text);
+  }
+
+  private text(header: Omit<CheckpointHeader, 'format' | 'version' | 'savedAt'>, snapshot: string): string {
+    const head: CheckpointHeader = { format: CHECKPOINT_FORMAT, version: 1, savedAt: new Date().toISOString(), ...header };
+    return `${JSON.stringify(head)}\n${snapshot}`;
   }
 
   hasCheckpoint(id: string): boolean {

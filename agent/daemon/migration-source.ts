@@ -23,9 +23,9 @@
  */
 import { ErrorCodes, ThingsError, toErrorPayload } from '../shared/errors';
 import { newMigrationId } from '../protocol/ids';
-import type { CommitResult, ErrorBody, MigrateArgs, MigrateResult, MigratingProgram, MigrationPackage, MigrationProgress, MigrationReport, MigrationStatusResult, MigrationTiming, PrepareResult } from '../protocol/messages';
+import type { CommitResult, ErrorBody, MigrateArgs, MigrateResult, MigratingProgram, MigrationPackage, MigrationProgress, MigrationReport, MigrationStatusResult, MigrationTiming, PrepareChunkArgs, PrepareResult, WarmResult } from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/version';
-import { chunkSizeFor, OutgoingTransfer } from '../protocol/transfer';
+import { chunkSizeFor, OutgoingTransfer, packageText, type TransferFormat } from '../protocol/transfer';
 import type { ReplyRoute } from '../protocol/validate';
 import type { CheckpointStore } from './checkpoints';
 import type { RequestInfo } from './handlers/context';
@@ -135,7 +135,9 @@ export class MigrationSource {
 
     // The target starts a program host first, while the program still runs: the restore
     // then finds one ready instead of waiting for a Node process to start.
-    if (!supervisor.hasFiles(id)) await this.warmTarget(migrationId, target, record.memoryLimit, Math.min(WARM_WAIT_MS, budget / 4));
+    // Its answer also says whether it takes the package in the binary format.
+    const warm = supervisor.hasFiles(id) ? undefined : await this.warmTarget(migrationId, target, record.memoryLimit, Math.min(WARM_WAIT_MS, budget / 4));
+    const format: TransferFormat = warm?.transfer?.includes('binary') ? 'binary' : 'json';
     progress({ phase: 'capture' });
     const captureStarted = now();
     const cap = await supervisor.beginMigration(id);
@@ -156,12 +158,10 @@ export class MigrationSource {
     // target restores it: the two fsynced writes below are out of the program's downtime.
     // (Sent before the journal entry exists is safe: a source that crashes before writing
     // it answers "unknown" for this migration, which a target takes as "not committed".)
-    const preparing = this.sendPrepare(migrationId, target, program, pkg, started + budget, budget, progress, timing);
+    const preparing = this.sendPrepare(migrationId, target, program, pkg, format, started + budget, budget, progress, timing);
     preparing.catch(() => undefined);
-    // mqtt.js writes a publish on a later turn: let it go out before the writes block.
-    await new Promise((resolve) => setImmediate(resolve));
     try {
-      supervisor.persistCapture(id, cap.snapshot, cap.wasPaused);
+      await supervisor.persistCapture(id, cap.snapshot, cap.wasPaused);
       journal.put({ migrationId, role: 'source', id, source: agentId, target, phase: 'preparing', done: false, route, timing });
     } catch (err) {
       return this.abortLive(migrationId, id, target, cap.wasPaused, new ThingsError('E_INTERNAL', `cannot write the capture or the migration journal: ${(err as Error).message}`), timing);
@@ -210,13 +210,15 @@ export class MigrationSource {
 
   /** Asks the target for a host started ahead. Best effort: a target that cannot (an older
    *  agent: E_UNKNOWN_ACTION) or does not answer in time still gets the prepare. */
-  private async warmTarget(migrationId: string, target: string, memoryLimit: number | undefined, waitMs: number): Promise<void> {
+  private async warmTarget(migrationId: string, target: string, memoryLimit: number | undefined, waitMs: number): Promise<WarmResult | undefined> {
     const { requester, log } = this.d;
     try {
       const r = await requester.request(target, 'warm', { migrationId, memoryLimit }, waitMs);
       log.debug(() => `migration ${migrationId}: ${target} ${r.ready ? `has a program host ready (${r.ms} ms)` : 'could not start a program host ahead'}`);
+      return r;
     } catch (err) {
       log.debug(() => `migration ${migrationId}: no host started ahead on ${target} (${(err as Error).message})`);
+      return undefined;
     }
   }
 
@@ -226,6 +228,7 @@ export class MigrationSource {
     target: string,
     program: MigratingProgram,
     pkg: MigrationPackage,
+    format: TransferFormat,
     deadline: number,
     budget: number,
     progress: (p: Omit<MigrationProgress, 'elapsedMs'>) => void,
@@ -243,26 +246,30 @@ export class MigrationSource {
       sentStep = faults.step('source', 'after-prepare-sent');
     };
     const base = { migrationId, source: agentId, program };
-    const text = JSON.stringify(pkg);
-    const total = Buffer.byteLength(text);
-    timing.bytes = total;
     const maxPacket = settings.maxPacketBytes();
-
-    if (total + ENVELOPE_BYTES <= maxPacket) {
+    // A package that fits in one message goes inline, as JSON. (UTF-8 has at least a byte per
+    // UTF-16 unit, and JSON only adds: a snapshot longer than a message needs no JSON text to
+    // know that it goes in chunks.)
+    const json = pkg.snapshot.length + ENVELOPE_BYTES <= maxPacket ? JSON.stringify(pkg) : undefined;
+    if (json !== undefined && Buffer.byteLength(json) + ENVELOPE_BYTES <= maxPacket) {
+      timing.bytes = Buffer.byteLength(json);
       timing.chunks = 0;
-      progress({ phase: 'transfer', total });
+      progress({ phase: 'transfer', total: timing.bytes });
       const r = await requester.request(target, 'prepare', { ...base, package: pkg }, remaining(), { ...resend, onSent });
       await sentStep;
       return r;
     }
 
-    const out = new OutgoingTransfer(text, chunkSizeFor(maxPacket));
+    const out = new OutgoingTransfer(format === 'json' && json !== undefined ? json : packageText(pkg, format), chunkSizeFor(maxPacket, format));
+    const total = out.size;
+    timing.bytes = total;
+    const raw = format === 'binary';
     timing.chunks = out.chunks;
     for (;;) {
-      const begun = await requester.request(target, 'prepare-begin', { migrationId, source: agentId, size: out.size, sha256: out.sha256, chunks: out.chunks, chunkSize: out.chunkSize }, remaining(), resend);
+      const begun = await requester.request(target, 'prepare-begin', { migrationId, source: agentId, size: out.size, sha256: out.sha256, chunks: out.chunks, chunkSize: out.chunkSize, ...(raw ? { format } : {}) }, remaining(), resend);
       const have = new Set(begun.received);
       let acked = 0;
-      for (const i of have) acked += out.chunk(i).bytes;
+      for (const i of have) acked += out.chunkBytes(i);
       const queue: number[] = [];
       for (let i = 0; i < out.chunks; i++) if (!have.has(i)) queue.push(i);
       let lastReport = 0;
@@ -280,9 +287,10 @@ export class MigrationSource {
       const worker = async (): Promise<void> => {
         for (let i = queue.shift(); i !== undefined && !lost; i = queue.shift()) {
           if (gate) await gate;
-          const c = out.chunk(i);
+          const c = out.chunk(i, raw);
           try {
-            await requester.request(target, 'prepare-chunk', { migrationId, index: i, data: c.data, sha256: c.sha256 }, remaining(), resend);
+            const args = raw ? { migrationId, index: i, sha256: c.sha256 } : { migrationId, index: i, data: c.data as string, sha256: c.sha256 };
+            await requester.request(target, 'prepare-chunk', args as PrepareChunkArgs, remaining(), { ...resend, ...(raw ? { attachment: c.data as Buffer } : {}) });
           } catch (err) {
             // The target no longer has the transfer (it restarted): begin again.
             if ((err as ThingsError).code === ErrorCodes.TRANSFER_INCOMPLETE) {

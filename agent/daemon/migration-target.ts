@@ -20,7 +20,7 @@
  */
 import { ErrorCodes, ThingsError, toErrorPayload } from '../shared/errors';
 import type { AbortResult, CommitResult, PrepareArgs, PrepareBeginArgs, PrepareBeginResult, PrepareChunkArgs, PrepareChunkResult, PrepareResult, WarmArgs, WarmResult } from '../protocol/messages';
-import { IncomingTransfer } from '../protocol/transfer';
+import { IncomingTransfer, parsePackageText, TRANSFER_FEATURES } from '../protocol/transfer';
 import { checkMigrationPackage } from '../protocol/validate';
 import { type HandoffDeps, KeyedLock, ms, now } from './handoff';
 
@@ -120,7 +120,7 @@ export class MigrationTarget {
   async warm(args: WarmArgs): Promise<WarmResult> {
     const started = now();
     const ready = await this.d.supervisor.warmHost(args.migrationId, args.memoryLimit);
-    return { migrationId: args.migrationId, ready, ms: ms(now() - started) };
+    return { migrationId: args.migrationId, ready, ms: ms(now() - started), transfer: TRANSFER_FEATURES };
   }
 
   prepare(args: PrepareArgs): Promise<PrepareResult> {
@@ -144,13 +144,7 @@ export class MigrationTarget {
         const t = this.transfers.get(migrationId);
         if (!t) throw new ThingsError(ErrorCodes.TRANSFER_INCOMPLETE, `${agentId} has no transfer of migration ${migrationId} (begin it again)`);
         const text = t.assemble(args.transfer as { size: number; sha256: string });
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch (err) {
-          throw new ThingsError(ErrorCodes.BAD_REQUEST, `the migration package is not JSON: ${(err as Error).message}`);
-        }
-        pkg = checkMigrationPackage(parsed, 'the migration package');
+        pkg = checkMigrationPackage(parsePackageText(text, t.begin.format ?? 'json'), 'the migration package');
       }
       // Journaled before the copy's checkpoint is written, so that after a restart a
       // checkpoint is never taken for a program of ours; both are written while the host

@@ -157,7 +157,10 @@ export class RequestServer {
 
 /** A request's arguments for the debug log, without the bulky fields. */
 function summarize(request: RequestMessage<ActionName>): string {
-  return JSON.stringify(request.args, (key, value: unknown) => {
+  // A chunk's attached bytes (a Buffer would be written as an array of numbers).
+  const args = request.args as Record<string, unknown>;
+  const shown = Buffer.isBuffer(args.data) ? { ...args, data: `<${args.data.length} bytes>` } : args;
+  return JSON.stringify(shown, (key, value: unknown) => {
     if ((key === 'source' || key === 'snapshot' || key === 'data') && typeof value === 'string' && value.length > 64) return `<${value.length} chars>`;
     if (key === 'log' && Array.isArray(value)) return `<${value.length} lines>`;
     if (key === 'files' && value && typeof value === 'object' && 'main' in value) {

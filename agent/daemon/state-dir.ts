@@ -85,6 +85,28 @@ export class StateDir {
     }
   }
 
+  /** writeDurably off the event loop (libuv's thread pool): for a large file written while
+   *  messages must keep flowing, such as a migration's capture (13 MB and its fsync blocked
+   *  the source's transfer for ~250 ms). The caller must not write the same file meanwhile. */
+  async writeDurablyAsync(file: string, text: string): Promise<void> {
+    const tmp = `${file}.tmp-${process.pid}-${++this.asyncWrites}`;
+    const handle = await fs.promises.open(tmp, 'w', 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.promises.rename(tmp, file);
+    const dir = await fs.promises.open(path.dirname(file), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+  private asyncWrites = 0;
+
   remove(file: string): void {
     fs.rmSync(file, { force: true });
   }

@@ -433,10 +433,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Source of a migration: the capture becomes the program's checkpoint (the caller does
    *  this while the package is on its way, and before it journals the migration). */
-  persistCapture(id: string, snapshot: string, wasPaused: boolean): void {
+  async persistCapture(id: string, snapshot: string, wasPaused: boolean): Promise<void> {
     const e = this.entries.get(id);
     if (!e || e.record.status !== 'Migrating') throw new ThingsError(ErrorCodes.BAD_STATE, `process ${id} is not migrating`);
-    this.opts.checkpoints.write(this.headerOf(e, wasPaused), snapshot);
+    // Off the event loop: the package is on its way meanwhile. Nothing else writes this
+    // program's checkpoint while it is Migrating (periodic checkpoints skip it).
+    await this.opts.checkpoints.writeAsync(this.headerOf(e, wasPaused), snapshot);
     e.checkpointClean = true;
   }
 
@@ -496,9 +498,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // Written while the host restores (both fsynced, out of the program's downtime): the
     // caller's journal entry first, then the checkpoint (never a copy's checkpoint without
     // its entry). The answer waits for both.
-    const durable = (): void => {
+    const durable = async (): Promise<void> => {
       journal();
-      this.opts.checkpoints.write({ id, name, restart: settings.restart, memoryLimit: settings.memoryLimit, main: pkg.files?.main, paused: program.paused, restarts: program.restarts ?? 0, outputSeq: program.outputSeq ?? 0 }, pkg.snapshot);
+      // Off the event loop, so that the snapshot keeps flowing to the host over IPC.
+      await this.opts.checkpoints.writeAsync({ id, name, restart: settings.restart, memoryLimit: settings.memoryLimit, main: pkg.files?.main, paused: program.paused, restarts: program.restarts ?? 0, outputSeq: program.outputSeq ?? 0 }, pkg.snapshot);
     };
     const prepared = { migrationId, paused: program.paused };
     try {
@@ -696,7 +699,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     settings: Settings,
     tree?: { files?: FileTree; dir: string; main: string },
     prepared?: Entry['prepared'],
-    whileFirst?: () => void,
+    whileFirst?: () => Promise<void>,
   ): Promise<ProcessRecord> {
     this.refuseIfStopping();
     this.launching.add(id);
@@ -755,10 +758,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  /** Starts a child for `e` and sends it its first request. */
-  /** `whileFirst`: runs while the host works on the first request (its writes overlap the
-   *  restore); when it throws, the launch fails. */
-  private async spawn(e: Entry, first: FirstRequest, register?: () => void, whileFirst?: () => void): Promise<void> {
+  /** Starts a child for `e` and sends it its first request. `whileFirst` runs while the host
+   *  works on that request (its writes overlap the restore); when it fails, the launch fails. */
+  private async spawn(e: Entry, first: FirstRequest, register?: () => void, whileFirst?: () => Promise<void>): Promise<void> {
     const cwd = e.tree?.dir ?? this.opts.workDir;
     const limit = e.record.memoryLimit;
     const host = (await this.takeSpare(cwd, limit)) ?? this.newHost(cwd, limit);
@@ -773,12 +775,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     host.on('exit', (exit) => this.handleExit(e, host, exit));
     const answer = host.request(first, first.type === 'restore' ? this.opts.captureTimeoutMs : this.opts.requestTimeoutMs);
     if (whileFirst) {
-      try {
-        whileFirst();
-      } catch (err) {
-        answer.catch(() => undefined);
-        throw err;
-      }
+      // Handled now: the answer may fail while the writes are still under way.
+      answer.catch(() => undefined);
+      await whileFirst();
     }
     const result = await answer;
     // A program with no work may have finished before its reply arrived: its exit is

@@ -212,8 +212,8 @@ export function publishJson(client: MqttClient, topic: string, payload: unknown,
   return publishText(client, topic, JSON.stringify(payload), opts);
 }
 
-/** publishJson for a payload already serialised (sent more than once). */
-export function publishText(client: MqttClient, topic: string, text: string, opts: IClientPublishOptions = {}): Promise<void> {
+/** publishJson for a payload already serialised (sent more than once), or bytes. */
+export function publishText(client: MqttClient, topic: string, text: string | Buffer, opts: IClientPublishOptions = {}): Promise<void> {
   const options: IClientPublishOptions = { qos: 1, ...opts };
   if (!isV5(client)) delete options.properties;
   return new Promise((resolve, reject) => {

@@ -238,16 +238,24 @@ export interface WarmResult {
   ready: boolean;
   /** Target: warm received → host ready. */
   ms: number;
+  /** What the target's transfer accepts beyond the first protocol: 'binary' — a package
+   *  framed as header line + snapshot text, its chunks as raw bytes (see PrepareBeginArgs). */
+  transfer?: string[];
 }
 
 export interface PrepareBeginArgs {
   migrationId: string;
   source: string;
-  /** Bytes of the package's JSON text (UTF-8), its hash, and how it is cut. */
+  /** Bytes of the package's text (UTF-8), its hash, and how it is cut. */
   size: number;
   sha256: string;
   chunks: number;
   chunkSize: number;
+  /** 'json' (absent): the package as one JSON text, chunks in base64. 'binary' (a target
+   *  whose warm answer offered it): the package's other fields as one JSON line, then the
+   *  snapshot text as it is, and each chunk's bytes sent raw after its request (no base64,
+   *  no JSON escaping of the snapshot: ~40 % less work on each side for a 13 MB package). */
+  format?: 'json' | 'binary';
 }
 /** The chunks the target holds already (a transfer resumed after a lost message). */
 export interface PrepareBeginResult {
@@ -257,8 +265,9 @@ export interface PrepareBeginResult {
 export interface PrepareChunkArgs {
   migrationId: string;
   index: number;
-  /** base64 of the chunk's bytes. */
-  data: string;
+  /** The chunk's bytes: base64 in the message (format 'json'), or the request's binary
+   *  attachment (format 'binary'; validate.ts puts it here). */
+  data: string | Buffer;
   /** sha256 (hex) of the chunk's bytes. */
   sha256: string;
 }

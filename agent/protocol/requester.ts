@@ -46,11 +46,15 @@ export interface RequestOptions {
   resendOnReconnect?: boolean;
   /** The correlation id to use (default: a fresh one). */
   correlationId?: string;
+  /** Bytes sent after the request's JSON, behind a NUL (validate.ts parseRequest). */
+  attachment?: Buffer;
 }
 
 /** Test-only fault injection on outgoing requests (agent/daemon/faults.ts): drop the
  *  publish, or publish a second copy under another correlation id. */
 export type SendHook = (action: ActionName) => 'drop' | 'dup' | undefined;
+
+const NUL = Buffer.of(0);
 
 export class Requester {
   private readonly replyTopic: string;
@@ -98,7 +102,8 @@ export class Requester {
     const message: RequestMessage<A> = { v: PROTOCOL_VERSION, correlationId, replyTo: this.replyTopic, action, args };
     const topic = this.topics.agentRequest(agentId);
     const properties = isV5(this.client) ? { responseTopic: this.replyTopic, correlationData: Buffer.from(correlationId) } : undefined;
-    const payload = JSON.stringify(message);
+    const json = JSON.stringify(message);
+    const payload = options.attachment ? Buffer.concat([Buffer.from(json), NUL, options.attachment]) : json;
     return new Promise<Actions[A]['result']>((resolve, reject) => {
       const timer = setTimeout(() => {
         const p = this.settle(correlationId);
@@ -114,7 +119,8 @@ export class Requester {
           // A second copy under its own correlation id: the receiver must see it as another
           // request (its reply is ignored here).
           const copyId = newCorrelationId();
-          const copy = JSON.stringify({ ...message, correlationId: copyId });
+          const copyJson = JSON.stringify({ ...message, correlationId: copyId });
+          const copy = options.attachment ? Buffer.concat([Buffer.from(copyJson), NUL, options.attachment]) : copyJson;
           const copyProps = properties && { ...properties, correlationData: Buffer.from(copyId) };
           publishText(this.client, topic, copy, { qos: 1, properties: copyProps }).catch(() => undefined);
         }

@@ -8,14 +8,44 @@
  *   ... (a few in flight; unanswered ones are sent again)
  *   prepare {transfer: {size, sha256}}     →    reassembled, checked whole, restored
  *
- * Chunks are slices of the package's UTF-8 bytes, base64 in the message, each with the
- * sha256 of its bytes; the whole has its own sha256. Every message is idempotent: a chunk
- * sent twice is kept once, a begin sent again answers which chunks are already there (a
- * transfer resumes after a lost message or a broker restart).
+ * Chunks are slices of the package's UTF-8 bytes, each with the sha256 of its bytes; the
+ * whole has its own sha256. Two formats (PrepareBeginArgs.format):
+ *   json    the package is one JSON text; a chunk is base64 inside its request's JSON;
+ *   binary  the package is a JSON line of its other fields, then the snapshot text as it is;
+ *           a chunk's bytes follow its request's JSON raw (Requester's `attachment`).
+ * A source uses 'binary' only with a target whose `warm` answer offers it.
+ * Every message is idempotent: a chunk sent twice is kept once, a begin sent again answers
+ * which chunks are already there (a transfer resumes after a lost message or a broker restart).
  */
 import { createHash } from 'node:crypto';
 import { ErrorCodes, ThingsError } from '../shared/errors';
-import type { PrepareBeginArgs } from './messages';
+import type { MigrationPackage, PrepareBeginArgs } from './messages';
+
+export type TransferFormat = 'json' | 'binary';
+/** What this agent's transfer accepts (WarmResult.transfer). */
+export const TRANSFER_FEATURES = ['binary'];
+
+/** The package's text in `format`. (JSON text never holds a raw line break, so the first one
+ *  ends the header line.) */
+export function packageText(pkg: MigrationPackage, format: TransferFormat): string {
+  if (format === 'json') return JSON.stringify(pkg);
+  const { snapshot, ...rest } = pkg;
+  return `${JSON.stringify(rest)}\n${snapshot}`;
+}
+
+/** The package's fields from its text in `format`; the caller checks them. */
+export function parsePackageText(text: string, format: TransferFormat): unknown {
+  try {
+    if (format === 'json') return JSON.parse(text);
+    const nl = text.indexOf('\n');
+    if (nl === -1) throw new Error('no header line');
+    const header = JSON.parse(text.slice(0, nl)) as unknown;
+    if (!header || typeof header !== 'object' || Array.isArray(header)) throw new Error('the header line is not a JSON object');
+    return { ...header, snapshot: text.slice(nl + 1) };
+  } catch (err) {
+    throw new ThingsError(ErrorCodes.BAD_REQUEST, `the migration package is not ${format === 'json' ? 'JSON' : 'a header line and a snapshot'}: ${(err as Error).message}`);
+  }
+}
 
 /** Room left in a message for everything but a chunk's data (topic, JSON envelope, MQTT 5
  *  properties). */
@@ -24,7 +54,8 @@ const ENVELOPE_BYTES = 1024;
 export const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 /** Bytes of package per chunk so that a prepare-chunk message stays within `maxPacket`. */
-export function chunkSizeFor(maxPacket: number): number {
+export function chunkSizeFor(maxPacket: number, format: TransferFormat = 'json'): number {
+  if (format === 'binary') return Math.max(256, maxPacket - ENVELOPE_BYTES);
   return Math.max(256, Math.floor(((maxPacket - ENVELOPE_BYTES) * 3) / 4 / 4) * 4);
 }
 
@@ -46,9 +77,15 @@ export class OutgoingTransfer {
     return this.bytes.length;
   }
 
-  chunk(index: number): { index: number; data: string; sha256: string; bytes: number } {
+  /** Chunk `index`: its bytes as they are (`raw`) or in base64. */
+  chunk(index: number, raw = false): { index: number; data: string | Buffer; sha256: string; bytes: number } {
     const slice = this.bytes.subarray(index * this.chunkSize, Math.min(this.bytes.length, (index + 1) * this.chunkSize));
-    return { index, data: slice.toString('base64'), sha256: sha256(slice), bytes: slice.length };
+    return { index, data: raw ? slice : slice.toString('base64'), sha256: sha256(slice), bytes: slice.length };
+  }
+
+  /** Bytes of chunk `index` (without encoding it). */
+  chunkBytes(index: number): number {
+    return Math.min(this.bytes.length, (index + 1) * this.chunkSize) - index * this.chunkSize;
   }
 }
 
@@ -63,12 +100,13 @@ export class IncomingTransfer {
   }
 
   /** Keeps a chunk after checking it; a chunk received again is ignored. */
-  add(index: number, data: string, hash: string): void {
+  add(index: number, data: string | Buffer, hash: string): void {
     this.lastActivity = Date.now();
     const { chunks, chunkSize, size } = this.begin;
     if (index >= chunks) throw new ThingsError(ErrorCodes.BAD_REQUEST, `chunk ${index} of a transfer of ${chunks} chunks`);
     if (this.parts.has(index)) return;
-    const bytes = Buffer.from(data, 'base64');
+    // A raw chunk is a view of its MQTT packet: copied, so that the packet can go.
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : Buffer.from(data);
     const expected = index === chunks - 1 ? size - index * chunkSize : chunkSize;
     if (bytes.length !== expected) throw new ThingsError(ErrorCodes.BAD_REQUEST, `chunk ${index} has ${bytes.length} bytes, ${expected} expected`);
     if (sha256(bytes) !== hash) throw new ThingsError(ErrorCodes.BAD_REQUEST, `chunk ${index} does not match its sha256 (damaged on the way)`);

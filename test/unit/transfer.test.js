@@ -5,7 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { OutgoingTransfer, IncomingTransfer, chunkSizeFor } = require(path.join(__dirname, '..', '..', 'dist', 'lib.js'));
+const { OutgoingTransfer, IncomingTransfer, chunkSizeFor, packageText, parsePackageText, parseRequest } = require(path.join(__dirname, '..', '..', 'dist', 'lib.js'));
 
 const text = JSON.stringify({ snapshot: 'é'.repeat(5000) + 'x'.repeat(30001), log: ['line ✓'] });
 
@@ -49,4 +49,42 @@ test('a damaged chunk is refused; a transfer missing chunks says which; a resume
   for (let i = 0; i < out.chunks; i++) if (!have.has(i)) inc.add(i, out.chunk(i).data, out.chunk(i).sha256);
   assert.equal(inc.assemble({ size: out.size, sha256: out.sha256 }), text);
   assert.throws(() => inc.assemble({ size: out.size, sha256: '0'.repeat(64) }), { code: 'E_BAD_REQUEST' });
+});
+
+test('the binary format: a header line and the snapshot as it is, raw chunks within a message', () => {
+  const pkg = { snapshot: '{"a":"line\\nbreak \\"quoted\\" é ✓"}\n' + 'x'.repeat(20000), log: ['line ✓'] };
+  const framed = packageText(pkg, 'binary');
+  // The snapshot is not escaped: its bytes are in the package as they are.
+  assert.ok(framed.endsWith(pkg.snapshot));
+  assert.deepEqual(parsePackageText(framed, 'binary'), pkg);
+  assert.deepEqual(parsePackageText(packageText(pkg, 'json'), 'json'), pkg);
+  assert.throws(() => parsePackageText('{"log":[]', 'binary'), { code: 'E_BAD_REQUEST', message: /header line/ });
+  for (const max of [4096, 262144]) assert.ok(chunkSizeFor(max, 'binary') + 1024 <= max);
+
+  const out = new OutgoingTransfer(framed, chunkSizeFor(4096, 'binary'));
+  const inc = new IncomingTransfer({ ...begin(out), format: 'binary' });
+  const damaged = Buffer.from(out.chunk(1, true).data);
+  damaged[0] ^= 1;
+  assert.throws(() => inc.add(1, damaged, out.chunk(1, true).sha256), { code: 'E_BAD_REQUEST', message: /sha256/ });
+  for (let i = out.chunks - 1; i >= 0; i--) {
+    const c = out.chunk(i, true);
+    assert.ok(Buffer.isBuffer(c.data));
+    inc.add(i, c.data, c.sha256);
+  }
+  assert.deepEqual(parsePackageText(inc.assemble({ size: out.size, sha256: out.sha256 }), 'binary'), pkg);
+});
+
+test('a request carries a chunk as bytes after a NUL; other actions refuse an attachment', () => {
+  const head = (action, args) => Buffer.from(JSON.stringify({ v: 1, correlationId: 'c1', replyTo: 'thingsjs/clients/x/reply', action, args }));
+  const bytes = Buffer.from([0, 1, 2, 255, 10, 0]);
+  const withBytes = (action, args) => Buffer.concat([head(action, args), Buffer.of(0), bytes]);
+  const sha256 = 'a'.repeat(64);
+  const ok = parseRequest(withBytes('prepare-chunk', { migrationId: 'abcdefgh', index: 3, sha256 }));
+  assert.equal(ok.ok, true, ok.error?.message);
+  assert.deepEqual(ok.request.args.data, bytes);
+  const both = parseRequest(withBytes('prepare-chunk', { migrationId: 'abcdefgh', index: 3, sha256, data: 'AAAA' }));
+  assert.equal(both.error.code, 'E_BAD_REQUEST');
+  const other = parseRequest(withBytes('list', {}));
+  assert.equal(other.error.code, 'E_BAD_REQUEST');
+  assert.match(other.error.message, /no binary attachment/);
 });
