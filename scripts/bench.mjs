@@ -6,6 +6,8 @@
 //   node scripts/bench.mjs --only runtime,snapshot   some parts only
 //   node scripts/bench.mjs --node /opt/node18/package/bin/node   programs and agents on that Node
 //   node scripts/bench.mjs --only runtime --programs async,splay   some run-time programs only
+//   node scripts/bench.mjs --via thingsctl   instrumented programs under `thingsctl run`
+//                                            instead of in an agent's program host
 //   options: --no-build (use dist/ as it is), --quiet
 //
 // Parts: runtime, memory, snapshot, migration, agent, instrumenter (see docs/benchmarks.md).
@@ -29,7 +31,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PARTS = { runtime: runtimePart, memory: memoryPart, snapshot: snapshotPart, migration: migrationPart, agent: agentPart, instrumenter: instrumenterPart };
 
 function parseArgs(argv) {
-  const opts = { full: false, only: null, programs: null, node: process.execPath, build: true, quiet: false };
+  const opts = { full: false, only: null, programs: null, node: process.execPath, build: true, quiet: false, via: 'host' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--full') opts.full = true;
@@ -39,9 +41,10 @@ function parseArgs(argv) {
     else if (a === '--node') opts.node = argv[++i];
     else if (a === '--programs') opts.programs = argv[++i].split(',').map((p) => p.trim()).filter(Boolean);
     else if (a === '--no-build') opts.build = false;
+    else if (a === '--via') opts.via = argv[++i];
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/bench.mjs [--full] [--only PART[,PART...]] [--programs NAME[,NAME...]] [--node PATH] [--no-build] [--quiet]\nparts: ' + Object.keys(PARTS).join(', ') + '\nprograms: ' + PROGRAMS.join(', '));
+      console.log('usage: node scripts/bench.mjs [--full] [--only PART[,PART...]] [--programs NAME[,NAME...]] [--node PATH] [--via host|thingsctl] [--no-build] [--quiet]\nparts: ' + Object.keys(PARTS).join(', ') + '\nprograms: ' + PROGRAMS.join(', '));
       process.exit(0);
     } else {
       console.error(`bench: unknown argument ${a} (try --help)`);
@@ -54,6 +57,10 @@ function parseArgs(argv) {
       console.error(`bench: unknown program ${bad.join(', ')}; programs: ${PROGRAMS.join(', ')}`);
       process.exit(2);
     }
+  }
+  if (opts.via !== 'host' && opts.via !== 'thingsctl') {
+    console.error(`bench: --via takes host or thingsctl, not ${opts.via}`);
+    process.exit(2);
   }
   if (opts.only) {
     opts.only = opts.only.split(',').map((s) => s.trim()).filter(Boolean);
@@ -84,6 +91,8 @@ async function main() {
     thingsctl: path.join(root, 'dist', 'thingsctl.js'),
     agent: path.join(root, 'dist', 'thingsjs-agent.js'),
     programs: opts.programs,
+    via: opts.via,
+    hostRun: path.join(root, 'bench', 'lib', 'host-run.mjs'),
     log,
   };
   const selected = opts.only ?? Object.keys(PARTS);
@@ -93,6 +102,7 @@ async function main() {
     parts_run: selected,
     startedAt: new Date(started).toISOString(),
     machine: machine(root, opts.node),
+    instrumentedVia: opts.via,
     loadBefore: loadAverage(),
     parts: {},
     errors: [],

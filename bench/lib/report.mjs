@@ -46,7 +46,8 @@ export function render(result) {
   if (parts.runtime) {
     const rt = parts.runtime;
     const mem = parts.memory;
-    s.push('', `RUN-TIME OVERHEAD AND PEAK RSS (${rt.rounds} alternating run(s) per side, ${rt.iterations}; ratio = instrumented / native, median)`);
+    const via = result.instrumentedVia === 'thingsctl' ? 'under thingsctl run' : "in an agent's program host";
+    s.push('', `RUN-TIME OVERHEAD AND PEAK RSS (${rt.rounds} alternating run(s) per side, ${rt.iterations}; instrumented ${via}; ratio = instrumented / native, median)`);
     const rows = rt.programs.map((p) => {
       const mp = mem?.programs.find((x) => x.program === p.program);
       return [p.program, f(p.nativeMs), f(p.instrumentedMs), f(p.ratio, 2) + 'x', f(p.cpuRatio, 2) + 'x', f(p.bestRatio, 2) + 'x', mark(j('runtimeWorst', p.ratio)), MB(p.nativeRssKB), MB(p.instrumentedRssKB), f(p.rssRatio, 2) + 'x', mp ? MB(mp.excessKB) : '-', mark(j('peakRss', p.rssRatio))];
@@ -59,7 +60,7 @@ export function render(result) {
   }
   if (parts.memory) {
     const b = parts.memory.baseline;
-    s.push('', `FIXED MEMORY COST (empty program, peak RSS): native ${MB(b.nativeKB)} MB, instrumented (thingsctl run) ${MB(b.instrumentedKB)} MB, +${MB(b.fixedCostKB)} MB (${f(b.ratio, 2)}x)`);
+    s.push('', `FIXED MEMORY COST (empty program, peak RSS): native ${MB(b.nativeKB)} MB, instrumented (${result.instrumentedVia === 'thingsctl' ? 'thingsctl run' : 'program host'}) ${MB(b.instrumentedKB)} MB, +${MB(b.fixedCostKB)} MB (${f(b.ratio, 2)}x)`);
     s.push('  "excess MB" = instrumented - native - this fixed cost.');
     if (!parts.runtime) {
       s.push(table(['program', 'RSS MB', 'instr. RSS MB', 'RSS ratio', 'excess MB', '≤1.15x'], parts.memory.programs.map((p) => [p.program, MB(p.nativeKB), MB(p.instrumentedKB), f(p.ratio, 2) + 'x', MB(p.excessKB), mark(j('peakRss', p.ratio))])));

@@ -1,7 +1,8 @@
 // Peak RSS. Per program: the maxRSS each program reports at its end, from the same runs as
 // the run-time figures (the runtime part must run first; alone, it runs them once). The
-// fixed cost: the empty program, natively and under `thingsctl run` (Node plus thingsctl's
-// bundle, the compiler and the runtime), so a reader can tell it from growth with the state.
+// fixed cost: the empty program, natively and instrumented (in a program host: Node plus the
+// host's bundle, the runtime, and the compiler it loads to instrument the program; or under
+// `thingsctl run` with --via thingsctl), so a reader can tell it from growth with the state.
 import { runOne, runtimePart } from './runtime.mjs';
 import { median, round } from '../stats.mjs';
 

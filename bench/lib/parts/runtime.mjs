@@ -2,8 +2,11 @@
 //
 // Each program measures itself (bench/programs/harness.js): wall and CPU time of its timed
 // iterations after a warm-up, and its peak RSS at the end. Native: `node prog.js`.
-// Instrumented: `node dist/thingsctl.js run prog.js`, which instruments the program when it
-// loads and runs it under the runtime; the compile happens before the program's clock starts.
+// Instrumented (default, `--via host`): in a program host, dist/child.js, started and sent the
+// program as an agent does (bench/lib/host-run.mjs); the host instruments the program when it
+// loads and runs it under the runtime. With `--via thingsctl`: `node dist/thingsctl.js run
+// prog.js` (the CLI's bundle in the program's process too). Either way the compile happens
+// before the program's clock starts.
 // Runs alternate (native first on even rounds, instrumented first on odd ones) so drift in the
 // machine's load hits both sides alike. Ratio per program: the median of the per-round
 // ratios instrumented/native. Beside it, two figures steadier on a shared machine: the same
@@ -26,7 +29,7 @@ function parseReport(r, name) {
 
 export async function runOne(ctx, name, mode, extraArgs = []) {
   const file = path.join(ctx.root, 'bench', 'programs', name + '.js');
-  const args = mode === 'native' ? [file, ...extraArgs] : [ctx.thingsctl, 'run', file, '--', ...extraArgs];
+  const args = mode === 'native' ? [file, ...extraArgs] : ctx.via === 'thingsctl' ? [ctx.thingsctl, 'run', file, '--', ...extraArgs] : [ctx.hostRun, file, ...extraArgs];
   const r = await runToEnd(ctx.node, args, { cwd: ctx.root, timeoutMs: 600000 });
   return parseReport(r, `${name} (${mode})`);
 }
