@@ -139,7 +139,8 @@ export class MigrationJournal {
 
   /** Keeps the HISTORY most recent done entries. */
   private prune(): void {
-    const done = [...this.entries.values()].filter((e) => e.done).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    // ISO timestamps order by code unit (localeCompare would load ICU collation data).
+    const done = [...this.entries.values()].filter((e) => e.done).sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : 0));
     for (const e of done.slice(0, Math.max(0, done.length - HISTORY))) {
       this.entries.delete(e.migrationId);
       fs.rmSync(this.file(e.migrationId), { force: true });
