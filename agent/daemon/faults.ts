@@ -10,6 +10,7 @@
  *   POINT   a step:   after-capture, mid-transfer (half the chunks acknowledged),
  *                     after-prepare-sent, after-prepared, after-commit-decision,
  *                     after-commit-sent, after-commit-ack
+ *           persist   (source) the capture's checkpoint write, for `slow`
  *           a message the agent sends:  send-<action>  (a request: send-prepare, send-commit,
  *                     send-prepare-chunk...)  reply-<action>  (a reply: reply-prepare,
  *                     reply-commit, reply-migrate...)
@@ -23,13 +24,15 @@
  *           corrupt   (source, send-prepare) damage the snapshot before it is sent
  *           future-format  (source, send-prepare) stamp the snapshot with an unknown format
  *                     version
+ *           slow      (source, persist) the write starts 3 s late, as on a slow disk: the
+ *                     target's answer comes first
  *
  * Every fault fires once: the first time its point is reached.
  */
 import fs from 'node:fs';
 
 export type FaultRole = 'source' | 'target';
-export type FaultAction = 'kill' | 'hold' | 'drop' | 'dup' | 'refuse' | 'corrupt' | 'future-format';
+export type FaultAction = 'kill' | 'hold' | 'drop' | 'dup' | 'refuse' | 'corrupt' | 'future-format' | 'slow';
 
 export const FAULT_STEPS = ['after-capture', 'mid-transfer', 'after-prepare-sent', 'after-prepared', 'after-commit-decision', 'after-commit-sent', 'after-commit-ack'] as const;
 export type FaultStep = (typeof FAULT_STEPS)[number];
@@ -41,7 +44,7 @@ interface Fault {
   fired: boolean;
 }
 
-const ACTIONS: FaultAction[] = ['kill', 'hold', 'drop', 'dup', 'refuse', 'corrupt', 'future-format'];
+const ACTIONS: FaultAction[] = ['kill', 'hold', 'drop', 'dup', 'refuse', 'corrupt', 'future-format', 'slow'];
 
 export class Faults {
   private readonly faults: Fault[];
@@ -59,6 +62,11 @@ export class Faults {
 
   get enabled(): boolean {
     return this.faults.length > 0;
+  }
+
+  /** A kill or hold waits at one of `role`'s steps. */
+  holdsSteps(role: FaultRole): boolean {
+    return this.faults.some((f) => f.role === role && !f.fired && (f.action === 'kill' || f.action === 'hold') && (FAULT_STEPS as readonly string[]).includes(f.point));
   }
 
   describe(): string {

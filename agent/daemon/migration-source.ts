@@ -3,9 +3,10 @@
  *
  *   migrate {id, target}
  *     target online? (else E_AGENT_OFFLINE / E_UNKNOWN_AGENT, program untouched)
- *     capture; the original stays paused (Migrating); the capture is its checkpoint
- *     journal: preparing                                          ← after-capture
+ *     capture; the original stays paused (Migrating)
  *     prepare → target (inline, or prepare-begin / -chunk / prepare) ← after-prepare-sent
+ *     meanwhile: the capture becomes its checkpoint; journal: preparing ← after-capture
+ *       (skipped if the prepared reply came first: the decision is then the first entry)
  *       sent again while unanswered, until migrate_timeout
  *     prepared reply                                              ← after-prepared
  *     journal: committed     THE DECISION                         ← after-commit-decision
@@ -36,6 +37,8 @@ import type { JournalEntry } from './migration-journal';
 const WINDOW = 16;
 /** Bytes a request needs besides its package (the rest of the JSON, MQTT headers). */
 const ENVELOPE_BYTES = 2048;
+/** Test-only (faults.ts `source:persist:slow`): how late the capture's write starts. */
+const SLOW_PERSIST_MS = 3000;
 /** How often progress is reported during a transfer. */
 const PROGRESS_EVERY_MS = 250;
 /** Longest wait for the target to start a program host ahead (then the migration goes on
@@ -155,25 +158,39 @@ export class MigrationSource {
     const pkg: MigrationPackage = { snapshot: damaged(cap.snapshot, faults.message('source', 'send-prepare', ['corrupt', 'future-format'])), files: cap.files, log: cap.log };
     const sendStarted = now();
     // The package leaves first, and the capture is made durable while it travels and the
-    // target restores it: the two fsynced writes below are out of the program's downtime.
+    // target restores it: the fsynced writes below are out of the program's downtime.
     // (Sent before the journal entry exists is safe: a source that crashes before writing
     // it answers "unknown" for this migration, which a target takes as "not committed".)
     const preparing = this.sendPrepare(migrationId, target, program, pkg, format, started + budget, budget, progress, timing);
     preparing.catch(() => undefined);
-    try {
-      await supervisor.persistCapture(id, cap.snapshot, cap.wasPaused);
-      journal.put({ migrationId, role: 'source', id, source: agentId, target, phase: 'preparing', done: false, route, timing });
-    } catch (err) {
-      return this.abortLive(migrationId, id, target, cap.wasPaused, new ThingsError('E_INTERNAL', `cannot write the capture or the migration journal: ${(err as Error).message}`), timing);
-    }
-    timing.persistMs = ms(now() - cap.capturedAt);
-    log.info(`process ${id}: migrating to ${target} (${cap.snapshot.length} bytes${cap.files ? `, ${Object.keys(cap.files.files).length} files` : ''}; migration ${migrationId})`);
-    await faults.step('source', 'after-capture');
+    // The capture becomes the checkpoint, then the journal says "preparing". The decision
+    // does not wait for either: when the target's answer comes first, the entry is written
+    // as "committed" at once (the capture is of no use once committed, and the original
+    // ends only after the write is done, so that it cannot bring a checkpoint back).
+    let decided = false;
+    const persisted = (async (): Promise<void> => {
+      try {
+        if (faults.message('source', 'persist', ['slow'])) await new Promise((resolve) => setTimeout(resolve, SLOW_PERSIST_MS));
+        await supervisor.persistCapture(id, cap.snapshot, cap.wasPaused);
+        if (!decided) journal.put({ migrationId, role: 'source', id, source: agentId, target, phase: 'preparing', done: false, route, timing });
+      } catch (err) {
+        throw new ThingsError('E_INTERNAL', `cannot write the capture or the migration journal: ${(err as Error).message}`);
+      }
+      timing.persistMs = ms(now() - cap.capturedAt);
+      log.info(`process ${id}: migrating to ${target} (${cap.snapshot.length} bytes${cap.files ? `, ${Object.keys(cap.files.files).length} files` : ''}; migration ${migrationId})`);
+      await faults.step('source', 'after-capture');
+    })();
+    persisted.catch(() => undefined);
 
     let prepared: PrepareResult;
     try {
-      prepared = await preparing;
+      // With a kill or hold armed at a step the steps keep their order (each case of the
+      // fault lab is one of them). Otherwise a failed write before the answer aborts.
+      if (faults.holdsSteps('source')) await persisted;
+      prepared = await Promise.race([preparing, persisted.then(() => preparing)]);
     } catch (err) {
+      decided = true;
+      await persisted.catch(() => undefined);
       return this.abortLive(migrationId, id, target, cap.wasPaused, err, timing);
     }
     timing.restoreMs = prepared.restoreMs;
@@ -181,10 +198,13 @@ export class MigrationSource {
     await faults.step('source', 'after-prepared');
 
     // The decision. From this write on, the program belongs to the target. (A write that
-    // fails decides nothing: the journal still says preparing, so this is an abort.)
+    // fails decides nothing: the journal still says preparing, or nothing, so this is an abort.)
+    decided = true;
     try {
-      journal.update(migrationId, { phase: 'committed', timing });
+      if (journal.get(migrationId)) journal.update(migrationId, { phase: 'committed', timing });
+      else journal.put({ migrationId, role: 'source', id, source: agentId, target, phase: 'committed', done: false, route, timing });
     } catch (err) {
+      await persisted.catch(() => undefined);
       return this.abortLive(migrationId, id, target, cap.wasPaused, new ThingsError('E_INTERNAL', `cannot write the commit decision: ${(err as Error).message}`), timing);
     }
     log.info(`process ${id}: migration ${migrationId} committed (${target} prepared it in ${prepared.restoreMs} ms)`);
@@ -198,7 +218,9 @@ export class MigrationSource {
     const acked = this.commitUntilAcked(migrationId, target, lastStep).catch(() => undefined);
     // The commit goes out before the original's host is ended and its files removed.
     await new Promise((resolve) => setImmediate(resolve));
-    // The paused original ends while the commit is on its way (it never runs again either way).
+    // The paused original ends while the commit is on its way (it never runs again either way),
+    // once its checkpoint's write is over (the original's files go with it).
+    await persisted.catch(() => undefined);
     await supervisor.commitMigration(id, target).catch((err: Error) => log.error(`process ${id}: ending the original: ${err.message}`));
     const waitMs = Math.max(1000, budget / 3);
     const result = await Promise.race([acked, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), waitMs).unref())]);

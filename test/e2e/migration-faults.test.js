@@ -8,6 +8,8 @@
 // Node 18 and 20: node:test with describe/it and top-level hooks only.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
 const { MigrationLab } = require('./support/migration-lab');
 const { planOf, runCase } = require('./support/fault-cases');
 
@@ -32,6 +34,36 @@ describe('migration under faults (a few cases of the matrix)', () => {
 
   after(async () => {
     if (lab) await lab.stop();
+  });
+
+  // The target answers before the source has written the capture (a slow disk): the source
+  // decides at once, and its own write, when it ends, must not bring the original back.
+  it("the target's answer before the source's own writes: committed, and the original stays gone", async () => {
+    const S = 'slow-src';
+    const T = 'slow-dst';
+    try {
+      await Promise.all([lab.startAgent(S, 'source:persist:slow'), lab.startAgent(T)]);
+      const rec = await lab.runCounter(S, 5);
+      const r = await lab.ctl(['dispatch', lab.url, 'migrate', rec.id, T, '--timeout', '30']).done;
+      assert.equal(r.code, 0, r.stderr);
+      // The source decided before its write was done ("migrating" is logged once it is).
+      const lines = lab.agent(S).lines.items;
+      const decided = lines.findIndex((l) => /migration \S+ committed/.test(l));
+      const written = lines.findIndex((l) => /migrating to slow-dst/.test(l));
+      assert.ok(decided !== -1 && written !== -1 && decided < written, `decision at line ${decided}, write done at line ${written}`);
+      const first = await lab.checkOneCopy(rec.id);
+      assert.equal(first.holder.agent, T);
+      // The delayed write is over (3 s after the capture) and left nothing of the program.
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      assert.deepEqual(fs.readdirSync(path.join(lab.stateOf(S), 'checkpoints')).filter((f) => f.startsWith(rec.id)), []);
+      // A restart of the source does not bring it back either.
+      lab.agent(S).proc.kill('SIGKILL');
+      await lab.restartAgent(S);
+      const again = await lab.checkOneCopy(rec.id);
+      assert.equal(again.holder.agent, T);
+    } finally {
+      await lab.stopAgents({ kill: true });
+    }
   });
 
   for (const [i, [step, fault, expect]] of CASES.entries()) {
