@@ -11,7 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFile } = require('node:child_process');
 const { startMosquitto } = require('./support/mosquitto');
-const { requireBuild, thingsctl, AgentProcess, writeIni, parseRecord, ctlOk } = require('./support/cli');
+const { requireBuild, thingsctl, AgentProcess, writeConf, parseRecord, ctlOk } = require('./support/cli');
 const { Watcher } = require('./support/watcher');
 
 const PROGRAM = path.join(__dirname, 'fixtures', 'dir-program');
@@ -27,7 +27,9 @@ const agents = {};
 async function startAgent(id) {
   const dir = path.join(tmp, id);
   fs.mkdirSync(dir);
-  const ini = writeIni(path.join(dir, 'agent.conf'), { id, address: `127.0.0.1:${broker.port}`, stateDir: path.join(dir, 'state') });
+  // Small messages: the package (files and snapshot) goes in chunks, in the JSON format (a
+  // directory program's target is not warmed, so it is not offered the binary one).
+  const ini = writeConf(path.join(dir, 'agent.conf'), { agent: { id, state_dir: path.join(dir, 'state') }, broker: { address: `127.0.0.1:${broker.port}`, max_packet_size: '16K' } });
   const agent = new AgentProcess(id, ['--config', ini]);
   agents[id] = agent;
   await agent.connected(T);
