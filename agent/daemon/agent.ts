@@ -121,7 +121,16 @@ export class Agent {
     this.migrationTarget = migrationTarget;
     migrationSource.recover(this.checkpoints);
     const preparedCopies = migrationTarget.recover();
-    const saved = this.checkpoints.loadAll((pid, err, aside) => this.log.error(`process ${pid}: ${err.code}: ${err.message}; kept as ${aside}, not restored (the other programs are)`));
+    const saved = this.checkpoints.loadAll((pid, err, aside) => this.log.error(`process ${pid}: ${err.code}: ${err.message}; kept as ${aside}, not restored (the other programs are)`)).filter((s) => {
+      // A target's copy whose journal entry was never written (killed between the two
+      // writes, so the prepare was never answered), or that was aborted, goes.
+      const m = s.checkpoint?.preparedFor;
+      const phase = m === undefined ? undefined : this.journal.get(m)?.phase;
+      if (m === undefined || phase === 'prepared' || phase === 'committed') return true;
+      this.log.warn(`process ${s.id}: the copy of migration ${m} was never prepared here (${phase ?? 'no journal entry'}); removed`);
+      this.checkpoints.remove(s.id);
+      return false;
+    });
     const keep = new Set(saved.map((s) => s.id));
     this.stateDir.clearPrograms(keep);
     programLogs.prune(keep, 50);

@@ -59,6 +59,9 @@ export interface CheckpointHeader extends ProgramSettings {
   restarts: number;
   /** Lines of output printed when the state was captured. */
   outputSeq: number;
+  /** A migration target's copy of migration `preparedFor`, written beside its journal entry
+   *  (not after it): without a `prepared` or `committed` entry it is no program of ours. */
+  preparedFor?: string;
 }
 
 export interface Checkpoint {
@@ -117,6 +120,23 @@ export class CheckpointStore {
   private text(header: Omit<CheckpointHeader, 'format' | 'version' | 'savedAt'>, snapshot: string): string {
     const head: CheckpointHeader = { format: CHECKPOINT_FORMAT, version: 1, savedAt: new Date().toISOString(), ...header };
     return `${JSON.stringify(head)}\n${snapshot}`;
+  }
+
+  /** Rewrites `id`'s checkpoint without its `preparedFor` mark (the copy is committed: it is
+   *  a program of ours whatever the journal keeps). Off the event loop; nothing to do when the
+   *  checkpoint has no mark (a later one replaced it) or is gone. */
+  async unmarkPrepared(id: string): Promise<void> {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(this.ckptFile(id), 'utf8');
+    } catch {
+      return;
+    }
+    const nl = text.indexOf('\n');
+    const header = parseHeader(nl === -1 ? text : text.slice(0, nl), this.ckptFile(id), id);
+    if (header.preparedFor === undefined) return;
+    delete header.preparedFor;
+    await this.stateDir.writeDurablyAsync(this.ckptFile(id), `${JSON.stringify(header)}${nl === -1 ? '' : text.slice(nl)}`);
   }
 
   hasCheckpoint(id: string): boolean {

@@ -157,13 +157,12 @@ export class MigrationSource {
     };
     const pkg: MigrationPackage = { snapshot: damaged(cap.snapshot, faults.message('source', 'send-prepare', ['corrupt', 'future-format'])), files: cap.files, log: cap.log };
     const sendStarted = now();
-    // The package leaves first, and the capture is made durable while it travels and the
-    // target restores it: the fsynced writes below are out of the program's downtime.
-    // (Sent before the journal entry exists is safe: a source that crashes before writing
-    // it answers "unknown" for this migration, which a target takes as "not committed".)
-    const preparing = this.sendPrepare(migrationId, target, program, pkg, format, started + budget, budget, progress, timing);
-    preparing.catch(() => undefined);
-    // The capture becomes the checkpoint, then the journal says "preparing". The decision
+    // The capture is made durable (off the event loop) while the package travels and the
+    // target restores it: these fsynced writes are out of the program's downtime. (The
+    // package may leave before the journal entry exists: a source that crashes before writing
+    // it answers "unknown" for this migration, which a target takes as "not committed"; the
+    // program then comes back from its previous checkpoint, as after any crash during a
+    // capture.) The capture becomes the checkpoint, then the journal says "preparing". The decision
     // does not wait for either: when the target's answer comes first, the entry is written
     // as "committed" at once (the capture is of no use once committed, and the original
     // ends only after the write is done, so that it cannot bring a checkpoint back).
@@ -181,6 +180,8 @@ export class MigrationSource {
       await faults.step('source', 'after-capture');
     })();
     persisted.catch(() => undefined);
+    const preparing = this.sendPrepare(migrationId, target, program, pkg, format, started + budget, budget, progress, timing, persisted);
+    preparing.catch(() => undefined);
 
     let prepared: PrepareResult;
     try {
@@ -255,6 +256,7 @@ export class MigrationSource {
     budget: number,
     progress: (p: Omit<MigrationProgress, 'elapsedMs'>) => void,
     timing: MigrationTiming,
+    persisted: Promise<void>,
   ): Promise<PrepareResult> {
     const { requester, faults, settings, agentId, log } = this.d;
     const remaining = (): number => {
@@ -265,7 +267,9 @@ export class MigrationSource {
     const resend = { resendMs: settings.retryMs, resendCapMs: settings.retryCapMs };
     let sentStep: Promise<void> = Promise.resolve();
     const onSent = (): void => {
-      sentStep = faults.step('source', 'after-prepare-sent');
+      // The fault lab's steps keep their order: this one comes after the capture's write.
+      const before = faults.holdsSteps('source') ? persisted.catch(() => undefined) : Promise.resolve();
+      sentStep = before.then(() => faults.step('source', 'after-prepare-sent'));
     };
     const base = { migrationId, source: agentId, program };
     const maxPacket = settings.maxPacketBytes();

@@ -73,7 +73,20 @@ export class MigrationTarget {
   /** After start-up: committed entries whose program came back as an ordinary one are done. */
   start(): void {
     const { journal } = this.d;
-    for (const e of journal.active('target')) if (e.phase === 'committed') journal.update(e.migrationId, { done: true });
+    for (const e of journal.active('target')) {
+      if (e.phase !== 'committed') continue;
+      // As at a commit: the checkpoint's mark goes before the entry is done.
+      void this.d.supervisor
+        .settleCommitted(e.id)
+        .catch((err: Error) => this.d.log.error(`process ${e.id}: cannot rewrite its checkpoint after the commit: ${err.message}`))
+        .then(() => {
+          try {
+            journal.update(e.migrationId, { done: true });
+          } catch (err) {
+            this.d.log.error(`migration ${e.migrationId}: cannot mark it done in the journal: ${(err as Error).message}`);
+          }
+        });
+    }
     this.sweeper = setInterval(() => {
       for (const [id, t] of this.transfers) if (Date.now() - t.lastActivity > TRANSFER_IDLE_MS) this.transfers.delete(id);
     }, 60_000);
@@ -146,9 +159,9 @@ export class MigrationTarget {
         const text = t.assemble(args.transfer as { size: number; sha256: string });
         pkg = checkMigrationPackage(parsePackageText(text, t.begin.format ?? 'json'), 'the migration package');
       }
-      // Journaled before the copy's checkpoint is written, so that after a restart a
-      // checkpoint is never taken for a program of ours; both are written while the host
-      // restores the copy (supervisor.prepare).
+      // Journaled while the copy's checkpoint is written, and while the host restores the
+      // copy (supervisor.prepare); the checkpoint names the migration, so that after a restart
+      // one without its entry is known for a copy never answered (agent.ts removes it).
       let journaled = false;
       const journalIt = (): void => {
         journal.put({ migrationId, role: 'target', id: program.id, source: args.source, target: agentId, phase: 'prepared', done: false });
@@ -200,7 +213,12 @@ export class MigrationTarget {
         // Still coming back after a restart: the source asks again.
         throw new ThingsError(ErrorCodes.BAD_STATE, `process ${e.id} is not back yet on ${agentId}`);
       }
-      if (!e.done) journal.update(migrationId, { phase: 'committed', done: true });
+      // Before the entry is done (done entries are pruned one day): the checkpoint must not
+      // keep the mark that, without an entry, makes it a copy never answered.
+      if (!e.done) {
+        await supervisor.settleCommitted(e.id).catch((err: Error) => this.d.log.error(`process ${e.id}: cannot rewrite its checkpoint after the commit: ${err.message}`));
+        journal.update(migrationId, { phase: 'committed', done: true });
+      }
       // A repeat long after (the program has ended or moved on since): what is known of it.
       const known = record ?? { agent: agentId, id: e.id, pid: 0, status: 'Exited' as const, name: e.id };
       return { migrationId, record: known, resumedToReplyMs: ms(now() - resumedAt), handlingMs: ms(now() - started) };

@@ -495,13 +495,22 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (pkg.log) this.opts.logs.seed(id, pkg.log);
     // The header says how the program is once committed (paused or not); the copy itself is
     // restored paused whatever it says.
-    // Written while the host restores (both fsynced, out of the program's downtime): the
-    // caller's journal entry first, then the checkpoint (never a copy's checkpoint without
-    // its entry). The answer waits for both.
+    // Written while the host restores (both fsynced, out of the program's downtime, at the
+    // same time). The answer waits for both.
     const durable = async (): Promise<void> => {
-      journal();
-      // Off the event loop, so that the snapshot keeps flowing to the host over IPC.
-      await this.opts.checkpoints.writeAsync({ id, name, restart: settings.restart, memoryLimit: settings.memoryLimit, main: pkg.files?.main, paused: program.paused, restarts: program.restarts ?? 0, outputSeq: program.outputSeq ?? 0 }, pkg.snapshot);
+      // Both at once: the checkpoint off the event loop (the snapshot keeps flowing to the
+      // host over IPC meanwhile), the journal entry beside it. The checkpoint names its
+      // migration, so that one found without its entry after a crash is known for a copy
+      // that was never answered (agent.ts removes it).
+      const checkpoint = this.opts.checkpoints.writeAsync({ preparedFor: migrationId, id, name, restart: settings.restart, memoryLimit: settings.memoryLimit, main: pkg.files?.main, paused: program.paused, restarts: program.restarts ?? 0, outputSeq: program.outputSeq ?? 0 }, pkg.snapshot);
+      try {
+        journal();
+      } catch (err) {
+        // The write under way ends before the caller removes what it wrote.
+        await checkpoint.catch(() => undefined);
+        throw err;
+      }
+      await checkpoint;
     };
     const prepared = { migrationId, paused: program.paused };
     try {
@@ -568,6 +577,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.emit('change');
       return { record: { ...e.record }, resumedAt };
     });
+  }
+
+  /** After a commit: the copy's checkpoint loses its mark of a prepared copy (serialised with
+   *  the program's periodic checkpoints, which write it without one). */
+  settleCommitted(id: string): Promise<void> {
+    if (!this.entries.has(id)) return this.opts.checkpoints.unmarkPrepared(id);
+    return this.locked(id, () => this.opts.checkpoints.unmarkPrepared(id));
   }
 
   /** The migration aborted: the Prepared copy goes, with its checkpoint, files and log. */

@@ -38,7 +38,7 @@ describe('migration under faults (a few cases of the matrix)', () => {
 
   // The target answers before the source has written the capture (a slow disk): the source
   // decides at once, and its own write, when it ends, must not bring the original back.
-  it("the target's answer before the source's own writes: committed, and the original stays gone", async () => {
+  it("the target's answer before the source's own writes: committed, the original stays gone, the copy's checkpoint is ours", async () => {
     const S = 'slow-src';
     const T = 'slow-dst';
     try {
@@ -61,6 +61,23 @@ describe('migration under faults (a few cases of the matrix)', () => {
       await lab.restartAgent(S);
       const again = await lab.checkOneCopy(rec.id);
       assert.equal(again.holder.agent, T);
+
+      // The target's checkpoint of the copy named its migration until the commit, no longer.
+      const dir = path.join(lab.stateOf(T), 'checkpoints');
+      const text = fs.readFileSync(path.join(dir, `${rec.id}.ckpt`), 'utf8');
+      const header = JSON.parse(text.slice(0, text.indexOf('\n')));
+      assert.equal(header.preparedFor, undefined);
+      // A copy's checkpoint without its journal entry (a target killed between the two writes
+      // of a prepare, which was then never answered) is removed at the start, never run.
+      const orphan = 'Orphan01';
+      fs.writeFileSync(path.join(dir, `${orphan}.ckpt`), JSON.stringify({ ...header, id: orphan, preparedFor: 'never-journaled-1' }) + text.slice(text.indexOf('\n')));
+      lab.agent(T).proc.kill('SIGKILL');
+      await lab.restartAgent(T);
+      assert.ok(lab.agent(T).lines.items.some((l) => l.includes(`process ${orphan}: the copy of migration never-journaled-1 was never prepared here`)), lab.agent(T).lines.items.join('\n'));
+      assert.equal(fs.existsSync(path.join(dir, `${orphan}.ckpt`)), false);
+      assert.deepEqual(await lab.records(orphan), []);
+      // The migrated program came back from its checkpoint (lines after it come again).
+      assert.equal((await lab.checkOneCopy(rec.id, { allowRepeat: true })).holder.agent, T);
     } finally {
       await lab.stopAgents({ kill: true });
     }
