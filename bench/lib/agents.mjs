@@ -37,7 +37,7 @@ export function startAgent(ctx, dir, id, brokerPort) {
 export async function ctl(ctx, args, timeoutMs = 120000) {
   const r = await runToEnd(ctx.node, [ctx.thingsctl, ...args], { cwd: ctx.root, env: { ...process.env, THINGSJS_BROKER: '' }, timeoutMs });
   if (r.code !== 0) throw new Error(`thingsctl ${args.slice(0, 4).join(' ')} failed (${r.code ?? r.signal}): ${r.stderr.trim()}`);
-  return { stdout: r.stdout, ms: r.endMs - r.startMs };
+  return { stdout: r.stdout, stderr: r.stderr, ms: r.endMs - r.startMs };
 }
 
 const RECORD = /id: '([A-Za-z0-9]+)'/;

@@ -81,14 +81,14 @@ export function render(result) {
     const mg = parts.migration;
     s.push('', `MIGRATION DOWNTIME (Mosquitto on loopback, two agents; ${mg.hops} migration(s) per size; last tick on source → first tick on target)`);
     s.push(table(
-      ['state', 'live (JSON)', 'snapshot', 'median ms', 'min ms', 'max ms', 'target', 'verdict', 'capture ms', 'hand-off ms', 'migrate cmd ms'],
+      ['state', 'live (JSON)', 'snapshot', 'median ms', 'min ms', 'max ms', 'target', 'verdict', 'capture ms', 'transfer ms', 'restore ms', 'migrate cmd ms'],
       mg.sizes.map((x) => {
         const name = x.size === '10 KB' ? 'downtime10k' : x.size === '10 MB' ? 'downtime10m' : null;
         const v = name ? j(name, x.downtimeMs) : null;
-        return [x.size, bytes(x.liveBytes), bytes(x.snapshotBytes), f(x.downtimeMs), f(x.downtimeMinMs), f(x.downtimeMaxMs), v ? v.target : '-', v ? mark(v) : '-', f(x.captureMs), f(x.handoffMs), f(x.commandMs, 0)];
+        return [x.size, bytes(x.liveBytes), bytes(x.snapshotBytes), f(x.downtimeMs), f(x.downtimeMinMs), f(x.downtimeMaxMs), v ? v.target : '-', v ? mark(v) : '-', f(x.captureMs), f(x.transferMs), f(x.restoreMs), f(x.commandMs, 0)];
       }),
     ));
-    s.push('  capture = last tick → the source agent logs "migrating" (snapshot taken and stored); hand-off = that → first tick on the target.');
+    s.push('  capture, transfer, restore: as the migrate command reports them (medians); the rest of the downtime is the decision and the commit.');
     for (const x of mg.sizes) if (x.errors.length) s.push(`  ${x.size} errors: ${x.errors.join('; ')}`);
   }
   if (parts.agent) {

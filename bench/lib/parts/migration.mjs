@@ -7,11 +7,12 @@
 // = first tick on the target - last tick on the source: capture, the snapshot's trip through
 // the broker, the target's child process start-up and the restore. Both agents run on this
 // machine, so both times are of the same clock. Beside it: the wall time of the migrate
-// command (thingsctl's own start-up and MQTT round trips included), and a split of the
-// downtime at the source agent's log line "migrating to TARGET (N bytes)", written once the
-// snapshot is taken and stored: before it, capture (in the child, plus the IPC transfer to
-// the agent and the durable write); after it, the hand-off (MQTT to the target, the target's
-// child process start-up, the restore).
+// command (thingsctl's own start-up and MQTT round trips included), and the parts of the
+// downtime the migrate command reports (agents' figures): capture (the program paused in its
+// host → the snapshot at the source agent), transfer (the package's trip to the target
+// agent, its chunks acknowledged), restore (the target's prepare: restore in its warm host
+// and its durable writes, at the same time). What is left of the downtime is the decision
+// (a durable write at the source) and the commit's trip and resume.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,7 +38,7 @@ export async function migrationPart(ctx) {
     const sizes = [];
     for (const size of SIZES) {
       const file = stateProgram(ctx.root, dir, { bytes: size.bytes, printTicks: false, stopAfterMs: 120000 });
-      const row = { size: size.label, downtimeMs: [], commandMs: [], captureMs: [], handoffMs: [], snapshotBytes: [], errors: [] };
+      const row = { size: size.label, downtimeMs: [], commandMs: [], captureMs: [], transferMs: [], restoreMs: [], snapshotBytes: [], errors: [] };
       let id = null;
       try {
         id = recordId((await ctl(ctx, ['dispatch', broker.url, 'run', 'bench-A', file])).stdout);
@@ -54,9 +55,11 @@ export async function migrationPart(ctx) {
           const r = await agents[to].until(new RegExp(`^\\[${id}\\] R `), T, `the program to resume on ${to}`, mark);
           const m = RESUMED.exec(r.text.slice(tag.length));
           const sent = await agents[from].until(new RegExp(`process ${id}: migrating to ${to} \\((\\d+) bytes`), T, `the source's "migrating" log line`, sourceMark);
-          row.captureMs.push(sent.at - Number(m[2]));
-          row.handoffMs.push(Number(m[1]) - sent.at);
           row.snapshotBytes.push(Number(sent.match[1]));
+          for (const [key, name] of [['captureMs', 'capture'], ['transferMs', 'transfer'], ['restoreMs', 'restore']]) {
+            const t = new RegExp(`^\\s+${name}\\s+(\\d+(?:\\.\\d+)?) ms`, 'm').exec(cmd.stderr);
+            if (t) row[key].push(Number(t[1]));
+          }
           const v = await agents[to].until(new RegExp(`^\\[${id}\\] V `), T, `the state check on ${to}`, r.index);
           if (!v.text.endsWith(' ok')) row.errors.push(`hop ${hop + 1}: the state differs after the move`);
           row.downtimeMs.push(Number(m[1]) - Number(m[2]));
@@ -77,7 +80,8 @@ export async function migrationPart(ctx) {
         downtimeMaxMs: row.downtimeMs.length ? round(Math.max(...row.downtimeMs), 1) : null,
         allDowntimesMs: row.downtimeMs.map((x) => round(x, 1)),
         captureMs: round(median(row.captureMs), 1),
-        handoffMs: round(median(row.handoffMs), 1),
+        transferMs: round(median(row.transferMs), 1),
+        restoreMs: round(median(row.restoreMs), 1),
         snapshotBytes: row.snapshotBytes[0] ?? null,
         commandMs: round(median(row.commandMs), 0),
         errors: row.errors,
