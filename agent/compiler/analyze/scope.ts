@@ -14,7 +14,7 @@
  * them in its record.
  */
 import { CompileError } from '../errors';
-import { positionOf } from '../position';
+import { NO_POSITION, positionOf } from '../position';
 import { GENERATED, RESERVED_PREFIX } from '../reserved';
 import { eachChild, isFunction, type Node } from '../walk';
 
@@ -26,7 +26,8 @@ export interface Binding {
   kind: BindingKind;
   scope: Scope;
   captured: boolean;
-  /** For let/const/class: source offset where the binding becomes initialised. */
+  /** For let/const/class: where the binding becomes initialised, as a position in the
+   *  analysis walk (see `seq` in analyze()). */
   declEnd?: number;
 }
 
@@ -55,6 +56,8 @@ export interface Scope {
   inParams: boolean;
   /** hasEnv(), computed once the analysis is done (null before). */
   env: boolean | null;
+  /** Where the scope's node starts, as a position in the analysis walk. */
+  start: number;
 }
 
 /** The bindings of a scope that declares none (most blocks): shared, never written. */
@@ -191,7 +194,18 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   const units = new Set<Node>();
   const scopes: Scope[] = [];
 
-  const newScope = (kind: ScopeKind, node: Node, parent: Scope | null, unit = false): Scope => {
+  // Positions in source order without source offsets (the parser is not asked for them):
+  // the walk below visits nodes in source order, so a counter taken as it enters a node
+  // orders node starts, and its value when it leaves a node is that node's end (the one
+  // exception, a for-in's body walked before its head, orders nothing compared here).
+  // Generated nodes placed at no source node (NO_POSITION) count as being at position 0.
+  let seq = 0;
+  const startOf = (n: Node, at: number): number => (n[NO_POSITION] === true ? 0 : at);
+  /** Declarations whose bindings start their temporal dead zone: their end is noted when the
+   *  walk leaves them. */
+  const pendingEnds = new Map<Node, Binding[]>();
+
+  const newScope = (kind: ScopeKind, node: Node, parent: Scope | null, start: number, unit = false): Scope => {
     const s: Scope = {
       id: scopes.length,
       kind,
@@ -208,6 +222,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       nearestUnit: null,
       inParams: false,
       env: null,
+      start: startOf(node, start),
     };
     s.nearestUnit = unit ? s : parent ? parent.nearestUnit : null;
     s.varScope = kind === 'function' || kind === 'module' || !parent ? s : parent.varScope;
@@ -222,14 +237,20 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     }
   };
 
-  const declare = (scope: Scope, id: Node, kind: BindingKind, declEnd?: number): void => {
+  /** `declaredBy`: the let/const declarator or class declaration, whose end is where the
+   *  binding becomes initialised. */
+  const declare = (scope: Scope, id: Node, kind: BindingKind, declaredBy?: Node): void => {
     checkReserved(id);
     const name: string = id.name;
     if (scope.bindings === NO_BINDINGS) scope.bindings = new Map();
     let b = scope.bindings.get(name);
     if (!b) {
       b = { name, kind, scope, captured: false };
-      if (declEnd !== undefined) b.declEnd = declEnd;
+      if (declaredBy !== undefined) {
+        const pending = pendingEnds.get(declaredBy);
+        if (pending) pending.push(b);
+        else pendingEnds.set(declaredBy, [b]);
+      }
       scope.bindings.set(name, b);
     } else if (kind === 'function' || (b.kind === 'fname' && kind !== 'fname')) {
       b.kind = kind;
@@ -299,11 +320,11 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     for (const st of stmts) {
       const s = st.type === 'ExportNamedDeclaration' || st.type === 'ExportDefaultDeclaration' ? st.declaration ?? st : st;
       if (s.type === 'VariableDeclaration' && s.kind !== 'var') {
-        for (const d of s.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, s.kind, d.end);
+        for (const d of s.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, s.kind, d);
       } else if (s.type === 'FunctionDeclaration' && s.id) {
         declare(scope, s.id, 'function');
       } else if (s.type === 'ClassDeclaration' && s.id) {
-        declare(scope, s.id, 'class', s.end);
+        declare(scope, s.id, 'class', s);
       }
     }
   };
@@ -316,6 +337,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   const resumableMembers = new Set<Node>();
 
   const build = (n: Node, scope: Scope): void => {
+    const at = seq++;
     switch (n.type) {
       case 'Program': {
         hoistVarDecls(n, scope);
@@ -334,7 +356,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         // through the runtime: normalize) run their bodies in a step function outside the
         // class: a unit boundary for captures, though the method itself stays in the class.
         const member = inNative === 0 && memberFns.has(n) && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
-        const fs = newScope('function', n, scope, isUnit || member);
+        const fs = newScope('function', n, scope, at, isUnit || member);
         if (isUnit) units.add(n);
         if (member) resumableMembers.add(n);
         // Generators, async functions and async generators become state machines.
@@ -375,7 +397,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         // initializers, static blocks) from its environment records and heritage.
         if (n.superClass) build(n.superClass, scope);
         const isUnit = inNative === 0;
-        const cs = newScope('class', n, scope, isUnit);
+        const cs = newScope('class', n, scope, at, isUnit);
         if (isUnit) units.add(n);
         if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
         // Inside its body a declared class sees its own inner binding, initialised before
@@ -385,13 +407,14 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         classDepth++;
         build(n.body, cs);
         classDepth--;
+        endDeclaration(n);
         return;
       }
       case 'MethodDefinition':
       case 'PropertyDefinition':
       case 'StaticBlock': {
         if (n.type === 'StaticBlock') {
-          const fs = newScope('function', n, scope);
+          const fs = newScope('function', n, scope, at);
           hoistVarDecls(n, fs);
           declareLexical(n.body, fs);
           for (const c of n.body) build(c, fs);
@@ -401,14 +424,14 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         if (n.value) {
           if (n.type === 'PropertyDefinition') {
             // A field initializer is evaluated like a method body (own `this`).
-            const fs = newScope('function', n, scope);
+            const fs = newScope('function', n, scope, at);
             build(n.value, fs);
           } else build(n.value, scope);
         }
         return;
       }
       case 'BlockStatement': {
-        const bs = newScope('block', n, scope);
+        const bs = newScope('block', n, scope, at);
         declareLexical(n.body, bs);
         for (const c of n.body) build(c, bs);
         return;
@@ -419,7 +442,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         const head = n.type === 'ForStatement' ? n.init : n.left;
         let s = scope;
         if (head && head.type === 'VariableDeclaration' && head.kind !== 'var') {
-          s = newScope('for', n, scope);
+          s = newScope('for', n, scope, at);
           for (const d of head.declarations) for (const id of patternIdentifiers(d.id)) declare(s, id, head.kind);
         }
         if (n.type === 'ForStatement') buildChildren(n, s);
@@ -437,7 +460,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       }
       case 'SwitchStatement': {
         build(n.discriminant, scope);
-        const ss = newScope('switch', n, scope);
+        const ss = newScope('switch', n, scope, at);
         for (const c of n.cases) declareLexical(c.consequent, ss);
         for (const c of n.cases) {
           if (c.test) build(c.test, ss);
@@ -446,7 +469,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         return;
       }
       case 'CatchClause': {
-        const cs = newScope('catch', n, scope);
+        const cs = newScope('catch', n, scope, at);
         if (n.param) for (const id of patternIdentifiers(n.param)) declare(cs, id, 'catch');
         if (n.param) buildPattern(n.param, cs, true);
         build(n.body, cs);
@@ -456,7 +479,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", positionOf(n));
       case 'Identifier':
         checkReserved(n);
-        reference(n, scope);
+        reference(n, scope, startOf(n, at));
         return;
       case 'ThisExpression':
         lexical(n, scope, 'this');
@@ -464,6 +487,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       case 'VariableDeclarator':
         buildPattern(n.id, scope, true);
         if (n.init) build(n.init, scope);
+        endDeclaration(n);
         return;
       case 'AssignmentExpression':
         if (n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern') buildPattern(n.left, scope, false);
@@ -507,6 +531,12 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     buildChildren(n, scope);
   };
 
+  /** The walk leaves a declaration: its let/const/class bindings are initialised here. */
+  const endDeclaration = (n: Node): void => {
+    const bindings = pendingEnds.get(n);
+    if (bindings) for (const b of bindings) b.declEnd = startOf(n, seq);
+  };
+
   /** A node in a position where an identifier is not a reference (a property key, a label). */
   const nonRef = (n: Node, scope: Scope): void => {
     if (n.type === 'Identifier') checkReserved(n);
@@ -519,7 +549,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     switch (p.type) {
       case 'Identifier':
         checkReserved(p);
-        if (!decl) reference(p, scope);
+        if (!decl) reference(p, scope, startOf(p, seq++));
         return;
       case 'ObjectPattern':
         for (const prop of p.properties) {
@@ -580,7 +610,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     childScope = saved;
   };
 
-  const top = newScope('module', program, null);
+  const top = newScope('module', program, null, 0);
 
   // ---- references, resolved during the same walk ------------------------------------------
   // When the walk meets a reference, every scope around it has declared all its bindings
@@ -596,15 +626,17 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   /** True if going from `from` up to (excluding) its ancestor `to` crosses a unit boundary. */
   const crossesUnit = (from: Scope, to: Scope): boolean => from.nearestUnit !== null && from.nearestUnit.depth > to.depth;
 
-  /** Resolved references, in order: the identifier, the scope it is in, its binding. */
+  /** Resolved references, in order: the identifier, the scope it is in, its binding, where it
+   *  is (seq). */
   const refIds: Node[] = [];
   const refScopes: Scope[] = [];
   const refBindings: Binding[] = [];
+  const refStarts: number[] = [];
   /** `this` / `arguments` nodes kept in a record: the node, the scope it is in, the owner. */
   const lexIds: Node[] = [];
   const lexScopes: Scope[] = [];
   const lexOwners: Scope[] = [];
-  const reference = (id: Node, scope: Scope): void => {
+  const reference = (id: Node, scope: Scope, at: number): void => {
     if (suppress !== 0) return;
     const b = lookup(scope, id.name);
     if (b) {
@@ -612,6 +644,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       refIds.push(id);
       refScopes.push(scope);
       refBindings.push(b);
+      refStarts.push(at);
       const owner = b.scope;
       if (owner.inParams && scope === owner) {
         // inside the owner's parameter list: evaluated before its record exists
@@ -695,9 +728,11 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       }
       lowerParams.set(u, pi);
       // The lowered defaults run in the body, after the record: their references are ordinary.
-      const from: number = p.start;
-      const to: number = u.params[u.params.length - 1].end;
-      for (const id of [...nativeRefs]) if (id.start >= from && id.end <= to) nativeRefs.delete(id);
+      const forget = (x: Node): void => {
+        nativeRefs.delete(x);
+        eachChild(x, forget);
+      };
+      for (let q = pi; q < u.params.length; q++) forget(u.params[q]);
     }
   }
 
@@ -711,10 +746,10 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     const id = refIds[i];
     const b = refBindings[i];
     if (!b.captured || b.declEnd === undefined || nativeRefs.has(id)) continue;
-    let point: number = id.start;
+    let point = refStarts[i];
     for (let s: Scope | null = refScopes[i]; s && s !== b.scope; s = s.parent) {
       if (!s.unit) continue;
-      point = s.node.type === 'FunctionDeclaration' ? (s.parent?.node.start ?? 0) : s.node.start;
+      point = s.node.type === 'FunctionDeclaration' ? (s.parent?.start ?? 0) : s.start;
     }
     if (point < b.declEnd) {
       tdzRefs.add(id);
