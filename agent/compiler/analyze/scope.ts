@@ -60,6 +60,9 @@ export interface Scope {
   start: number;
 }
 
+/** A let/const/class binding's declEnd until the walk has left its declaration. */
+const NOT_YET = -1;
+
 /** The bindings of a scope that declares none (most blocks): shared, never written. */
 const NO_BINDINGS: Map<string, Binding> = new Map();
 
@@ -201,9 +204,6 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   // Generated nodes placed at no source node (NO_POSITION) count as being at position 0.
   let seq = 0;
   const startOf = (n: Node, at: number): number => (n[NO_POSITION] === true ? 0 : at);
-  /** Declarations whose bindings start their temporal dead zone: their end is noted when the
-   *  walk leaves them. */
-  const pendingEnds = new Map<Node, Binding[]>();
 
   const newScope = (kind: ScopeKind, node: Node, parent: Scope | null, start: number, unit = false): Scope => {
     const s: Scope = {
@@ -237,25 +237,45 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     }
   };
 
-  /** `declaredBy`: the let/const declarator or class declaration, whose end is where the
-   *  binding becomes initialised. */
-  const declare = (scope: Scope, id: Node, kind: BindingKind, declaredBy?: Node): void => {
+  /** `tdz`: a let/const/class binding, initialised where the walk leaves its declaration
+   *  (endDeclaration). */
+  const declare = (scope: Scope, id: Node, kind: BindingKind, tdz = false): void => {
     checkReserved(id);
     const name: string = id.name;
     if (scope.bindings === NO_BINDINGS) scope.bindings = new Map();
     let b = scope.bindings.get(name);
     if (!b) {
       b = { name, kind, scope, captured: false };
-      if (declaredBy !== undefined) {
-        const pending = pendingEnds.get(declaredBy);
-        if (pending) pending.push(b);
-        else pendingEnds.set(declaredBy, [b]);
-      }
+      if (tdz) b.declEnd = NOT_YET;
       scope.bindings.set(name, b);
     } else if (kind === 'function' || (b.kind === 'fname' && kind !== 'fname')) {
       b.kind = kind;
     }
     decls.set(id, b);
+  };
+
+  /** Declares the identifiers of a binding pattern (patternIdentifiers' order). */
+  const declarePattern = (scope: Scope, p: Node | null, kind: BindingKind, tdz = false): void => {
+    if (!p) return;
+    switch (p.type) {
+      case 'Identifier':
+        declare(scope, p, kind, tdz);
+        return;
+      case 'ObjectPattern':
+        for (const prop of p.properties) declarePattern(scope, prop.type === 'RestElement' ? prop.argument : prop.value, kind, tdz);
+        return;
+      case 'ArrayPattern':
+        for (const el of p.elements) declarePattern(scope, el, kind, tdz);
+        return;
+      case 'AssignmentPattern':
+        declarePattern(scope, p.left, kind, tdz);
+        return;
+      case 'RestElement':
+        declarePattern(scope, p.argument, kind, tdz);
+        return;
+      default:
+        return;
+    }
   };
 
   // ---- pass 1: scopes, declarations and references (one walk: build) --------------------
@@ -268,7 +288,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       if (!x) return;
       switch (x.type) {
         case 'VariableDeclaration':
-          if (x.kind === 'var') for (const d of x.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, 'var');
+          if (x.kind === 'var') for (const d of x.declarations) declarePattern(scope, d.id, 'var');
           return;
         case 'Program':
         case 'BlockStatement':
@@ -320,11 +340,11 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     for (const st of stmts) {
       const s = st.type === 'ExportNamedDeclaration' || st.type === 'ExportDefaultDeclaration' ? st.declaration ?? st : st;
       if (s.type === 'VariableDeclaration' && s.kind !== 'var') {
-        for (const d of s.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, s.kind, d);
+        for (const d of s.declarations) declarePattern(scope, d.id, s.kind, true);
       } else if (s.type === 'FunctionDeclaration' && s.id) {
         declare(scope, s.id, 'function');
       } else if (s.type === 'ClassDeclaration' && s.id) {
-        declare(scope, s.id, 'class', s);
+        declare(scope, s.id, 'class', true);
       }
     }
   };
@@ -362,7 +382,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         // Generators, async functions and async generators become state machines.
         if ((isUnit || member) && (n.generator || n.async)) resumableScopes.add(fs);
         if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
-        for (const p of n.params) for (const id of patternIdentifiers(p)) declare(fs, id, 'param');
+        for (const p of n.params) declarePattern(fs, p, 'param');
         if (n.body.type === 'BlockStatement') {
           hoistVarDecls(n.body, fs);
           declareLexical(n.body.body, fs);
@@ -407,7 +427,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         classDepth++;
         build(n.body, cs);
         classDepth--;
-        endDeclaration(n);
+        if (n.id && n.type === 'ClassDeclaration') endDeclaration(n, n.id);
         return;
       }
       case 'MethodDefinition':
@@ -443,7 +463,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         let s = scope;
         if (head && head.type === 'VariableDeclaration' && head.kind !== 'var') {
           s = newScope('for', n, scope, at);
-          for (const d of head.declarations) for (const id of patternIdentifiers(d.id)) declare(s, id, head.kind);
+          for (const d of head.declarations) declarePattern(s, d.id, head.kind);
         }
         if (n.type === 'ForStatement') buildChildren(n, s);
         else if (n.type === 'ForInStatement') {
@@ -470,7 +490,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       }
       case 'CatchClause': {
         const cs = newScope('catch', n, scope, at);
-        if (n.param) for (const id of patternIdentifiers(n.param)) declare(cs, id, 'catch');
+        if (n.param) declarePattern(cs, n.param, 'catch');
         if (n.param) buildPattern(n.param, cs, true);
         build(n.body, cs);
         return;
@@ -484,10 +504,16 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       case 'ThisExpression':
         lexical(n, scope, 'this');
         return;
+      case 'VariableDeclaration':
+        if (n.kind === 'var') break;
+        for (const d of n.declarations) {
+          build(d, scope);
+          endDeclaration(d, d.id);
+        }
+        return;
       case 'VariableDeclarator':
         buildPattern(n.id, scope, true);
         if (n.init) build(n.init, scope);
-        endDeclaration(n);
         return;
       case 'AssignmentExpression':
         if (n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern') buildPattern(n.left, scope, false);
@@ -531,10 +557,31 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     buildChildren(n, scope);
   };
 
-  /** The walk leaves a declaration: its let/const/class bindings are initialised here. */
-  const endDeclaration = (n: Node): void => {
-    const bindings = pendingEnds.get(n);
-    if (bindings) for (const b of bindings) b.declEnd = startOf(n, seq);
+  /** The walk leaves a let/const declarator or a class declaration (`n`) that declares
+   *  `target`: the bindings it created are initialised here. */
+  const endDeclaration = (n: Node, target: Node | null): void => {
+    if (!target) return;
+    switch (target.type) {
+      case 'Identifier': {
+        const b = decls.get(target);
+        if (b !== undefined && b.declEnd === NOT_YET) b.declEnd = startOf(n, seq);
+        return;
+      }
+      case 'ObjectPattern':
+        for (const prop of target.properties) endDeclaration(n, prop.type === 'RestElement' ? prop.argument : prop.value);
+        return;
+      case 'ArrayPattern':
+        for (const el of target.elements) endDeclaration(n, el);
+        return;
+      case 'AssignmentPattern':
+        endDeclaration(n, target.left);
+        return;
+      case 'RestElement':
+        endDeclaration(n, target.argument);
+        return;
+      default:
+        return;
+    }
   };
 
   /** A node in a position where an identifier is not a reference (a property key, a label). */
@@ -694,10 +741,16 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   }
 
   // ---- pass 2: which records each unit's factory takes ---------------------------------
-  const unitEnvs = new Map<Node, Set<number>>();
-  for (const u of [...units, ...resumableMembers]) unitEnvs.set(u, new Set());
+  // Units first, then resumable members; each list of record ids sorted once complete.
+  const unitEnvs = new Map<Node, number[]>();
+  for (const u of units) unitEnvs.set(u, []);
+  for (const u of resumableMembers) unitEnvs.set(u, []);
   const need = (from: Scope, owner: Scope): void => {
-    for (let s: Scope | null = from; s && s !== owner; s = s.parent) if (s.unit) unitEnvs.get(s.node)!.add(owner.id);
+    for (let s: Scope | null = from; s && s !== owner; s = s.parent) {
+      if (!s.unit) continue;
+      const ids = unitEnvs.get(s.node)!;
+      if (!ids.includes(owner.id)) ids.push(owner.id);
+    }
   };
   for (let i = 0; i < refIds.length; i++) {
     const b = refBindings[i];
@@ -710,18 +763,23 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   // lowered into the body, after the record: `function f(a, g = () => a)` runs as
   // `function f(a, g = void 0) { <record>; if (g === void 0) g = () => a; ... }` (same length).
   const lowerParams = new Map<Node, number>();
-  for (const u of [...units, ...resumableMembers]) {
+  // Whether a unit in the subtree (the outermost ones) takes record `wanted`.
+  let wanted = 0;
+  let takes = false;
+  const findTaker = (x: Node): void => {
+    if (takes) return;
+    if (units.has(x)) takes = unitEnvs.get(x)!.includes(wanted);
+    else eachChild(x, findTaker);
+  };
+  for (const u of unitEnvs.keys()) {
     if (!u.params) continue; // classes
     const fs = scopeOf.get(u)!;
     for (let pi = 0; pi < u.params.length && !lowerParams.has(u); pi++) {
       const p = u.params[pi];
-      const inner: Node[] = [];
-      const find = (x: Node): void => {
-        if (units.has(x)) inner.push(x);
-        else eachChild(x, find);
-      };
-      find(p);
-      if (!inner.some((f) => unitEnvs.get(f)!.has(fs.id))) continue;
+      wanted = fs.id;
+      takes = false;
+      findTaker(p);
+      if (!takes) continue;
       for (const q of u.params.slice(pi)) {
         const simple = q.type === 'Identifier' || (q.type === 'AssignmentPattern' && q.left.type === 'Identifier') || (q.type === 'RestElement' && q.argument.type === 'Identifier');
         if (!simple) throw new CompileError('E_UNSUPPORTED_SYNTAX', 'a destructuring parameter after a default whose closure captures a parameter is not supported yet', positionOf(q));
@@ -759,8 +817,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
 
   // The analysis is final: whether each scope has a record.
   for (const s of scopes) s.env = computeHasEnv(s);
-  const sorted = new Map<Node, number[]>();
-  for (const [u, set] of unitEnvs) sorted.set(u, [...set].sort((a, b) => a - b));
+  for (const ids of unitEnvs.values()) if (ids.length > 1) ids.sort((a, b) => a - b);
   const resumable = new Set<Node>([...resumableScopes].map((s) => s.node));
-  return { scopeOf, refs, decls, lexicalThis, unitEnvs: sorted, nativeRefs, tdzRefs, tdzBindings, units, scopes, lowerParams, resumable };
+  return { scopeOf, refs, decls, lexicalThis, unitEnvs, nativeRefs, tdzRefs, tdzBindings, units, scopes, lowerParams, resumable };
 }
