@@ -745,7 +745,13 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   const unitEnvs = new Map<Node, number[]>();
   for (const u of units) unitEnvs.set(u, []);
   for (const u of resumableMembers) unitEnvs.set(u, []);
+  // Consecutive references often come from one scope and reach one owner: done once.
+  let lastFrom: Scope | null = null;
+  let lastOwner: Scope | null = null;
   const need = (from: Scope, owner: Scope): void => {
+    if (from === lastFrom && owner === lastOwner) return;
+    lastFrom = from;
+    lastOwner = owner;
     for (let s: Scope | null = from; s && s !== owner; s = s.parent) {
       if (!s.unit) continue;
       const ids = unitEnvs.get(s.node)!;
