@@ -50,16 +50,20 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
   const text = source.startsWith('#!') ? '//' + source.slice(2) : source;
   setSource(text);
   try {
-    return compile(text, filename, options);
+    try {
+      return compile(text, filename, options, false);
+    } catch {
+      // Compiled again with source offsets, for the position of its error (parse.ts).
+      return compile(text, filename, options, true);
+    }
   } finally {
     setSource(null);
   }
 }
 
-function compile(text: string, filename: string, options: InstrumentOptions): InstrumentResult {
-
+function compile(text: string, filename: string, options: InstrumentOptions, ranges: boolean): InstrumentResult {
   const script = options.goal !== 'module';
-  const program = script ? parseProgram(text, filename) : esmToCjs(parseModuleProgram(text, filename), filename);
+  const program = script ? parseProgram(text, filename, ranges) : esmToCjs(parseModuleProgram(text, filename, ranges), filename);
   const { mayHaveSuper, mayHavePrivate } = normalize(program, text, script, filename);
   const analysis = analyze(program, { noSuper: !mayHaveSuper, noPrivate: !mayHavePrivate });
   const ctx: InstrumentContext = { analysis, factories: [], nextUnit: 0, nextTemp: 0 };

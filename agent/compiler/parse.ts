@@ -2,23 +2,25 @@ import { parseModule, parseScript } from 'meriyah';
 import { CompileError } from './errors';
 import type { Node } from './walk';
 
-// Options: `ranges` (start/end offsets: the analysis orders declarations and references by
-// them; error positions are computed from them, see position.ts) and `raw` (literals print
-// as written). No `loc`: line/column objects on every node cost a third of the parse.
+// Options: `raw` (literals print as written) and, only when asked, `ranges` (start/end
+// offsets, from which error positions are computed: see position.ts). Nothing else reads
+// offsets (the analysis orders nodes by its own walk), and the offsets with their `range`
+// arrays were a third of the parse: a compilation runs without them, and one that fails runs
+// again with them for the position of its error (index.ts). No `loc` at all.
 
 /** Parses a CommonJS script. Any syntax error becomes E_PARSE with its position. */
-export function parseProgram(source: string, filename: string): Node {
+export function parseProgram(source: string, filename: string, ranges: boolean): Node {
   try {
-    return parseScript(source, { next: true, ranges: true, raw: true, globalReturn: true, webcompat: true }) as unknown as Node;
+    return parseScript(source, { next: true, ranges, raw: true, globalReturn: true, webcompat: true }) as unknown as Node;
   } catch (err) {
     throw parseError(err, filename);
   }
 }
 
 /** Parses an ES module (module goal: strict, import/export, import.meta). */
-export function parseModuleProgram(source: string, filename: string): Node {
+export function parseModuleProgram(source: string, filename: string, ranges: boolean): Node {
   try {
-    return parseModule(source, { next: true, ranges: true, raw: true }) as unknown as Node;
+    return parseModule(source, { next: true, ranges, raw: true }) as unknown as Node;
   } catch (err) {
     throw parseError(err, filename);
   }

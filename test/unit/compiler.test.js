@@ -75,3 +75,18 @@ test('direct eval is refused; indirect eval and a local named eval are not', () 
   assert.doesNotThrow(() => instrument('console.log((0, eval)("1"));'));
   assert.doesNotThrow(() => instrument('function f(eval) { return eval("1"); }'));
 });
+
+test('an error found after parsing points at the first offending node in source order', () => {
+  // The analysis walks a for-in's body before its head; the error still names the head.
+  const e = codeOf(() => instrument('var o = {};\nfor (var k in eval("o")) {\n  eval("k");\n}\n'));
+  assert.equal(e.code, 'E_UNSUPPORTED_SYNTAX');
+  assert.match(e.message, /line 2, column 15\)/);
+  const w = codeOf(() => instrument('var a;\n  with (a) {}\n'));
+  assert.match(w.message, /line 2, column 3\)/);
+});
+
+test('only closures that can run before a let is initialised read it through the TDZ check', () => {
+  const { code } = instrument('function early() { return x; }\nlet x = 1;\nconst late = () => x;\n');
+  assert.equal(code.match(/\.tdz\(/g)?.length, 1);
+  assert.match(code, /function early\(\) \{\s*return \$tjs_rt\.tdz\(/);
+});

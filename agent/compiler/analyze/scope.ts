@@ -14,7 +14,7 @@
  * them in its record.
  */
 import { CompileError } from '../errors';
-import { positionOf } from '../position';
+import { NO_POSITION, positionOf } from '../position';
 import { GENERATED, RESERVED_PREFIX } from '../reserved';
 import { eachChild, isFunction, type Node } from '../walk';
 
@@ -26,7 +26,8 @@ export interface Binding {
   kind: BindingKind;
   scope: Scope;
   captured: boolean;
-  /** For let/const/class: source offset where the binding becomes initialised. */
+  /** For let/const/class: where the binding becomes initialised, as a position in the
+   *  analysis walk (see `seq` in analyze()). */
   declEnd?: number;
 }
 
@@ -55,7 +56,12 @@ export interface Scope {
   inParams: boolean;
   /** hasEnv(), computed once the analysis is done (null before). */
   env: boolean | null;
+  /** Where the scope's node starts, as a position in the analysis walk. */
+  start: number;
 }
+
+/** A let/const/class binding's declEnd until the walk has left its declaration. */
+const NOT_YET = -1;
 
 /** The bindings of a scope that declares none (most blocks): shared, never written. */
 const NO_BINDINGS: Map<string, Binding> = new Map();
@@ -191,7 +197,15 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   const units = new Set<Node>();
   const scopes: Scope[] = [];
 
-  const newScope = (kind: ScopeKind, node: Node, parent: Scope | null, unit = false): Scope => {
+  // Positions in source order without source offsets (the parser is not asked for them):
+  // the walk below visits nodes in source order, so a counter taken as it enters a node
+  // orders node starts, and its value when it leaves a node is that node's end (the one
+  // exception, a for-in's body walked before its head, orders nothing compared here).
+  // Generated nodes placed at no source node (NO_POSITION) count as being at position 0.
+  let seq = 0;
+  const startOf = (n: Node, at: number): number => (n[NO_POSITION] === true ? 0 : at);
+
+  const newScope = (kind: ScopeKind, node: Node, parent: Scope | null, start: number, unit = false): Scope => {
     const s: Scope = {
       id: scopes.length,
       kind,
@@ -208,6 +222,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       nearestUnit: null,
       inParams: false,
       env: null,
+      start: startOf(node, start),
     };
     s.nearestUnit = unit ? s : parent ? parent.nearestUnit : null;
     s.varScope = kind === 'function' || kind === 'module' || !parent ? s : parent.varScope;
@@ -222,19 +237,45 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     }
   };
 
-  const declare = (scope: Scope, id: Node, kind: BindingKind, declEnd?: number): void => {
+  /** `tdz`: a let/const/class binding, initialised where the walk leaves its declaration
+   *  (endDeclaration). */
+  const declare = (scope: Scope, id: Node, kind: BindingKind, tdz = false): void => {
     checkReserved(id);
     const name: string = id.name;
     if (scope.bindings === NO_BINDINGS) scope.bindings = new Map();
     let b = scope.bindings.get(name);
     if (!b) {
       b = { name, kind, scope, captured: false };
-      if (declEnd !== undefined) b.declEnd = declEnd;
+      if (tdz) b.declEnd = NOT_YET;
       scope.bindings.set(name, b);
     } else if (kind === 'function' || (b.kind === 'fname' && kind !== 'fname')) {
       b.kind = kind;
     }
     decls.set(id, b);
+  };
+
+  /** Declares the identifiers of a binding pattern (patternIdentifiers' order). */
+  const declarePattern = (scope: Scope, p: Node | null, kind: BindingKind, tdz = false): void => {
+    if (!p) return;
+    switch (p.type) {
+      case 'Identifier':
+        declare(scope, p, kind, tdz);
+        return;
+      case 'ObjectPattern':
+        for (const prop of p.properties) declarePattern(scope, prop.type === 'RestElement' ? prop.argument : prop.value, kind, tdz);
+        return;
+      case 'ArrayPattern':
+        for (const el of p.elements) declarePattern(scope, el, kind, tdz);
+        return;
+      case 'AssignmentPattern':
+        declarePattern(scope, p.left, kind, tdz);
+        return;
+      case 'RestElement':
+        declarePattern(scope, p.argument, kind, tdz);
+        return;
+      default:
+        return;
+    }
   };
 
   // ---- pass 1: scopes, declarations and references (one walk: build) --------------------
@@ -247,7 +288,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       if (!x) return;
       switch (x.type) {
         case 'VariableDeclaration':
-          if (x.kind === 'var') for (const d of x.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, 'var');
+          if (x.kind === 'var') for (const d of x.declarations) declarePattern(scope, d.id, 'var');
           return;
         case 'Program':
         case 'BlockStatement':
@@ -299,11 +340,11 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     for (const st of stmts) {
       const s = st.type === 'ExportNamedDeclaration' || st.type === 'ExportDefaultDeclaration' ? st.declaration ?? st : st;
       if (s.type === 'VariableDeclaration' && s.kind !== 'var') {
-        for (const d of s.declarations) for (const id of patternIdentifiers(d.id)) declare(scope, id, s.kind, d.end);
+        for (const d of s.declarations) declarePattern(scope, d.id, s.kind, true);
       } else if (s.type === 'FunctionDeclaration' && s.id) {
         declare(scope, s.id, 'function');
       } else if (s.type === 'ClassDeclaration' && s.id) {
-        declare(scope, s.id, 'class', s.end);
+        declare(scope, s.id, 'class', true);
       }
     }
   };
@@ -316,6 +357,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   const resumableMembers = new Set<Node>();
 
   const build = (n: Node, scope: Scope): void => {
+    const at = seq++;
     switch (n.type) {
       case 'Program': {
         hoistVarDecls(n, scope);
@@ -334,13 +376,13 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         // through the runtime: normalize) run their bodies in a step function outside the
         // class: a unit boundary for captures, though the method itself stays in the class.
         const member = inNative === 0 && memberFns.has(n) && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
-        const fs = newScope('function', n, scope, isUnit || member);
+        const fs = newScope('function', n, scope, at, isUnit || member);
         if (isUnit) units.add(n);
         if (member) resumableMembers.add(n);
         // Generators, async functions and async generators become state machines.
         if ((isUnit || member) && (n.generator || n.async)) resumableScopes.add(fs);
         if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
-        for (const p of n.params) for (const id of patternIdentifiers(p)) declare(fs, id, 'param');
+        for (const p of n.params) declarePattern(fs, p, 'param');
         if (n.body.type === 'BlockStatement') {
           hoistVarDecls(n.body, fs);
           declareLexical(n.body.body, fs);
@@ -375,7 +417,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         // initializers, static blocks) from its environment records and heritage.
         if (n.superClass) build(n.superClass, scope);
         const isUnit = inNative === 0;
-        const cs = newScope('class', n, scope, isUnit);
+        const cs = newScope('class', n, scope, at, isUnit);
         if (isUnit) units.add(n);
         if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
         // Inside its body a declared class sees its own inner binding, initialised before
@@ -385,13 +427,14 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         classDepth++;
         build(n.body, cs);
         classDepth--;
+        if (n.id && n.type === 'ClassDeclaration') endDeclaration(n, n.id);
         return;
       }
       case 'MethodDefinition':
       case 'PropertyDefinition':
       case 'StaticBlock': {
         if (n.type === 'StaticBlock') {
-          const fs = newScope('function', n, scope);
+          const fs = newScope('function', n, scope, at);
           hoistVarDecls(n, fs);
           declareLexical(n.body, fs);
           for (const c of n.body) build(c, fs);
@@ -401,14 +444,14 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         if (n.value) {
           if (n.type === 'PropertyDefinition') {
             // A field initializer is evaluated like a method body (own `this`).
-            const fs = newScope('function', n, scope);
+            const fs = newScope('function', n, scope, at);
             build(n.value, fs);
           } else build(n.value, scope);
         }
         return;
       }
       case 'BlockStatement': {
-        const bs = newScope('block', n, scope);
+        const bs = newScope('block', n, scope, at);
         declareLexical(n.body, bs);
         for (const c of n.body) build(c, bs);
         return;
@@ -419,8 +462,8 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         const head = n.type === 'ForStatement' ? n.init : n.left;
         let s = scope;
         if (head && head.type === 'VariableDeclaration' && head.kind !== 'var') {
-          s = newScope('for', n, scope);
-          for (const d of head.declarations) for (const id of patternIdentifiers(d.id)) declare(s, id, head.kind);
+          s = newScope('for', n, scope, at);
+          for (const d of head.declarations) declarePattern(s, d.id, head.kind);
         }
         if (n.type === 'ForStatement') buildChildren(n, s);
         else if (n.type === 'ForInStatement') {
@@ -437,7 +480,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       }
       case 'SwitchStatement': {
         build(n.discriminant, scope);
-        const ss = newScope('switch', n, scope);
+        const ss = newScope('switch', n, scope, at);
         for (const c of n.cases) declareLexical(c.consequent, ss);
         for (const c of n.cases) {
           if (c.test) build(c.test, ss);
@@ -446,8 +489,8 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         return;
       }
       case 'CatchClause': {
-        const cs = newScope('catch', n, scope);
-        if (n.param) for (const id of patternIdentifiers(n.param)) declare(cs, id, 'catch');
+        const cs = newScope('catch', n, scope, at);
+        if (n.param) declarePattern(cs, n.param, 'catch');
         if (n.param) buildPattern(n.param, cs, true);
         build(n.body, cs);
         return;
@@ -456,10 +499,17 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", positionOf(n));
       case 'Identifier':
         checkReserved(n);
-        reference(n, scope);
+        reference(n, scope, startOf(n, at));
         return;
       case 'ThisExpression':
         lexical(n, scope, 'this');
+        return;
+      case 'VariableDeclaration':
+        if (n.kind === 'var') break;
+        for (const d of n.declarations) {
+          build(d, scope);
+          endDeclaration(d, d.id);
+        }
         return;
       case 'VariableDeclarator':
         buildPattern(n.id, scope, true);
@@ -488,7 +538,33 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
           // before the declaration and reference walks were one.
           if (!directEval || n.start < directEval.start) directEval = n;
         }
-        break;
+        build(n.callee, scope);
+        for (const a of n.arguments) build(a, scope);
+        return;
+      // The most frequent remaining types, their children in eachChild's order without it.
+      case 'Literal':
+      case 'EmptyStatement':
+      case 'TemplateElement':
+        return;
+      case 'ExpressionStatement':
+        build(n.expression, scope);
+        return;
+      case 'BinaryExpression':
+      case 'LogicalExpression':
+        build(n.left, scope);
+        build(n.right, scope);
+        return;
+      case 'ReturnStatement':
+      case 'UnaryExpression':
+      case 'UpdateExpression':
+        if (n.argument) build(n.argument, scope);
+        return;
+      case 'IfStatement':
+      case 'ConditionalExpression':
+        build(n.test, scope);
+        build(n.consequent, scope);
+        if (n.alternate) build(n.alternate, scope);
+        return;
       case 'LabeledStatement':
         nonRef(n.label, scope);
         build(n.body, scope);
@@ -507,6 +583,33 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     buildChildren(n, scope);
   };
 
+  /** The walk leaves a let/const declarator or a class declaration (`n`) that declares
+   *  `target`: the bindings it created are initialised here. */
+  const endDeclaration = (n: Node, target: Node | null): void => {
+    if (!target) return;
+    switch (target.type) {
+      case 'Identifier': {
+        const b = decls.get(target);
+        if (b !== undefined && b.declEnd === NOT_YET) b.declEnd = startOf(n, seq);
+        return;
+      }
+      case 'ObjectPattern':
+        for (const prop of target.properties) endDeclaration(n, prop.type === 'RestElement' ? prop.argument : prop.value);
+        return;
+      case 'ArrayPattern':
+        for (const el of target.elements) endDeclaration(n, el);
+        return;
+      case 'AssignmentPattern':
+        endDeclaration(n, target.left);
+        return;
+      case 'RestElement':
+        endDeclaration(n, target.argument);
+        return;
+      default:
+        return;
+    }
+  };
+
   /** A node in a position where an identifier is not a reference (a property key, a label). */
   const nonRef = (n: Node, scope: Scope): void => {
     if (n.type === 'Identifier') checkReserved(n);
@@ -519,7 +622,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     switch (p.type) {
       case 'Identifier':
         checkReserved(p);
-        if (!decl) reference(p, scope);
+        if (!decl) reference(p, scope, startOf(p, seq++));
         return;
       case 'ObjectPattern':
         for (const prop of p.properties) {
@@ -580,7 +683,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     childScope = saved;
   };
 
-  const top = newScope('module', program, null);
+  const top = newScope('module', program, null, 0);
 
   // ---- references, resolved during the same walk ------------------------------------------
   // When the walk meets a reference, every scope around it has declared all its bindings
@@ -596,15 +699,17 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   /** True if going from `from` up to (excluding) its ancestor `to` crosses a unit boundary. */
   const crossesUnit = (from: Scope, to: Scope): boolean => from.nearestUnit !== null && from.nearestUnit.depth > to.depth;
 
-  /** Resolved references, in order: the identifier, the scope it is in, its binding. */
+  /** Resolved references, in order: the identifier, the scope it is in, its binding, where it
+   *  is (seq). */
   const refIds: Node[] = [];
   const refScopes: Scope[] = [];
   const refBindings: Binding[] = [];
+  const refStarts: number[] = [];
   /** `this` / `arguments` nodes kept in a record: the node, the scope it is in, the owner. */
   const lexIds: Node[] = [];
   const lexScopes: Scope[] = [];
   const lexOwners: Scope[] = [];
-  const reference = (id: Node, scope: Scope): void => {
+  const reference = (id: Node, scope: Scope, at: number): void => {
     if (suppress !== 0) return;
     const b = lookup(scope, id.name);
     if (b) {
@@ -612,6 +717,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       refIds.push(id);
       refScopes.push(scope);
       refBindings.push(b);
+      refStarts.push(at);
       const owner = b.scope;
       if (owner.inParams && scope === owner) {
         // inside the owner's parameter list: evaluated before its record exists
@@ -661,10 +767,22 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   }
 
   // ---- pass 2: which records each unit's factory takes ---------------------------------
-  const unitEnvs = new Map<Node, Set<number>>();
-  for (const u of [...units, ...resumableMembers]) unitEnvs.set(u, new Set());
+  // Units first, then resumable members; each list of record ids sorted once complete.
+  const unitEnvs = new Map<Node, number[]>();
+  for (const u of units) unitEnvs.set(u, []);
+  for (const u of resumableMembers) unitEnvs.set(u, []);
+  // Consecutive references often come from one scope and reach one owner: done once.
+  let lastFrom: Scope | null = null;
+  let lastOwner: Scope | null = null;
   const need = (from: Scope, owner: Scope): void => {
-    for (let s: Scope | null = from; s && s !== owner; s = s.parent) if (s.unit) unitEnvs.get(s.node)!.add(owner.id);
+    if (from === lastFrom && owner === lastOwner) return;
+    lastFrom = from;
+    lastOwner = owner;
+    for (let s: Scope | null = from; s && s !== owner; s = s.parent) {
+      if (!s.unit) continue;
+      const ids = unitEnvs.get(s.node)!;
+      if (!ids.includes(owner.id)) ids.push(owner.id);
+    }
   };
   for (let i = 0; i < refIds.length; i++) {
     const b = refBindings[i];
@@ -677,27 +795,34 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   // lowered into the body, after the record: `function f(a, g = () => a)` runs as
   // `function f(a, g = void 0) { <record>; if (g === void 0) g = () => a; ... }` (same length).
   const lowerParams = new Map<Node, number>();
-  for (const u of [...units, ...resumableMembers]) {
+  // Whether a unit in the subtree (the outermost ones) takes record `wanted`.
+  let wanted = 0;
+  let takes = false;
+  const findTaker = (x: Node): void => {
+    if (takes) return;
+    if (units.has(x)) takes = unitEnvs.get(x)!.includes(wanted);
+    else eachChild(x, findTaker);
+  };
+  for (const u of unitEnvs.keys()) {
     if (!u.params) continue; // classes
     const fs = scopeOf.get(u)!;
     for (let pi = 0; pi < u.params.length && !lowerParams.has(u); pi++) {
       const p = u.params[pi];
-      const inner: Node[] = [];
-      const find = (x: Node): void => {
-        if (units.has(x)) inner.push(x);
-        else eachChild(x, find);
-      };
-      find(p);
-      if (!inner.some((f) => unitEnvs.get(f)!.has(fs.id))) continue;
+      wanted = fs.id;
+      takes = false;
+      findTaker(p);
+      if (!takes) continue;
       for (const q of u.params.slice(pi)) {
         const simple = q.type === 'Identifier' || (q.type === 'AssignmentPattern' && q.left.type === 'Identifier') || (q.type === 'RestElement' && q.argument.type === 'Identifier');
         if (!simple) throw new CompileError('E_UNSUPPORTED_SYNTAX', 'a destructuring parameter after a default whose closure captures a parameter is not supported yet', positionOf(q));
       }
       lowerParams.set(u, pi);
       // The lowered defaults run in the body, after the record: their references are ordinary.
-      const from: number = p.start;
-      const to: number = u.params[u.params.length - 1].end;
-      for (const id of [...nativeRefs]) if (id.start >= from && id.end <= to) nativeRefs.delete(id);
+      const forget = (x: Node): void => {
+        nativeRefs.delete(x);
+        eachChild(x, forget);
+      };
+      for (let q = pi; q < u.params.length; q++) forget(u.params[q]);
     }
   }
 
@@ -711,10 +836,10 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     const id = refIds[i];
     const b = refBindings[i];
     if (!b.captured || b.declEnd === undefined || nativeRefs.has(id)) continue;
-    let point: number = id.start;
+    let point = refStarts[i];
     for (let s: Scope | null = refScopes[i]; s && s !== b.scope; s = s.parent) {
       if (!s.unit) continue;
-      point = s.node.type === 'FunctionDeclaration' ? (s.parent?.node.start ?? 0) : s.node.start;
+      point = s.node.type === 'FunctionDeclaration' ? (s.parent?.start ?? 0) : s.start;
     }
     if (point < b.declEnd) {
       tdzRefs.add(id);
@@ -724,8 +849,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
 
   // The analysis is final: whether each scope has a record.
   for (const s of scopes) s.env = computeHasEnv(s);
-  const sorted = new Map<Node, number[]>();
-  for (const [u, set] of unitEnvs) sorted.set(u, [...set].sort((a, b) => a - b));
+  for (const ids of unitEnvs.values()) if (ids.length > 1) ids.sort((a, b) => a - b);
   const resumable = new Set<Node>([...resumableScopes].map((s) => s.node));
-  return { scopeOf, refs, decls, lexicalThis, unitEnvs: sorted, nativeRefs, tdzRefs, tdzBindings, units, scopes, lowerParams, resumable };
+  return { scopeOf, refs, decls, lexicalThis, unitEnvs, nativeRefs, tdzRefs, tdzBindings, units, scopes, lowerParams, resumable };
 }

@@ -46,15 +46,19 @@ import { eachChild, isFunction, type Node } from '../walk';
 export const ESM_MARKER_KEY = 'thingsjs.esm';
 const WRAPPER_NAMES = ['require', 'module', 'exports', '__filename', '__dirname'];
 
-/** Gives generated nodes a source position (scope analysis orders declarations by offset). */
+/**
+ * Gives generated nodes the source position of `pos`, the node they stand for (error
+ * positions come from its offset: ../position.ts), or, with no such node, none: they are
+ * then marked as placed at the module's start, where scope analysis orders them.
+ */
 function at<T extends Node>(n: T, pos: Node | null): T {
-  // Error positions come from the offset (../position.ts); a node placed at no source node
-  // has none.
-  const noPosition = !pos || pos.start === undefined || !!pos[NO_POSITION];
+  const noPosition = !pos || !!pos[NO_POSITION];
+  // Compiled without offsets (../parse.ts): there is nothing to copy.
+  if (!noPosition && pos.start === undefined) return n;
   const walk = (x: Node): void => {
     if (x.start === undefined) {
-      x.start = pos?.start ?? 0;
-      x.end = pos?.end ?? 0;
+      x.start = noPosition ? 0 : pos.start;
+      x.end = noPosition ? 0 : pos.end;
       if (noPosition) x[NO_POSITION] = true;
     }
     eachChild(x, walk);
