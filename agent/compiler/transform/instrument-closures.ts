@@ -53,8 +53,9 @@ export function instrumentProgram(program: Node, ctx: InstrumentContext): { main
 
 const envName = (s: Scope): string => names.env(s.id);
 let currentTdz: Set<Binding> = new Set();
-/** Scopes of derived-class constructors whose `this` arrows capture. */
-const derivedCtorScopes = new Set<Scope>();
+/** Scopes of derived-class constructors whose `this` arrows capture. Weak: a long-lived
+ *  process (an agent, a host loading modules late) must not keep every compiled tree. */
+const derivedCtorScopes = new WeakSet<Scope>();
 /** While transforming such a constructor: its record, so `super(...)` also stores `this`. */
 let superThisEnv: Scope | null = null;
 const tdzBindingsOf = (_s: Scope): Set<Binding> => currentTdz;
