@@ -268,7 +268,7 @@ export class ProgramHost {
    * so __filename, module.paths and later require() calls find the files here.
    */
   restore(text: string, filename?: string, root?: string): void {
-    const { body } = openSnapshot<SnapshotBody>(text);
+    const { body, version } = openSnapshot<SnapshotBody>(text);
     if (!body || !Array.isArray(body.modules) || !Array.isArray(body.heap) || !body.roots) {
       throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the snapshot body lacks modules, heap or roots');
     }
@@ -345,7 +345,7 @@ export class ProgramHost {
         m._compile(e.code, e.abs);
         m.loaded = true;
       }
-      this.runtime.restore(body, preset);
+      this.runtime.restore(body, preset, version);
     } catch (err) {
       if (err instanceof ThingsError) throw err;
       const e = err as { code?: string; message?: string };

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { BuiltinTable } from './heap/builtins';
 import { HeapEncoder } from './heap/encode';
 import { HeapDecoder, RestoreError } from './heap/decode';
-import type { RecordBase, V } from './heap/format';
+import { FORMAT_IN_PLACE, type RecordBase, type V } from './heap/format';
 import { TimerScheduler, VirtualTimer } from './timers';
 import { Generator, delegate, delegateStep, iter, keys, resumeCompletion, routeJump, sent } from './generators';
 import { installJobQueue, RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
@@ -472,14 +472,15 @@ export class Runtime {
   /**
    * Rebuilds the heap of a snapshot whose modules have already been loaded (with
    * `restoring` set). Leaves the program paused; call resume() to let it run.
+   * `formatVersion`: the snapshot's format version (the envelope's).
    */
-  restore(body: SnapshotBody, preset?: Map<number, object>): void {
+  restore(body: SnapshotBody, preset?: Map<number, object>, formatVersion = FORMAT_IN_PLACE): void {
     try {
       for (const d of body.dynamic ?? []) {
         if (!this.dynamic) throw new RestoreError('the snapshot holds functions made by new Function, and this host cannot instrument code at run time');
         if (!this.dynamic.entries.has(d.key)) this.dynamic.load(d.key, d.source);
       }
-      this.restoreHeap(body, preset);
+      this.restoreHeap(body, preset, formatVersion >= FORMAT_IN_PLACE);
     } catch (err) {
       // Nothing of the program runs: let the process end instead of idling paused.
       this.scheduler.abandon();
@@ -488,7 +489,7 @@ export class Runtime {
     }
   }
 
-  private restoreHeap(body: SnapshotBody, preset?: Map<number, object>): void {
+  private restoreHeap(body: SnapshotBody, preset: Map<number, object> | undefined, inPlace: boolean): void {
     this.scheduler.pause();
     // Class factories run again below: their static blocks and initializers must not.
     this.classState.r = true;
@@ -508,6 +509,7 @@ export class Runtime {
       },
       preset,
       typeof body.kinds === 'string' ? body.kinds : undefined,
+      inPlace,
     );
     this.classState.r = false;
     for (const m of body.roots.modules ?? []) {
