@@ -658,7 +658,6 @@ export class HeapEncoder {
     const keys = ownNames(o);
     const symbols = ownSymbols(o);
     const n = keys.length;
-    const at = this.flat.length;
     let pure = this.embed && (proto === ObjectProto || proto === null);
     let i = 0;
     for (; i < n; i++) {
@@ -666,20 +665,24 @@ export class HeapEncoder {
       if (k === '__proto__') break;
       const d = getOwn(o, k);
       if (d === undefined || !(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
-      const x = d.value;
-      // Plain JSON values as they are (the common case), the rest encoded.
-      if (isPlain(x)) this.pushFlatAs(x, 0);
-      else {
-        this.currentEdge = k;
-        this.pushFlat(x);
-        pure = false;
-      }
+      if (pure && !isPlain(d.value)) pure = false;
     }
+    // Below, the properties before `i` are read directly: own data properties, so reading
+    // them runs no code.
+    const props = o as Record<string, unknown>;
     if (i === n && symbols.length === 0) {
       if (pure) {
-        this.flat.length = at;
         rec.j = o;
         return FORM_JSON;
+      }
+      const at = this.flat.length;
+      for (let m = 0; m < n; m++) {
+        const x = props[keys[m]];
+        if (isPlain(x)) this.pushFlatAs(x, 0);
+        else {
+          this.currentEdge = keys[m];
+          this.pushFlat(x);
+        }
       }
       if (bare) {
         this.keep(at, keys);
@@ -691,10 +694,12 @@ export class HeapEncoder {
       rec.q = q;
       return FORM_COPY;
     }
-    // The general form; the properties read so far were ordinary ones.
+    // The general form; the properties before `i` are ordinary ones.
     const out: Prop[] = [];
-    for (let m = 0; m < i; m++) out.push([keys[m], this.flatValue(at + m)]);
-    this.flat.length = at;
+    for (let m = 0; m < i; m++) {
+      this.currentEdge = keys[m];
+      out.push([keys[m], this.value(props[keys[m]])]);
+    }
     const all = symbols.length ? [...keys, ...symbols] : keys;
     for (; i < all.length; i++) {
       const k = all[i];
@@ -894,30 +899,39 @@ export class HeapEncoder {
       // No holes: the common case, every element an ordinary data property: `j`, the array
       // itself when its elements are plain JSON values, else `q`, the encoded elements (for a
       // bare entry, left in `flat`).
-      const at = this.flat.length;
       let pure = true;
       let i = 0;
       for (; i < n; i++) {
         const d = getOwn(a, i)!;
         if (!(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
-        const x = d.value;
-        if (isPlain(x)) this.pushFlatAs(x, 0);
-        else {
-          this.currentEdge = i;
-          this.pushFlat(x);
-          pure = false;
-        }
+        if (pure && !isPlain(d.value)) pure = false;
       }
       if (i === n) {
         const onlyElements = count + 1 === keys.length;
         const json = pure && this.embed && proto === ArrayProto && onlyElements;
-        if (json) this.flat.length = at;
-        if (onlyElements && lengthD.writable && proto === ArrayProto && isExtensible(a)) {
-          // The common case: the entry is the array itself, or its copy made by finish().
-          this.kind = json ? ENTRY.jsonArray : ENTRY.array;
-          if (json) return a as unknown as RecordBase;
-          this.keep(at, undefined);
-          return null as unknown as RecordBase;
+        const bare = onlyElements && lengthD.writable && proto === ArrayProto && isExtensible(a);
+        if (json && bare) {
+          // The common case: the entry is the array itself.
+          this.kind = ENTRY.jsonArray;
+          return a as unknown as RecordBase;
+        }
+        const at = this.flat.length;
+        if (!json) {
+          // (Own data elements: reading them runs no code.)
+          for (let m = 0; m < n; m++) {
+            const x = a[m];
+            if (isPlain(x)) this.pushFlatAs(x, 0);
+            else {
+              this.currentEdge = m;
+              this.pushFlat(x);
+            }
+          }
+          if (bare) {
+            // The entry is a copy with encoded elements, made by finish().
+            this.kind = ENTRY.array;
+            this.keep(at, undefined);
+            return null as unknown as RecordBase;
+          }
         }
         let rec: RecordBase;
         if (json) rec = { k: K.array, j: a } as unknown as RecordBase;
@@ -935,9 +949,6 @@ export class HeapEncoder {
         }
         return this.finishRec(rec, a, proto, ArrayProto);
       }
-      // (The references made so far are counted twice: arraySlow() reads every element
-      // again. Counting more than there are only keeps entries out of line.)
-      this.flat.length = at;
     }
     return this.arraySlow(a, proto, { k: K.array, n }, keys, count, lengthD);
   }
