@@ -178,6 +178,16 @@ function dataFlags(d: PropertyDescriptor): number {
 
 type Rec = RecordBase & Record<string, unknown>;
 
+/** The entry of a bare object or array until finish() writes it: where its values are in
+ *  the encoder's `flat`, and an object's keys. */
+class Kept {
+  constructor(
+    readonly at: number,
+    readonly len: number,
+    readonly keys: string[] | undefined,
+  ) {}
+}
+
 export class HeapEncoder {
   /** The heap entries: records, or (see `kinds`) plain objects and arrays as they are. */
   readonly records: RecordBase[] = [];
@@ -198,14 +208,6 @@ export class HeapEncoder {
    *  `flatRef` is 1 the number of the referenced entry. */
   private readonly flat: unknown[] = [];
   private flatRef = new Uint8Array(4096);
-  /** Per entry: where its values start in `flat` (-1: none), how many, and an object's keys. */
-  private readonly flatAt: number[] = [];
-  private readonly flatLen: number[] = [];
-  private readonly flatKeys: (string[] | undefined)[] = [];
-  /** Set by record() when it keeps an entry's values in `flat`. */
-  private keptAt = -1;
-  private keptLen = 0;
-  private keptKeys: string[] | undefined = undefined;
   private readonly parent: number[] = [];
   private readonly edge: Edge[] = [];
   private current = -1;
@@ -282,7 +284,7 @@ export class HeapEncoder {
    * remaining entries renumbered.
    */
   private placeEntries(): void {
-    const { records, kinds, queue: objects, refCount, flat, flatRef, flatAt, flatLen } = this;
+    const { records, kinds, queue: objects, refCount, flat, flatRef } = this;
     const n = records.length;
     /** 1: may be written in place of its one reference. */
     const inlinable = new Uint8Array(n);
@@ -294,8 +296,8 @@ export class HeapEncoder {
     for (let i = n - 1; i >= 0 && this.embed; i--) {
       const c = kinds[i];
       if (c === ENTRY.object || c === ENTRY.array) {
-        const at = flatAt[i];
-        const end = at + flatLen[i];
+        const { at, len } = records[i] as unknown as Kept;
+        const end = at + len;
         let all = true;
         let d = 0;
         for (let p = at; p < end; p++) {
@@ -338,14 +340,14 @@ export class HeapEncoder {
       let entry: unknown = records[i];
       if (c === ENTRY.json || c === ENTRY.jsonArray) entry = objects[i];
       else if (c === ENTRY.object) {
-        const keys = this.flatKeys[i]!;
+        const { at, keys } = records[i] as unknown as Kept;
         const q: Record<string, unknown> = {};
-        for (let k = 0, p = flatAt[i]; k < keys.length; k++, p++) q[keys[k]] = valueAt(p);
+        for (let k = 0, p = at; k < keys!.length; k++, p++) q[keys![k]] = valueAt(p);
         entry = q;
       } else if (c === ENTRY.array) {
-        const len = flatLen[i];
+        const { at, len } = records[i] as unknown as Kept;
         const v: unknown[] = new Array(len);
-        for (let k = 0, p = flatAt[i]; k < len; k++, p++) v[k] = valueAt(p);
+        for (let k = 0, p = at; k < len; k++, p++) v[k] = valueAt(p);
         entry = v;
       }
       records[newId[i]] = entry as RecordBase;
@@ -373,15 +375,9 @@ export class HeapEncoder {
       const id = records.length;
       this.current = id;
       this.kind = ENTRY.record;
-      this.keptAt = -1;
-      this.keptLen = 0;
-      this.keptKeys = undefined;
       // (record() makes no record itself: the entry of `obj` is number `id`.)
       records.push(this.record(queue[id]));
       kinds.push(this.kind);
-      this.flatAt.push(this.keptAt);
-      this.flatLen.push(this.keptLen);
-      this.flatKeys.push(this.keptKeys);
     }
   }
 
@@ -462,11 +458,11 @@ export class HeapEncoder {
     return this.flatRef[p] === 1 ? this.refValue(this.flat[p] as number) : (this.flat[p] as V);
   }
 
-  /** Leaves the values at `at`… in `flat` for finish() to write as the entry. */
-  private keep(at: number, keys: string[] | undefined): void {
-    this.keptAt = at;
-    this.keptLen = this.flat.length - at;
-    this.keptKeys = keys;
+  /** The entry of a bare object or array whose values are left at `at`… in `flat`, for
+   *  finish() to write. */
+  private kept(kind: string, at: number, keys: string[] | undefined): RecordBase {
+    this.kind = kind;
+    return new Kept(at, this.flat.length - at, keys) as unknown as RecordBase;
   }
 
   /** Own properties of `o` except `skip` (and, with `skipIndices`, its index keys), in
@@ -640,8 +636,11 @@ export class HeapEncoder {
     if (bare && form !== FORM_PROPS) {
       // The common case: the entry is the object itself, or (values kept in `flat`) its copy
       // with encoded values, made by finish().
-      this.kind = form === FORM_JSON ? ENTRY.json : ENTRY.object;
-      return (form === FORM_JSON ? o : null) as RecordBase;
+      if (form === FORM_JSON) {
+        this.kind = ENTRY.json;
+        return o as RecordBase;
+      }
+      return rec.q as RecordBase; // (the copy finish() makes: kept())
     }
     return this.finishRec(rec, o, proto, ObjectProto);
   }
@@ -650,8 +649,8 @@ export class HeapEncoder {
    * The own properties of an ordinary object. When every one is an ordinary data property
    * with a string key: `j`, the object itself (its values are all plain JSON values: the
    * object is written by JSON.stringify as it is, and read back by JSON.parse as it was), or
-   * `q`, a copy whose values are encoded (for a `bare` object, its values are left in `flat`
-   * instead). Otherwise `o`, the list of properties.
+   * `q`, a copy whose values are encoded (for a `bare` object, a placeholder: its values are
+   * left in `flat`, and finish() makes the copy). Otherwise `o`, the list of properties.
    */
   private objectProps(rec: Rec, o: object, proto: object | null, bare: boolean): number {
     // (Names and symbols apart: much cheaper than Reflect.ownKeys, same order.)
@@ -685,7 +684,7 @@ export class HeapEncoder {
         }
       }
       if (bare) {
-        this.keep(at, keys);
+        rec.q = this.kept(ENTRY.object, at, keys);
         return FORM_COPY;
       }
       const q: Record<string, V> = {};
@@ -928,9 +927,7 @@ export class HeapEncoder {
           }
           if (bare) {
             // The entry is a copy with encoded elements, made by finish().
-            this.kind = ENTRY.array;
-            this.keep(at, undefined);
-            return null as unknown as RecordBase;
+            return this.kept(ENTRY.array, at, undefined);
           }
         }
         let rec: RecordBase;
