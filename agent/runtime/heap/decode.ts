@@ -456,12 +456,19 @@ export class HeapDecoder {
         case K.urlParams:
         case K.module:
           continue;
-        case K.map:
-          for (const [mk, mv] of r.v as [V, V][]) (obj as unknown as Map<unknown, unknown>).set(this.value(mk), this.value(mv));
+        case K.map: {
+          // (Indexed loops: a Map of many entries is common program state.)
+          const m = obj as unknown as Map<unknown, unknown>;
+          const entries = r.v as [V, V][];
+          for (let j = 0; j < entries.length; j++) m.set(this.value(entries[j][0]), this.value(entries[j][1]));
           break;
-        case K.set:
-          for (const sv of r.v as V[]) (obj as unknown as Set<unknown>).add(this.value(sv));
+        }
+        case K.set: {
+          const set = obj as unknown as Set<unknown>;
+          const values = r.v as V[];
+          for (let j = 0; j < values.length; j++) set.add(this.value(values[j]));
           break;
+        }
         case K.weakmap:
           for (const [mk, mv] of r.v as [V, V][]) weakMapSet(obj, this.value(mk), this.value(mv));
           break;
