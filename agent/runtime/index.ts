@@ -12,9 +12,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BuiltinTable } from './heap/builtins';
-import { HeapEncoder } from './heap/encode';
-import { HeapDecoder, RestoreError } from './heap/decode';
-import type { RecordBase, V } from './heap/format';
+import { HeapEncoder, type EncodeEnv } from './heap/encode';
+import { HeapDecoder, RestoreError, type DecodeEnv } from './heap/decode';
+import { FORMAT_IN_PLACE, type RecordBase, type V } from './heap/format';
 import { TimerScheduler, VirtualTimer } from './timers';
 import { Generator, delegate, delegateStep, iter, keys, resumeCompletion, routeJump, sent } from './generators';
 import { installJobQueue, RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
@@ -413,17 +413,7 @@ export class Runtime {
    * entries of kind `O` / `A`): serialise it before the program runs again.
    */
   capture(): CaptureResult {
-    const enc = new HeapEncoder({
-      builtins: this.builtins,
-      recordOf: ClosureTag.recordOf,
-      codeOf: (f) => this.factoryCode.get(f),
-      scheduler: this.scheduler,
-      transient: this.transient,
-      hasTransient: this.hasTransient,
-      classMembers: this.classMembers,
-      reflectors: this.reflectors,
-      moduleKeyOf: this.moduleKeyOf,
-    });
+    const enc = new HeapEncoder(this.encoderEnv());
     const timers: V[] = [];
     for (const t of this.scheduler.pending) {
       const label = t._kind === 'immediate' ? 'setImmediate' : t._kind === 'interval' ? 'setInterval' : 'setTimeout';
@@ -469,17 +459,65 @@ export class Runtime {
     return { body, objects: enc.objectCount, timers: timers.length };
   }
 
+  private encoderEnv(): EncodeEnv {
+    return {
+      builtins: this.builtins,
+      recordOf: ClosureTag.recordOf,
+      codeOf: (f) => this.factoryCode.get(f),
+      scheduler: this.scheduler,
+      transient: this.transient,
+      hasTransient: this.hasTransient,
+      classMembers: this.classMembers,
+      reflectors: this.reflectors,
+      moduleKeyOf: this.moduleKeyOf,
+    };
+  }
+
+  private decoderEnv(): DecodeEnv {
+    return {
+      builtins: this.builtins,
+      factoryOf: (key, i) => this.factories.get(key)?.[i],
+      scheduler: this.scheduler,
+      classState: this.classState,
+      classMembers: this.classMembers,
+      reflectors: this.reflectors,
+      moduleOf: (key: string, what: 'module' | 'require') => {
+        const m = this.modules.get(key);
+        return what === 'module' ? m?.module : m?.require;
+      },
+    };
+  }
+
+  /**
+   * Does ahead the one-time work of this process's first capture and restore, out of a
+   * migration's downtime: walks Node's lazily defined globals into the built-in table (call
+   * it before any program code runs: after, what the program hung on them would pass for
+   * built-ins), and runs the heap encoder and decoder once over a small throwaway graph, so
+   * that their code is compiled. Touches no program state.
+   */
+  warmUp(): void {
+    this.builtins.walkLazyGlobals();
+    const shared = { s: 'shared' };
+    const graph = { o: { a: 1, b: 'two', c: [true, null, 2.5, { d: [] }] }, l: [shared, shared, undefined, NaN, -0, 1n], m: new Map([['k', { v: [1] }]]), s: new Set([shared]), t: new Date(0) };
+    const enc = new HeapEncoder(this.encoderEnv());
+    const root = enc.root(graph, 'warm-up');
+    enc.finish();
+    const body = JSON.parse(JSON.stringify({ heap: enc.records, kinds: enc.kinds.join('') })) as { heap: never; kinds: string };
+    new HeapDecoder(body.heap, this.decoderEnv(), undefined, body.kinds, true).value(root);
+  }
+
   /**
    * Rebuilds the heap of a snapshot whose modules have already been loaded (with
    * `restoring` set). Leaves the program paused; call resume() to let it run.
+   * `formatVersion`: the snapshot's format version (the envelope's).
    */
-  restore(body: SnapshotBody, preset?: Map<number, object>): void {
+  restore(body: SnapshotBody, preset?: Map<number, object>, formatVersion = FORMAT_IN_PLACE): void {
     try {
       for (const d of body.dynamic ?? []) {
         if (!this.dynamic) throw new RestoreError('the snapshot holds functions made by new Function, and this host cannot instrument code at run time');
         if (!this.dynamic.entries.has(d.key)) this.dynamic.load(d.key, d.source);
       }
-      this.restoreHeap(body, preset);
+      this.restoreHeap(body, preset, formatVersion >= FORMAT_IN_PLACE);
     } catch (err) {
       // Nothing of the program runs: let the process end instead of idling paused.
       this.scheduler.abandon();
@@ -488,27 +526,11 @@ export class Runtime {
     }
   }
 
-  private restoreHeap(body: SnapshotBody, preset?: Map<number, object>): void {
+  private restoreHeap(body: SnapshotBody, preset: Map<number, object> | undefined, inPlace: boolean): void {
     this.scheduler.pause();
     // Class factories run again below: their static blocks and initializers must not.
     this.classState.r = true;
-    const dec = new HeapDecoder(
-      body.heap as never,
-      {
-        builtins: this.builtins,
-        factoryOf: (key, i) => this.factories.get(key)?.[i],
-        scheduler: this.scheduler,
-        classState: this.classState,
-        classMembers: this.classMembers,
-        reflectors: this.reflectors,
-        moduleOf: (key: string, what: 'module' | 'require') => {
-          const m = this.modules.get(key);
-          return what === 'module' ? m?.module : m?.require;
-        },
-      },
-      preset,
-      typeof body.kinds === 'string' ? body.kinds : undefined,
-    );
+    const dec = new HeapDecoder(body.heap as never, this.decoderEnv(), preset, typeof body.kinds === 'string' ? body.kinds : undefined, inPlace);
     this.classState.r = false;
     for (const m of body.roots.modules ?? []) {
       const loaded = this.modules.get(m.key);

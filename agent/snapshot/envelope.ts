@@ -1,7 +1,7 @@
 /**
  * The snapshot envelope: a fixed header (format, version, content hash) around the body.
  *
- *   {"format":"thingsjs-snapshot","version":2,"hash":"sha256:<64 hex>","body":<body JSON>}
+ *   {"format":"thingsjs-snapshot","version":3,"hash":"sha256:<64 hex>","body":<body JSON>}
  *
  * The hash covers the exact bytes of the body text, so verification needs no
  * re-serialisation. A snapshot of a newer version is refused (E_SNAPSHOT_VERSION); one whose
@@ -11,9 +11,10 @@ import { createHash } from 'node:crypto';
 import { ThingsError, ErrorCodes } from '../shared/errors';
 
 export const SNAPSHOT_FORMAT = 'thingsjs-snapshot';
-/** 2: ordinary objects and dense arrays as JSON objects and arrays (`j` / `q` records). A
- *  reader of version 2 reads version 1 (its records are a subset). */
-export const SNAPSHOT_VERSION = 2;
+/** 3: plain objects and arrays that one place refers to are written in that place.
+ *  2: ordinary objects and dense arrays as JSON objects and arrays (`j` / `q` records).
+ *  A reader reads every earlier version (docs/snapshot-format.md). */
+export const SNAPSHOT_VERSION = 3;
 
 const HEADER = /^\{"format":"thingsjs-snapshot","version":(\d+),"hash":"sha256:([0-9a-f]{64})","body":/;
 

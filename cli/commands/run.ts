@@ -55,6 +55,8 @@ function runLocal(file: string | undefined, args: string[], opts: RunOptions): v
   };
 
   const armCapture = (): void => {
+    // The capture's one-time work now, before the program runs (out of the capture's time).
+    host.warmUp();
     if (opts.snapshotAfterTurns !== undefined) {
       const n = Number(opts.snapshotAfterTurns);
       if (!Number.isInteger(n) || n < 0) throw new ThingsError(ErrorCodes.BAD_REQUEST, '--snapshot-after-turns takes a whole number');

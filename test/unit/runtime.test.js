@@ -40,6 +40,29 @@ test('a snapshot of a newer format version is refused with E_SNAPSHOT_VERSION', 
   assert.deepEqual(openSnapshot(sealSnapshot({ a: 1 }).replace(/"version":\d+/, '"version":1')).body, { a: 1 });
 });
 
+test('a snapshot of format version 2 (written by an earlier ThingsJS) still restores', () => {
+  // older-format.v2.snap is older-format.js captured at its first turn boundary by the
+  // version that wrote format 2 (its modules are in the snapshot: the file need not exist).
+  const snap = path.join(fixtures, 'older-format.v2.snap');
+  assert.match(fs.readFileSync(snap, 'utf8'), /^\{"format":"thingsjs-snapshot","version":2,/);
+  const r = run(['run', '--restore', snap]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, native(path.join(fixtures, 'older-format.js')));
+});
+
+test('plain data written in place (format 3) restores exactly: trees, sharing, cycles, deep chains, tag-like arrays', () => {
+  const file = path.join(fixtures, 'plain-trees.js');
+  const snap = path.join(tmp, 'trees.snap');
+  const cap = run(['run', file, '--snapshot-after-turns', '0', '--snapshot-out', snap]);
+  assert.equal(cap.code, 0, cap.stderr);
+  const body = openSnapshot(fs.readFileSync(snap, 'utf8')).body;
+  const objects = Number(/(\d+) objects/.exec(cap.stderr)[1]);
+  assert.ok(body.heap.length < objects * 0.75, `objects are written in place (${body.heap.length} heap entries for ${objects} objects)`);
+  const r = run(['run', '--restore', snap]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, native(file));
+});
+
 test('restoring a corrupted snapshot file fails with E_SNAPSHOT_CORRUPT and runs nothing', () => {
   const snap = path.join(tmp, 'coop.snap');
   const r1 = run(['run', path.join(fixtures, 'cooperating.js'), '--snapshot-after-turns', '2', '--snapshot-out', snap]);

@@ -110,7 +110,7 @@ export class BuiltinTable {
     // Lazy globals left: walked once; the deferred ones again only once Node has loaded
     // more of its modules since (one array length read per miss).
     if (this.lazyChecked >= 0 && moduleLoadCount() === this.lazyChecked) return undefined;
-    this.expandLazyGlobals();
+    this.walkLazyGlobals();
     return this.paths.get(value);
   }
   /** -1: lazy globals not walked yet; Infinity: all walked; else the length of Node's module
@@ -119,8 +119,9 @@ export class BuiltinTable {
 
   /** Walks the globals that Node defines as getters (loading them if they are lazy). The
    *  globals of a module nothing has loaded yet (Node's fetch, ~100 ms to load) are left
-   *  for later: nothing of them can be in the program's state until the module is loaded. */
-  private expandLazyGlobals(): void {
+   *  for later: nothing of them can be in the program's state until the module is loaded.
+   *  The first capture does it (see pathOf), unless a host did it ahead (Runtime.warmUp). */
+  walkLazyGlobals(): void {
     const names = this.lazyGlobals.splice(0);
     for (const name of names) {
       if (deferredGlobal(name)) {

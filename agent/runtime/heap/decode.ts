@@ -82,6 +82,8 @@ export class HeapDecoder {
     private readonly preset: Map<number, object> = new Map(),
     /** One character per entry (format.ts ENTRY); absent: records only (format 1). */
     private readonly kinds?: string,
+    /** Format 3: a value may be an object or array written in place (see value()). */
+    private readonly inPlace = false,
   ) {
     if (kinds !== undefined && kinds.length !== records.length) throw new RestoreError('the heap and its entry kinds differ in length');
     this.objs = new Array(records.length);
@@ -100,6 +102,9 @@ export class HeapDecoder {
 
   value(v: V): unknown {
     if (v === null || typeof v !== 'object') return v;
+    // A plain JSON object, or an array whose first element is not a string (not a tag): an
+    // entry written in place of its one reference (format 3), used as it is.
+    if (this.inPlace && (!Array.isArray(v) || typeof v[0] !== 'string')) return v;
     switch (v[0]) {
       case 'r': {
         const id = v[1] as number;
@@ -451,12 +456,19 @@ export class HeapDecoder {
         case K.urlParams:
         case K.module:
           continue;
-        case K.map:
-          for (const [mk, mv] of r.v as [V, V][]) (obj as unknown as Map<unknown, unknown>).set(this.value(mk), this.value(mv));
+        case K.map: {
+          // (Indexed loops: a Map of many entries is common program state.)
+          const m = obj as unknown as Map<unknown, unknown>;
+          const entries = r.v as [V, V][];
+          for (let j = 0; j < entries.length; j++) m.set(this.value(entries[j][0]), this.value(entries[j][1]));
           break;
-        case K.set:
-          for (const sv of r.v as V[]) (obj as unknown as Set<unknown>).add(this.value(sv));
+        }
+        case K.set: {
+          const set = obj as unknown as Set<unknown>;
+          const values = r.v as V[];
+          for (let j = 0; j < values.length; j++) set.add(this.value(values[j]));
           break;
+        }
         case K.weakmap:
           for (const [mk, mv] of r.v as [V, V][]) weakMapSet(obj, this.value(mk), this.value(mv));
           break;

@@ -84,6 +84,8 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const getProto = Object.getPrototypeOf;
 const getOwn = Reflect.getOwnPropertyDescriptor;
 const ownKeys = Reflect.ownKeys;
+const ownNames = Object.getOwnPropertyNames;
+const ownSymbols = Object.getOwnPropertySymbols;
 const isExtensible = Object.isExtensible;
 const ObjectProto = Object.prototype;
 const ArrayProto = Array.prototype;
@@ -149,12 +151,42 @@ function fnSkip(fn: object): Set<string | symbol> {
   return name && length ? FN_SKIP : name ? FN_SKIP_NAME : length ? FN_SKIP_LENGTH : FN_SKIP_NEITHER;
 }
 
+/** How deep a bare entry may nest inside another (JSON.stringify recurses on the stack). */
+const MAX_INLINE_DEPTH = 100;
+
+/** A value that is written as itself: a string, boolean, null, or finite number other than -0. */
+function isPlain(x: unknown): boolean {
+  const t = typeof x;
+  return t === 'string' || t === 'boolean' || x === null || (t === 'number' && (x === 0 ? 1 / (x as number) > 0 : (x as number) - (x as number) === 0));
+}
+
+/** An array that would read as a tagged value (its first element a string) where a value is
+ *  expected: never written in place of a reference there. */
+function looksTagged(o: unknown): boolean {
+  return Array.isArray(o) && o.length > 0 && typeof o[0] === 'string';
+}
+
+/** What objectProps() made of an ordinary object's properties. */
+const FORM_PROPS = 0; // `o`: a list of properties
+const FORM_JSON = 1; // `j`: the object itself
+const FORM_COPY = 2; // `q`: its encoded values (a bare entry's in `flat`)
+
 /** Flags of a data property (writable 1, enumerable 2, configurable 4). */
 function dataFlags(d: PropertyDescriptor): number {
   return (d.writable ? FLAG_WRITABLE : 0) | (d.enumerable ? FLAG_ENUMERABLE : 0) | (d.configurable ? FLAG_CONFIGURABLE : 0);
 }
 
 type Rec = RecordBase & Record<string, unknown>;
+
+/** The entry of a bare object or array until finish() writes it: where its values are in
+ *  the encoder's `flat`, and an object's keys. */
+class Kept {
+  constructor(
+    readonly at: number,
+    readonly len: number,
+    readonly keys: string[] | undefined,
+  ) {}
+}
 
 export class HeapEncoder {
   /** The heap entries: records, or (see `kinds`) plain objects and arrays as they are. */
@@ -166,6 +198,16 @@ export class HeapEncoder {
   /** Object → record number; objects are queued in number order (queue[i] is record i). */
   private readonly ids = new Map<unknown, number>();
   private readonly queue: unknown[] = [];
+  /** Per entry, how many references the heap and roots hold to it (a root counts twice:
+   *  roots are never written in place). May count more than there are, never fewer. */
+  private readonly refCount: number[] = [];
+  /** Every reference made as a value (`["r", id]`): renumbered when entries leave the heap. */
+  private readonly refs: [string, number][] = [];
+  /** The values of bare objects and arrays that hold more than plain JSON values (`o` / `a`
+   *  entries), until finish() writes their entries: plain and tagged values, and where
+   *  `flatRef` is 1 the number of the referenced entry. */
+  private readonly flat: unknown[] = [];
+  private flatRef = new Uint8Array(4096);
   private readonly parent: number[] = [];
   private readonly edge: Edge[] = [];
   private current = -1;
@@ -174,8 +216,6 @@ export class HeapEncoder {
   /** True while no `toJSON` is inherited by plain objects and arrays: then an object or array
    *  of plain JSON values is put in its record as it is, and JSON.stringify writes it. */
   private readonly embed: boolean;
-  /** Encoded values of the object being read (reused). */
-  private readonly vals: V[] = [];
 
   constructor(private readonly env: EncodeEnv) {
     this.transient = env.hasTransient === false ? null : env.transient;
@@ -187,21 +227,29 @@ export class HeapEncoder {
     this.current = -1;
     this.currentEdge = { root: label };
     const v = this.value(value);
+    if (Array.isArray(v) && v[0] === 'r') this.refCount[v[1] as number]++;
     this.drain();
     return v;
   }
 
+  /** Objects, functions and unique symbols captured (an entry each, or written in place). */
   get objectCount(): number {
-    return this.records.length;
+    return this.queue.length;
   }
 
   /** Set when a WeakMap, WeakSet or WeakRef is met: finish() has work to do. */
   private hasWeak = false;
 
-  /** Call after the last root: adds the entries of weak collections and the targets of
-   *  WeakRefs that are reachable, to a fixed point (intrinsics/weak-scan.ts). */
+  /** Call after the last root: completes the weak collections (finishWeak()) and writes
+   *  the heap (placeEntries()). `records` and `kinds` are final after it. */
   finish(): void {
-    if (!this.hasWeak) return;
+    if (this.hasWeak) this.finishWeak();
+    this.placeEntries();
+  }
+
+  /** Adds the entries of weak collections and the targets of WeakRefs that are reachable, to
+   *  a fixed point (intrinsics/weak-scan.ts). */
+  private finishWeak(): void {
     // The scan reads the kind of each record: a bare entry (a program object) reads as an
     // ordinary object's record.
     const { kinds } = this;
@@ -226,16 +274,109 @@ export class HeapEncoder {
     });
   }
 
+  /**
+   * Writes the heap. A bare object or array of plain JSON values that only one place refers
+   * to is written in that place (`["r", id]` becomes the object itself), when that place is
+   * a bare entry or a Map or Set record, and leaves the heap; a bare entry all of whose
+   * references are written so becomes a plain JSON entry itself. Program data that is a tree
+   * (the common case) thus becomes nested JSON that JSON.stringify writes and JSON.parse
+   * reads as the program's objects. Then the entries kept in `flat` are written, and the
+   * remaining entries renumbered.
+   */
+  private placeEntries(): void {
+    const { records, kinds, queue: objects, refCount, flat, flatRef } = this;
+    const n = records.length;
+    /** 1: may be written in place of its one reference. */
+    const inlinable = new Uint8Array(n);
+    /** 1: is written in place of its reference (leaves the heap). */
+    const placed = new Uint8Array(n);
+    const depth = new Uint16Array(n);
+    // Referenced entries come after the entry that first referred to them: from the last
+    // entry back, an entry's children are decided before it.
+    for (let i = n - 1; i >= 0 && this.embed; i--) {
+      const c = kinds[i];
+      if (c === ENTRY.object || c === ENTRY.array) {
+        const { at, len } = records[i] as unknown as Kept;
+        const end = at + len;
+        let all = true;
+        let d = 0;
+        for (let p = at; p < end; p++) {
+          if (flatRef[p] === 1) {
+            const id = flat[p] as number;
+            if (inlinable[id] === 1) d = Math.max(d, depth[id]);
+            else all = false;
+          } else if (typeof flat[p] === 'object' && flat[p] !== null) all = false; // a tagged value
+        }
+        for (let p = at; p < end; p++) {
+          if (flatRef[p] !== 1) continue;
+          const id = flat[p] as number;
+          if (inlinable[id] === 1 && (all || !looksTagged(objects[id]))) placed[id] = 1;
+        }
+        if (all) {
+          // Nothing left to encode: the entry is the program's object, children and all.
+          kinds[i] = c === ENTRY.object ? ENTRY.json : ENTRY.jsonArray;
+          depth[i] = d + 1;
+        }
+      } else if (c === ENTRY.record) {
+        const r = records[i] as Rec;
+        if (r.k === K.map) for (const pair of r.v as V[][]) for (let j = 0; j < 2; j++) this.placeInRecord(pair, j, inlinable, placed);
+        else if (r.k === K.set) for (let j = 0; j < (r.v as V[]).length; j++) this.placeInRecord(r.v as V[], j, inlinable, placed);
+      } else depth[i] = 1;
+      if ((kinds[i] === ENTRY.json || kinds[i] === ENTRY.jsonArray) && refCount[i] === 1 && depth[i] < MAX_INLINE_DEPTH) inlinable[i] = 1;
+    }
+    // Renumber what stays, and write the kept entries.
+    const newId = new Int32Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) newId[i] = placed[i] === 1 ? -1 : m++;
+    for (const r of this.refs) r[1] = newId[r[1]];
+    const valueAt = (p: number): unknown => {
+      if (flatRef[p] !== 1) return flat[p];
+      const id = flat[p] as number;
+      return placed[id] === 1 ? objects[id] : ['r', newId[id]];
+    };
+    for (let i = 0; i < n; i++) {
+      if (placed[i] === 1) continue;
+      const c = kinds[i];
+      let entry: unknown = records[i];
+      if (c === ENTRY.json || c === ENTRY.jsonArray) entry = objects[i];
+      else if (c === ENTRY.object) {
+        const { at, keys } = records[i] as unknown as Kept;
+        const q: Record<string, unknown> = {};
+        for (let k = 0, p = at; k < keys!.length; k++, p++) q[keys![k]] = valueAt(p);
+        entry = q;
+      } else if (c === ENTRY.array) {
+        const { at, len } = records[i] as unknown as Kept;
+        const v: unknown[] = new Array(len);
+        for (let k = 0, p = at; k < len; k++, p++) v[k] = valueAt(p);
+        entry = v;
+      }
+      records[newId[i]] = entry as RecordBase;
+      kinds[newId[i]] = c;
+    }
+    records.length = m;
+    kinds.length = m;
+    this.flat.length = 0;
+  }
+
+  /** Writes the value at `list[j]` of a Map or Set record in place, when it may be. */
+  private placeInRecord(list: V[], j: number, inlinable: Uint8Array, placed: Uint8Array): void {
+    const v = list[j];
+    if (!Array.isArray(v) || v[0] !== 'r') return;
+    const id = v[1] as number;
+    const obj = this.queue[id];
+    if (inlinable[id] !== 1 || looksTagged(obj)) return;
+    list[j] = obj as V;
+    placed[id] = 1;
+  }
+
   private drain(): void {
     const { queue, records, kinds } = this;
     while (records.length < queue.length) {
       const id = records.length;
-      const obj = queue[id];
-      queue[id] = undefined;
       this.current = id;
       this.kind = ENTRY.record;
       // (record() makes no record itself: the entry of `obj` is number `id`.)
-      records.push(this.record(obj));
+      records.push(this.record(queue[id]));
       kinds.push(this.kind);
     }
   }
@@ -256,9 +397,9 @@ export class HeapEncoder {
       case 'object':
         if (v === null) return null;
         if (this.transient !== null && this.transient.has(v)) return ['u'];
-        return ['r', this.ref(v)];
+        return this.refValue(this.ref(v));
       case 'function':
-        return ['r', this.ref(v)];
+        return this.refValue(this.ref(v));
       case 'undefined':
         return ['u'];
       case 'bigint':
@@ -268,7 +409,7 @@ export class HeapEncoder {
         if (reg !== undefined) return ['sf', reg];
         const wk = wellKnownSymbolName(v);
         if (wk) return ['sw', wk];
-        return ['r', this.ref(v)];
+        return this.refValue(this.ref(v));
       }
       default:
         return ['u'];
@@ -281,10 +422,47 @@ export class HeapEncoder {
       id = this.queue.length;
       this.ids.set(v, id);
       this.queue.push(v);
+      this.refCount.push(1);
       this.parent.push(this.current);
       this.edge.push(this.currentEdge);
-    }
+    } else this.refCount[id]++;
     return id;
+  }
+
+  private refValue(id: number): V {
+    const r: [string, number] = ['r', id];
+    this.refs.push(r);
+    return r;
+  }
+
+  /** Appends the value of a property or element of a bare entry to `flat` (reached by the
+   *  current edge): an object as the number of its entry. */
+  private pushFlat(x: unknown): void {
+    if ((typeof x === 'object' && x !== null && (this.transient === null || !this.transient.has(x))) || typeof x === 'function') this.pushFlatAs(this.ref(x), 1);
+    else this.pushFlatAs(this.value(x), 0);
+  }
+
+  private pushFlatAs(x: unknown, isRef: 0 | 1): void {
+    const p = this.flat.length;
+    if (p >= this.flatRef.length) {
+      const grown = new Uint8Array(Math.max(p + 1, this.flatRef.length * 2));
+      grown.set(this.flatRef);
+      this.flatRef = grown;
+    }
+    this.flatRef[p] = isRef;
+    this.flat.push(x);
+  }
+
+  /** The value at `p` in `flat` as written in a record (a reference as `["r", id]`). */
+  private flatValue(p: number): V {
+    return this.flatRef[p] === 1 ? this.refValue(this.flat[p] as number) : (this.flat[p] as V);
+  }
+
+  /** The entry of a bare object or array whose values are left at `at`… in `flat`, for
+   *  finish() to write. */
+  private kept(kind: string, at: number, keys: string[] | undefined): RecordBase {
+    this.kind = kind;
+    return new Kept(at, this.flat.length - at, keys) as unknown as RecordBase;
   }
 
   /** Own properties of `o` except `skip` (and, with `skipIndices`, its index keys), in
@@ -453,11 +631,16 @@ export class HeapEncoder {
       if (special !== undefined) return special;
     }
     const rec = { k: K.object } as Rec;
-    const form = this.objectProps(rec, o, proto);
-    if (form !== 0 && proto === ObjectProto && isExtensible(o)) {
-      // The common case: the entry is the object itself (or its copy with encoded values).
-      this.kind = form === 1 ? ENTRY.json : ENTRY.object;
-      return (form === 1 ? rec.j : rec.q) as RecordBase;
+    const bare = proto === ObjectProto && isExtensible(o);
+    const form = this.objectProps(rec, o, proto, bare);
+    if (bare && form !== FORM_PROPS) {
+      // The common case: the entry is the object itself, or (values kept in `flat`) its copy
+      // with encoded values, made by finish().
+      if (form === FORM_JSON) {
+        this.kind = ENTRY.json;
+        return o as RecordBase;
+      }
+      return rec.q as RecordBase; // (the copy finish() makes: kept())
     }
     return this.finishRec(rec, o, proto, ObjectProto);
   }
@@ -466,53 +649,64 @@ export class HeapEncoder {
    * The own properties of an ordinary object. When every one is an ordinary data property
    * with a string key: `j`, the object itself (its values are all plain JSON values: the
    * object is written by JSON.stringify as it is, and read back by JSON.parse as it was), or
-   * `q`, a copy whose values are encoded. Otherwise `o`, the list of properties.
-   * Returns 1 (`j`), 2 (`q`) or 0.
+   * `q`, a copy whose values are encoded (for a `bare` object, a placeholder: its values are
+   * left in `flat`, and finish() makes the copy). Otherwise `o`, the list of properties.
    */
-  private objectProps(rec: Rec, o: object, proto: object | null): number {
-    const keys = ownKeys(o);
+  private objectProps(rec: Rec, o: object, proto: object | null, bare: boolean): number {
+    // (Names and symbols apart: much cheaper than Reflect.ownKeys, same order.)
+    const keys = ownNames(o);
+    const symbols = ownSymbols(o);
     const n = keys.length;
-    const vals = this.vals;
     let pure = this.embed && (proto === ObjectProto || proto === null);
     let i = 0;
     for (; i < n; i++) {
       const k = keys[i];
-      if (typeof k !== 'string' || k === '__proto__') break;
+      if (k === '__proto__') break;
       const d = getOwn(o, k);
       if (d === undefined || !(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
-      const x = d.value;
-      // Plain JSON values inline (the common case), the rest through value().
-      const t = typeof x;
-      if (t === 'string' || t === 'boolean' || x === null || (t === 'number' && (x === 0 ? 1 / (x as number) > 0 : (x as number) - (x as number) === 0))) vals[i] = x as V;
-      else {
-        this.currentEdge = k;
-        vals[i] = this.value(x);
-        pure = false;
-      }
+      if (pure && !isPlain(d.value)) pure = false;
     }
-    if (i === n) {
+    // Below, the properties before `i` are read directly: own data properties, so reading
+    // them runs no code.
+    const props = o as Record<string, unknown>;
+    if (i === n && symbols.length === 0) {
       if (pure) {
-        vals.length = 0;
         rec.j = o;
-        return 1;
+        return FORM_JSON;
+      }
+      const at = this.flat.length;
+      for (let m = 0; m < n; m++) {
+        const x = props[keys[m]];
+        if (isPlain(x)) this.pushFlatAs(x, 0);
+        else {
+          this.currentEdge = keys[m];
+          this.pushFlat(x);
+        }
+      }
+      if (bare) {
+        rec.q = this.kept(ENTRY.object, at, keys);
+        return FORM_COPY;
       }
       const q: Record<string, V> = {};
-      for (let m = 0; m < n; m++) q[keys[m] as string] = vals[m];
-      vals.length = 0;
+      for (let m = 0; m < n; m++) q[keys[m]] = this.flatValue(at + m);
+      this.flat.length = at;
       rec.q = q;
-      return 2;
+      return FORM_COPY;
     }
-    // The general form; the properties read so far were ordinary ones.
+    // The general form; the properties before `i` are ordinary ones.
     const out: Prop[] = [];
-    for (let m = 0; m < i; m++) out.push([keys[m] as string, vals[m]]);
-    vals.length = 0;
-    for (; i < n; i++) {
-      const k = keys[i];
+    for (let m = 0; m < i; m++) {
+      this.currentEdge = keys[m];
+      out.push([keys[m], this.value(props[keys[m]])]);
+    }
+    const all = symbols.length ? [...keys, ...symbols] : keys;
+    for (; i < all.length; i++) {
+      const k = all[i];
       const d = getOwn(o, k);
       if (d !== undefined) out.push(this.prop(k, d));
     }
     if (out.length) rec.o = out;
-    return 0;
+    return FORM_PROPS;
   }
 
   /** A host object (refused), an instance with private state, or undefined (ordinary). */
@@ -702,31 +896,49 @@ export class HeapEncoder {
     const lengthD = getOwn(a, 'length')!;
     if (count === n) {
       // No holes: the common case, every element an ordinary data property: `j`, the array
-      // itself when its elements are plain JSON values, else `q`, the encoded elements.
-      const v: V[] = new Array(n);
+      // itself when its elements are plain JSON values, else `q`, the encoded elements (for a
+      // bare entry, left in `flat`).
       let pure = true;
       let i = 0;
       for (; i < n; i++) {
         const d = getOwn(a, i)!;
         if (!(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
-        const x = d.value;
-        const t = typeof x;
-        if (t === 'string' || t === 'boolean' || x === null || (t === 'number' && (x === 0 ? 1 / (x as number) > 0 : (x as number) - (x as number) === 0))) v[i] = x as V;
-        else {
-          this.currentEdge = i;
-          v[i] = this.value(x);
-          pure = false;
-        }
+        if (pure && !isPlain(d.value)) pure = false;
       }
       if (i === n) {
-        const json = pure && this.embed && proto === ArrayProto && count + 1 === keys.length;
-        if (count + 1 === keys.length && lengthD.writable && proto === ArrayProto && isExtensible(a)) {
-          // The common case: the entry is the array itself (or its encoded elements).
-          this.kind = json ? ENTRY.jsonArray : ENTRY.array;
-          return (json ? a : v) as unknown as RecordBase;
+        const onlyElements = count + 1 === keys.length;
+        const json = pure && this.embed && proto === ArrayProto && onlyElements;
+        const bare = onlyElements && lengthD.writable && proto === ArrayProto && isExtensible(a);
+        if (json && bare) {
+          // The common case: the entry is the array itself.
+          this.kind = ENTRY.jsonArray;
+          return a as unknown as RecordBase;
         }
-        const rec = (json ? { k: K.array, j: a } : { k: K.array, q: v }) as unknown as RecordBase;
-        if (count + 1 < keys.length || !lengthD.writable) {
+        const at = this.flat.length;
+        if (!json) {
+          // (Own data elements: reading them runs no code.)
+          for (let m = 0; m < n; m++) {
+            const x = a[m];
+            if (isPlain(x)) this.pushFlatAs(x, 0);
+            else {
+              this.currentEdge = m;
+              this.pushFlat(x);
+            }
+          }
+          if (bare) {
+            // The entry is a copy with encoded elements, made by finish().
+            return this.kept(ENTRY.array, at, undefined);
+          }
+        }
+        let rec: RecordBase;
+        if (json) rec = { k: K.array, j: a } as unknown as RecordBase;
+        else {
+          const q: V[] = new Array(n);
+          for (let m = 0; m < n; m++) q[m] = this.flatValue(at + m);
+          this.flat.length = at;
+          rec = { k: K.array, q } as unknown as RecordBase;
+        }
+        if (!onlyElements || !lengthD.writable) {
           const extra: Prop[] = [];
           if (!lengthD.writable) extra.push(this.prop('length', lengthD));
           for (let j = count + 1; j < keys.length; j++) extra.push(this.prop(keys[j] as string | symbol, getOwn(a, keys[j])!));

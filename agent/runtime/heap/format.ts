@@ -14,6 +14,9 @@
  *   ["sw", name]           well-known symbol Symbol[name]
  *   ["r", id]              reference to heap record `id`
  *   ["h"]                  an array hole (inside array records only)
+ *   {…} / [non-string, …]  (format 3) a plain object or array written in place: an `O` / `A`
+ *                          entry that only this value referred to, nested in an `o` / `a`
+ *                          entry or a Map or Set record (FORMAT_IN_PLACE)
  *
  * A property is [key, V] (writable, enumerable, configurable) or [key, V, flags] with
  * flags: 1 writable, 2 enumerable, 4 configurable, 8 accessor (then V is [getV, setV]).
@@ -85,6 +88,10 @@ export const ENTRY = {
   /** The same, every element a plain JSON value. */
   jsonArray: 'A',
 } as const;
+
+/** The first format version whose values may be entries written in place: a JSON object,
+ *  or an array whose first element is not a string, is that object or array itself. */
+export const FORMAT_IN_PLACE = 3;
 
 /** The record kind of heap entry `i` (K.object / K.array for a bare entry). */
 export function entryKind(heap: readonly unknown[], kinds: string | undefined, i: number): string | undefined {
