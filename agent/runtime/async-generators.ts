@@ -3,14 +3,14 @@
  *
  * An async generator function compiles like a generator: a machine (Generator) over its
  * frame. Its step suspends for two reasons: an `await` (the step returns the value) and a
- * `yield` (an AsyncYield: `driven.kind` 2; the compiler awaits the operand first, as the
- * specification does). The AsyncGen object below is what the program sees: next/throw/return queue requests and return
+ * `yield` (`driven.kind` 2; the compiler awaits the operand first, as the specification
+ * does; code instrumented before that reports [0, AsyncYield]). The AsyncGen object below is what the program sees: next/throw/return queue requests and return
  * promises; the driver runs the machine, settles the oldest request at each yield or at the
  * end, and resumes it after each await. Everything — the queue, the machine, the resume
  * callbacks (runtime factory closures) — is heap state, so a suspended async generator, and
  * a `for await` loop waiting on one, migrate.
  */
-import { AsyncYield, Generator, RUNTIME_CLASSES, ReturnSignal, driven, iter, resumeIn, stepOf, withLegacyStep, type StepFactory } from './generators';
+import { Generator, RUNTIME_CLASSES, ReturnSignal, driven, iter, resumeIn, stepOf, withLegacyStep, type StepFactory } from './generators';
 import { agAwait, pendingPromise, rejectPromise, resolvePromise, RtPromise } from './promises';
 
 let tag: (fn: object, record: unknown[]) => void = () => undefined;
@@ -18,6 +18,13 @@ export function setAsyncGeneratorTagger(t: (fn: object, record: unknown[]) => vo
   tag = t;
 }
 
+/** A yield as code instrumented before YIELDED reported it ([0, AsyncYield]). */
+export class AsyncYield {
+  /** @internal */ _v: unknown;
+  constructor(v: unknown) {
+    this._v = v;
+  }
+}
 export const asyncYield = (v: unknown): AsyncYield => new AsyncYield(v);
 
 interface Request {
@@ -123,9 +130,9 @@ function run(g: AsyncGen, mode: number, value: unknown): void {
     g._state = DONE;
     resolvePromise((g._queue.shift() as Request).p, { value: v, done: true });
     drain(g);
-  } else if (kind === 2) {
+  } else if (kind === 2 || (v instanceof AsyncYield && g._gen._fn === undefined)) {
     g._state = SUSPENDED;
-    resolvePromise((g._queue.shift() as Request).p, { value: v, done: false });
+    resolvePromise((g._queue.shift() as Request).p, { value: kind === 2 ? v : (v as AsyncYield)._v, done: false });
     drain(g);
   } else {
     agAwait(v, g);

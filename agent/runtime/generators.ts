@@ -8,8 +8,9 @@
  * function is made once per function (by its factory, which has no records: the step takes
  * the frame and finds the outer records in it) and kept on the factory.
  *
- * The step returns what it yields (or awaits), a Returned record (`done`) when the function
- * returns, or (an async generator's yield) an AsyncYield; it throws to throw. `sent(frame)`
+ * The step returns what it yields (or awaits); when the function returns, or an async
+ * generator yields, it leaves the value in the frame's `$rv` and returns RETURNED or
+ * YIELDED; it throws to throw. `sent(frame)`
  * at each resume point hands it what next()/throw()/return() brought. Code instrumented
  * before this made a step closure per call (`gen(step, frame)`, kept in `_step`) returning
  * [kind, value]: 0 yield or await, 1 return, 2 an async generator's yield.
@@ -33,25 +34,10 @@ export const resumeIn: { m: number; v: unknown } = { m: 0, v: undefined };
  *  function returned, 2 an async generator yielded. */
 export const driven: { kind: number } = { kind: 0 };
 
-/** What a step returns other than a yielded or awaited value (one instanceof check tells
- *  the common case apart). */
-class StepReport {}
-/** The function returned (the compiler's `$tjs_rt.done(v)`). */
-class Returned extends StepReport {
-  constructor(readonly value: unknown) {
-    super();
-  }
-}
-export const done = (v: unknown): Returned => new Returned(v);
-
-/** An async generator's yield (the compiler's `$tjs_rt.ay(v)`; see async-generators.ts). */
-export class AsyncYield extends StepReport {
-  /** @internal */ _v: unknown;
-  constructor(v: unknown) {
-    super();
-    this._v = v;
-  }
-}
+/** What a step returns when the function returned, or (an async generator) yielded: the
+ *  value is in the frame's `$rv`. */
+export const RETURNED = Object.freeze({ returned: true });
+export const YIELDED = Object.freeze({ yielded: true });
 
 /** A compiled generator's step function, and the factory that makes it. */
 export type Step = (frame: Frame) => unknown;
@@ -67,6 +53,8 @@ export function stepOf(factory: StepFactory): Step {
 
 interface Frame {
   $s: number;
+  /** a return's value, or an async generator's yielded one (see RETURNED) */
+  $rv: unknown;
   /** open try statements: [catch state, finally state, phase 0 try / 1 catch / 2 finally];
    *  null in a function without try statements around a yield */
   $tr: [number, number, number][] | null;
@@ -136,17 +124,16 @@ export class Generator {
       try {
         const fn = this._fn;
         let v = fn !== undefined ? fn(F) : this._legacyStep();
-        if (!(v instanceof StepReport)) {
+        if (v !== RETURNED) {
           this._state = SUSPENDED_YIELD;
-          driven.kind = 0;
-          return v;
-        }
-        if (v instanceof AsyncYield) {
-          this._state = SUSPENDED_YIELD;
+          if (v !== YIELDED) {
+            driven.kind = 0;
+            return v;
+          }
           driven.kind = 2;
-          return v._v;
+          return F.$rv;
         }
-        v = (v as Returned).value;
+        v = F.$rv;
         if (noTry(F)) {
           this._state = COMPLETED;
           driven.kind = 1;
@@ -200,7 +187,9 @@ export class Generator {
   /** @internal A step of older code: its [kind, value] as what the step returns now. */
   _legacyStep(): unknown {
     const r = (this._step as LegacyStep)();
-    return r[0] === 1 ? new Returned(r[1]) : r[0] === 2 ? new AsyncYield(r[1]) : r[1];
+    if (r[0] === 0) return r[1];
+    this._frame.$rv = r[1];
+    return r[0] === 1 ? RETURNED : YIELDED;
   }
 }
 

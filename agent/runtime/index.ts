@@ -16,7 +16,7 @@ import { HeapEncoder } from './heap/encode';
 import { HeapDecoder, RestoreError } from './heap/decode';
 import type { RecordBase, V } from './heap/format';
 import { TimerScheduler, VirtualTimer } from './timers';
-import { Generator, delegate, delegateStep, done, iter, keys, resumeCompletion, routeJump, sent, stepOf, withLegacyStep, type StepFactory } from './generators';
+import { Generator, RETURNED, YIELDED, delegate, delegateStep, iter, keys, resumeCompletion, routeJump, sent, stepOf, withLegacyStep, type StepFactory } from './generators';
 import { asyncCall, installJobQueue, RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
 import { margs, setArgumentsTagger } from './intrinsics/arguments';
 import { DYNAMIC_KEY_PREFIX, DynamicFunctions } from './intrinsics/dynamic-function';
@@ -311,12 +311,8 @@ export class Runtime {
       generator: (factory: StepFactory, frame: object) => new Generator(stepOf(factory), frame as never),
       asyncCall,
       asyncGenerator,
-      done,
-      ay: asyncYield,
-      /** The same for code instrumented before steps took their frame (a step closure per call). */
-      gen: (step: () => [number, unknown], frame: object) => withLegacyStep(new Generator(undefined as never, frame as never), step),
-      async: runAsync,
-      agen: runAsyncGenerator,
+      returned: RETURNED,
+      yielded: YIELDED,
       aiter,
       astep,
       closeIter,
@@ -330,6 +326,12 @@ export class Runtime {
       delegateStep,
       iter,
       keys,
+      /** The same for code instrumented before steps took their frame (a step closure per
+       *  call, returning [kind, value]). */
+      gen: (step: () => [number, unknown], frame: object) => withLegacyStep(new Generator(undefined as never, frame as never), step),
+      async: runAsync,
+      agen: runAsyncGenerator,
+      ay: asyncYield,
       /** The value of a captured let/const/class before its declaration has run. */
       T: TDZ,
       tdz(value: unknown, name: string): unknown {

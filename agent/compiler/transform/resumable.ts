@@ -9,19 +9,19 @@
  *
  *   function* g() { let i = 0; while (i < 3) yield i++; }
  * →
- *   frame fields: $s: 0, $tr: null
+ *   frame fields: $s: 0, $tr: null, $rv: void 0
  *   step: $tjs_loop: for (;;) switch (F.$s) {
  *     case 0: { F.i = 0; F.$s = 1; continue $tjs_loop; }
  *     case 1: { if (!(F.i < 3)) { F.$s = 3; continue $tjs_loop; } F.$s = 2; return F.i++; }
  *     case 2: { $tjs_rt.sent(F); F.$s = 1; continue $tjs_loop; }
- *     case 3: { return $tjs_rt.done(void 0); }
+ *     case 3: { return (F.$rv = void 0, $tjs_rt.returned); }
  *   }
  *
  * The step returns what it yields (what it awaits, in an async function or async generator):
- * nothing is allocated per suspension. A return comes back as a record, `$tjs_rt.done(v)`
- * (a record, not a flag the runtime keeps: a native finally block may run other machines
- * between the two), and an async generator's yield (its operand already awaited) as
- * `$tjs_rt.ay(v)`. The fields the machine uses are added to the frame's literal
+ * nothing is allocated per suspension. A return leaves its value in the frame's `$rv` and
+ * returns the runtime's `returned` marker; an async generator's yield (its operand already
+ * awaited), the `yielded` marker. (The value goes to the frame, not to the runtime: a native
+ * finally block after the return may run other machines before the step ends.) The fields the machine uses are added to the frame's literal
  * (buildStateMachine returns them), so every frame of one function has one shape from its
  * creation on. A statement without `yield` is emitted whole (its `break` /
  * `continue` / `return` that leave it are rewritten into state jumps); an expression with
@@ -69,7 +69,7 @@ export interface MachineOptions {
   frameKeys: Set<string>;
   /** Member expression builder for the runtime namespace, e.g. `$tjs_rt.x`. */
   rt: (name: string) => Node;
-  /** An async generator: `yield` awaits its operand and reports it with `ay`, `return v`
+  /** An async generator: `yield` awaits its operand and reports it as `yielded`, `return v`
    *  awaits v, `yield*` delegates to an async iterator (runtime/async-generators.ts). */
   asyncGenerator?: boolean;
 }
@@ -118,7 +118,7 @@ class Machine {
    *  shape at each (and the step's property accesses would go megamorphic). The try stack
    *  exists only where a try does. */
   private frameFields(body: Node[]): Node[] {
-    const out = [b.prop('$s', b.literal(0)), b.prop('$tr', this.hasTry ? b.array([]) : b.literal(null))];
+    const out = [b.prop('$s', b.literal(0)), b.prop('$tr', this.hasTry ? b.array([]) : b.literal(null)), b.prop('$rv', b.undef())];
     for (let i = 0; i < this.temps; i++) out.push(b.prop(`$t${i}`, b.undef()));
     for (const name of ['$pc', '$err', '$d', '$dm']) if (this.fields.has(name)) out.push(b.prop(name, name === '$pc' ? b.literal(null) : b.undef()));
     const known = new Set([...this.o.frameKeys, ...out.map((p) => p.key.name as string)]);
@@ -137,9 +137,14 @@ class Machine {
     return out;
   }
 
-  /** `return $tjs_rt.done(value)`: the function returns. */
+  /** `return (F.$rv = value, $tjs_rt.returned)`: the function returns. */
   private done(value: Node): Node {
-    return b.ret(b.call(this.o.rt('done'), [value]));
+    return b.ret(this.report(value, 'returned'));
+  }
+
+  /** The value in the frame, and the runtime's marker of what it is. */
+  private report(value: Node, marker: 'returned' | 'yielded'): Node {
+    return b.seq([b.assign(this.f('$rv'), value), this.o.rt(marker)]);
   }
 
   // ---- plumbing -------------------------------------------------------------------------
@@ -623,16 +628,16 @@ class Machine {
       this.mark(again);
       const r = this.suspend(b.call(this.o.rt('adelegateNext'), [F]));
       const notDone = { type: 'UnaryExpression', operator: '!', prefix: true, argument: b.call(this.o.rt('adelegateDone'), [F, r]) };
-      const yieldRaw = b.block([b.exprStmt(b.assign(this.f('$s'), b.literal(again))), b.ret(b.call(this.o.rt('ay'), [b.member(r, 'value')]))]);
+      const yieldRaw = b.block([b.exprStmt(b.assign(this.f('$s'), b.literal(again))), b.ret(this.report(b.member(r, 'value'), 'yielded'))]);
       this.emit({ type: 'IfStatement', test: notDone, consequent: yieldRaw, alternate: null });
       return b.member(r, 'value');
     }
     const awaited = this.suspend(e.argument ? this.expr(e.argument) : b.undef());
-    return this.suspend(b.call(this.o.rt('ay'), [awaited]));
+    return this.suspend(this.report(awaited, 'yielded'));
   }
 
-  /** Suspends: the step returns `value` (what a yield yields or an await awaits, or
-   *  `$tjs_rt.ay(v)`); the next state starts by taking what the resume brought. */
+  /** Suspends: the step returns `value` (what a yield yields or an await awaits, or the
+   *  `yielded` marker); the next state starts by taking what the resume brought. */
   private suspend(value: Node): Node {
     const resume = this.newState();
     this.emit(b.exprStmt(b.assign(this.f('$s'), b.literal(resume))));
