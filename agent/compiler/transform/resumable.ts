@@ -527,6 +527,7 @@ class Machine {
           callee = argsHaveYield ? this.save(this.expr(e.callee)) : this.expr(e.callee);
         }
         const args = this.list(e.arguments);
+        if (thisArg && callee.type === 'MemberExpression' && callee.object === thisArg) return { ...e, callee, arguments: args };
         if (thisArg) return b.call(b.member(callee, 'call'), [thisArg, ...args]);
         if (e.type === 'CallExpression' && argsHaveYield && e.callee.type !== 'MemberExpression') return b.call(b.seq([b.literal(0), callee]), args);
         return { ...e, callee, arguments: args };
@@ -661,8 +662,20 @@ class Machine {
     });
   }
 
+  /** The frame, the runtime namespace and the records the step reads from the frame are
+   *  never reassigned: a later yield cannot change what they hold. */
+  private isConstant(name: string): boolean {
+    return name === this.o.frame || name === this.rtName() || /^\$tjs_e\d+$/.test(name);
+  }
+
+  private rtName(): string {
+    return this.o.rt('x').object.name as string;
+  }
+
   private save(v: Node): Node {
     if (v.type === 'Literal' || (v.type === 'MemberExpression' && v.object.type === 'Identifier' && v.object.name === this.o.frame && !v.computed && /^\$t\d+$/.test(v.property.name))) return v;
+    if (v.type === 'Identifier' && this.isConstant(v.name)) return v;
+    if (v.type === 'MemberExpression' && !v.computed && v.object.type === 'Identifier' && v.object.name === this.rtName()) return v; // frozen
     const t = this.temp();
     this.emit(b.exprStmt(b.assign(t, v)));
     return t;
