@@ -10,10 +10,10 @@
  *
  * The step returns what it yields (or awaits); when the function returns, or an async
  * generator yields, it leaves the value in the frame's `$rv` and returns RETURNED or
- * YIELDED; it throws to throw. `sent(frame)`
- * at each resume point hands it what next()/throw()/return() brought. Code instrumented
- * before this made a step closure per call (`gen(step, frame)`, kept in `_step`) returning
- * [kind, value]: 0 yield or await, 1 return, 2 an async generator's yield.
+ * YIELDED; it throws to throw. `sent(frame)` at each resume point hands it what
+ * next()/throw()/return() brought. Code instrumented before this made a step closure per
+ * call (`gen(step, frame)`, kept in `_step`) returning [kind, value]: 0 yield or await,
+ * 1 return, 2 an async generator's yield.
  *
  * What a resume brought (mode and value) is not kept in the frame: `sent` is the first thing
  * a resume state does, before any other code can run, so the driver leaves it in `resumeIn`
