@@ -2,16 +2,15 @@
  * Async generators and `for await` in resumable functions (compiler/transform/resumable.ts).
  *
  * An async generator function compiles like a generator: a machine (Generator) over its
- * frame. Its step suspends for two reasons: an `await` ([0, value]) and a `yield`
- * ([2, value]; the compiler awaits the operand first, as the specification does; code
- * instrumented before kind 2 existed reports [0, AsyncYield]). The
- * AsyncGen object below is what the program sees: next/throw/return queue requests and return
+ * frame. Its step suspends for two reasons: an `await` (the step returns the value) and a
+ * `yield` (`driven.kind` 2; the compiler awaits the operand first, as the specification
+ * does; code instrumented before that reports [0, AsyncYield]). The AsyncGen object below is what the program sees: next/throw/return queue requests and return
  * promises; the driver runs the machine, settles the oldest request at each yield or at the
  * end, and resumes it after each await. Everything — the queue, the machine, the resume
  * callbacks (runtime factory closures) — is heap state, so a suspended async generator, and
  * a `for await` loop waiting on one, migrate.
  */
-import { Generator, RUNTIME_CLASSES, ReturnSignal, iter, resumeIn } from './generators';
+import { Generator, RUNTIME_CLASSES, ReturnSignal, driven, iter, resumeIn, stepOf, withLegacyStep, type StepFactory } from './generators';
 import { agAwait, pendingPromise, rejectPromise, resolvePromise, RtPromise } from './promises';
 
 let tag: (fn: object, record: unknown[]) => void = () => undefined;
@@ -19,7 +18,7 @@ export function setAsyncGeneratorTagger(t: (fn: object, record: unknown[]) => vo
   tag = t;
 }
 
-/** A yielded value, as the step function reports it (an await reports the bare value). */
+/** A yield as code instrumented before YIELDED reported it ([0, AsyncYield]). */
 export class AsyncYield {
   /** @internal */ _v: unknown;
   constructor(v: unknown) {
@@ -69,8 +68,12 @@ export class AsyncGen {
  *  promises.ts (JOB_ASYNC_GEN) resumes it with agResume. */
 (AsyncGen.prototype as unknown as { _k: number })._k = 2;
 
+export function asyncGenerator(factory: StepFactory, frame: object): AsyncGen {
+  return new AsyncGen(new Generator(stepOf(factory), frame as never));
+}
+/** The same for code instrumented before (a step closure per call). */
 export function runAsyncGenerator(step: () => [number, unknown], frame: object): AsyncGen {
-  return new AsyncGen(new Generator(step, frame as never));
+  return new AsyncGen(withLegacyStep(new Generator(undefined as never, frame as never), step));
 }
 
 function enqueue(g: AsyncGen, m: number, v: unknown): RtPromise {
@@ -113,23 +116,21 @@ function drain(g: AsyncGen): void {
 }
 
 function run(g: AsyncGen, mode: number, value: unknown): void {
-  let r: [number, unknown];
+  let v: unknown;
   try {
-    r = g._gen._drive(mode, value);
+    v = g._gen._drive(mode, value);
   } catch (e) {
     g._state = DONE;
     rejectPromise((g._queue.shift() as Request).p, e);
     drain(g);
     return;
   }
-  const kind = r[0];
-  const v = r[1];
+  const kind = driven.kind;
   if (kind === 1) {
     g._state = DONE;
     resolvePromise((g._queue.shift() as Request).p, { value: v, done: true });
     drain(g);
-  } else if (kind === 2 || v instanceof AsyncYield) {
-    // A yield ([2, value]; code instrumented before that reports [0, AsyncYield]).
+  } else if (kind === 2 || (v instanceof AsyncYield && g._gen._fn === undefined)) {
     g._state = SUSPENDED;
     resolvePromise((g._queue.shift() as Request).p, { value: kind === 2 ? v : (v as AsyncYield)._v, done: false });
     drain(g);

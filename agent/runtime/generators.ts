@@ -2,13 +2,18 @@
  * The runtime side of resumable generators (see compiler/transform/resumable.ts).
  *
  * A generator function compiles to an ordinary function that makes its frame record and
- * returns `gen(step, frame)`: a Generator whose whole state — the frame (locals, current
- * state `$s`, temporaries, try stack `$tr`, pending completion `$pc`, delegate `$d`) and the
- * step closure — is ordinary heap state, so a suspended generator migrates.
+ * returns `generator(stepFactory, frame)`: a Generator whose whole state — the frame (locals,
+ * current state `$s`, temporaries, try stack `$tr`, pending completion `$pc`, delegate `$d`)
+ * and the step function — is ordinary heap state, so a suspended generator migrates. The step
+ * function is made once per function (by its factory, which has no records: the step takes
+ * the frame and finds the outer records in it) and kept on the factory.
  *
- * The step function returns [0, value] to yield and [1, value] to return; it throws to throw.
- * (An async generator's step also returns [2, value] for a yield; [0, value] is an await.)
- * `sent(frame)` at each resume point hands it what next()/throw()/return() brought.
+ * The step returns what it yields (or awaits); when the function returns, or an async
+ * generator yields, it leaves the value in the frame's `$rv` and returns RETURNED or
+ * YIELDED; it throws to throw. `sent(frame)` at each resume point hands it what
+ * next()/throw()/return() brought. Code instrumented before this made a step closure per
+ * call (`gen(step, frame)`, kept in `_step`) returning [kind, value]: 0 yield or await,
+ * 1 return, 2 an async generator's yield.
  *
  * What a resume brought (mode and value) is not kept in the frame: `sent` is the first thing
  * a resume state does, before any other code can run, so the driver leaves it in `resumeIn`
@@ -25,10 +30,34 @@ export class ReturnSignal {
  *  (and cleared) by the first `sent`/`delegateStep`/`adelegateNext` of the step. */
 export const resumeIn: { m: number; v: unknown } = { m: 0, v: undefined };
 
+/** What `_drive` ended with, besides the value it returns: 0 a yield (or an await), 1 the
+ *  function returned, 2 an async generator yielded. */
+export const driven: { kind: number } = { kind: 0 };
+
+/** What a step returns when the function returned, or (an async generator) yielded: the
+ *  value is in the frame's `$rv`. */
+export const RETURNED = Object.freeze({ returned: true });
+export const YIELDED = Object.freeze({ yielded: true });
+
+/** A compiled generator's step function, and the factory that makes it. */
+export type Step = (frame: Frame) => unknown;
+export type StepFactory = () => Step;
+type LegacyStep = () => [number, unknown];
+const STEP = Symbol('thingsjs.step');
+
+/** The step function of a compiled generator, made by its factory on first use. */
+export function stepOf(factory: StepFactory): Step {
+  const f = factory as unknown as { [STEP]?: Step };
+  return f[STEP] ?? (f[STEP] = factory());
+}
+
 interface Frame {
   $s: number;
-  /** open try statements: [catch state, finally state, phase 0 try / 1 catch / 2 finally] */
-  $tr: [number, number, number][];
+  /** a return's value, or an async generator's yielded one (see RETURNED) */
+  $rv: unknown;
+  /** open try statements: [catch state, finally state, phase 0 try / 1 catch / 2 finally];
+   *  null in a function without try statements around a yield */
+  $tr: [number, number, number][] | null;
   /** completion waiting for a finally block to end: a return, a throw, or a break/continue
    *  to state `s` at try depth `d` */
   $pc: { t: 'return' | 'throw'; v: unknown } | { t: 'jump'; s: number; d: number } | null;
@@ -42,16 +71,16 @@ const EXECUTING = 2;
 const COMPLETED = 3;
 
 export class Generator {
-  /** @internal */ declare _step: () => [number, unknown];
+  /** @internal A step closure of code instrumented before `_fn` (see above). */ declare _step: LegacyStep | undefined;
   /** @internal */ declare _frame: Frame;
   /** @internal */ declare _state: number;
+  /** @internal The step function (undefined in a machine of older code). */ declare _fn: Step | undefined;
 
-  constructor(step: () => [number, unknown], frame: Frame) {
-    this._step = step;
+  constructor(fn: Step, frame: Frame) {
+    this._step = undefined;
     this._frame = frame;
     this._state = SUSPENDED_START;
-    frame.$s = 0;
-    frame.$tr = [];
+    this._fn = fn;
   }
 
   next(value?: unknown): IteratorResult<unknown> {
@@ -72,19 +101,19 @@ export class Generator {
 
   /** @internal */
   _resume(mode: number, value: unknown): IteratorResult<unknown> {
-    const r = this._drive(mode, value);
-    return { value: r[1], done: r[0] === 1 };
+    const v = this._drive(mode, value);
+    return { value: v, done: driven.kind === 1 };
   }
 
-  /** @internal Runs the machine to its next suspension: the step's [0, value] for a yield (an
-   *  await, in an async function; [2, value] for an async generator's yield), [1, value]
-   *  when it returns; throws when it throws. */
-  _drive(mode: number, value: unknown): [number, unknown] {
+  /** @internal Runs the machine to its next suspension and returns the value it yields (or
+   *  awaits, or returns): `driven.kind` says which. Throws when the machine throws. */
+  _drive(mode: number, value: unknown): unknown {
     if (this._state === EXECUTING) throw new TypeError('Generator is already running');
     if (this._state === COMPLETED || (this._state === SUSPENDED_START && mode !== 0)) {
       this._state = COMPLETED;
       if (mode === 1) throw value;
-      return [1, mode === 2 ? value : undefined];
+      driven.kind = 1;
+      return mode === 2 ? value : undefined;
     }
     const F = this._frame;
     resumeIn.m = mode;
@@ -93,28 +122,40 @@ export class Generator {
     for (;;) {
       let completion: { t: 'return' | 'throw'; v: unknown };
       try {
-        const r = this._step();
-        if (r[0] !== 1) {
+        const fn = this._fn;
+        let v = fn !== undefined ? fn(F) : this._legacyStep();
+        if (v !== RETURNED) {
           this._state = SUSPENDED_YIELD;
-          return r;
+          if (v !== YIELDED) {
+            driven.kind = 0;
+            return v;
+          }
+          driven.kind = 2;
+          return F.$rv;
         }
-        if (F.$tr.length === 0) {
+        v = F.$rv;
+        if (noTry(F)) {
           this._state = COMPLETED;
-          return r;
+          driven.kind = 1;
+          return v;
         }
-        completion = { t: 'return', v: r[1] };
+        completion = { t: 'return', v };
       } catch (e) {
-        if (F.$tr.length === 0) {
+        if (noTry(F)) {
           this._state = COMPLETED;
-          if (e instanceof ReturnSignal) return [1, e.value];
+          if (e instanceof ReturnSignal) {
+            driven.kind = 1;
+            return e.value;
+          }
           throw e;
         }
         completion = e instanceof ReturnSignal ? { t: 'return', v: e.value } : { t: 'throw', v: e };
       }
       // Route the completion through the open try statements, innermost first.
+      const tr = F.$tr as [number, number, number][];
       let routed = false;
-      while (F.$tr.length) {
-        const entry = F.$tr[F.$tr.length - 1];
+      while (tr.length) {
+        const entry = tr[tr.length - 1];
         if (completion.t === 'throw' && entry[0] >= 0 && entry[2] === 0) {
           entry[2] = 1;
           F.$err = completion.v;
@@ -129,7 +170,7 @@ export class Generator {
           routed = true;
           break;
         }
-        F.$tr.pop();
+        tr.pop();
       }
       if (routed) {
         resumeIn.m = 0;
@@ -138,9 +179,33 @@ export class Generator {
       }
       this._state = COMPLETED;
       if (completion.t === 'throw') throw completion.v;
-      return [1, completion.v];
+      driven.kind = 1;
+      return completion.v;
     }
   }
+
+  /** @internal A step of older code: its [kind, value] as what the step returns now. */
+  _legacyStep(): unknown {
+    const r = (this._step as LegacyStep)();
+    if (r[0] === 0) return r[1];
+    this._frame.$rv = r[1];
+    return r[0] === 1 ? RETURNED : YIELDED;
+  }
+}
+
+/** A machine of older code, made with no step function: drives `step`; its frame gets the
+ *  fields that code expects. */
+export function withLegacyStep<G extends Generator>(g: G, step: LegacyStep): G {
+  g._step = step;
+  g._fn = undefined;
+  g._frame.$s = 0;
+  g._frame.$tr = [];
+  return g;
+}
+
+function noTry(F: Frame): boolean {
+  const tr = F.$tr;
+  return tr === null || tr.length === 0;
 }
 
 /** What next()/throw()/return() brought to a resume point. */
@@ -166,14 +231,15 @@ export function resumeCompletion(F: Frame): never {
  *  (F.$pc holds the jump meanwhile); then on to the target state. */
 export function routeJump(F: Frame): void {
   const pc = F.$pc as { t: 'jump'; s: number; d: number };
-  while (F.$tr.length > pc.d) {
-    const top = F.$tr[F.$tr.length - 1];
+  const tr = F.$tr as [number, number, number][];
+  while (tr.length > pc.d) {
+    const top = tr[tr.length - 1];
     if (top[1] >= 0 && top[2] < 2) {
       top[2] = 2;
       F.$s = top[1];
       return;
     }
-    F.$tr.pop();
+    tr.pop();
   }
   F.$pc = null;
   F.$s = pc.s;
@@ -270,7 +336,7 @@ export function keys(x: unknown): KeysIterator {
 
 /** Runtime classes whose instances are program state: encoded field by field. */
 export const RUNTIME_CLASSES: Record<string, { prototype: object; fields: string[] }> = {
-  Generator: { prototype: Generator.prototype, fields: ['_step', '_frame', '_state'] },
+  Generator: { prototype: Generator.prototype, fields: ['_step', '_frame', '_state', '_fn'] },
   ArrayIterator: { prototype: ArrayIterator.prototype, fields: ['_array', '_i'] },
   KeysIterator: { prototype: KeysIterator.prototype, fields: ['_obj', '_keys', '_i'] },
 };

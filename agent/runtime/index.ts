@@ -16,11 +16,11 @@ import { HeapEncoder, type EncodeEnv } from './heap/encode';
 import { HeapDecoder, RestoreError, type DecodeEnv } from './heap/decode';
 import { FORMAT_IN_PLACE, type RecordBase, type V } from './heap/format';
 import { TimerScheduler, VirtualTimer } from './timers';
-import { Generator, delegate, delegateStep, iter, keys, resumeCompletion, routeJump, sent } from './generators';
-import { installJobQueue, RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
+import { Generator, RETURNED, YIELDED, delegate, delegateStep, iter, keys, resumeCompletion, routeJump, sent, stepOf, withLegacyStep, type StepFactory } from './generators';
+import { asyncCall, installJobQueue, RtPromise, RUNTIME_FACTORIES, runAsync, setClosureTagger } from './promises';
 import { margs, setArgumentsTagger } from './intrinsics/arguments';
 import { DYNAMIC_KEY_PREFIX, DynamicFunctions } from './intrinsics/dynamic-function';
-import { adelegate, adelegateDone, adelegateNext, aiter, astep, asyncYield, closeIter, runAsyncGenerator, setAsyncGeneratorTagger } from './async-generators';
+import { adelegate, adelegateDone, adelegateNext, aiter, astep, asyncGenerator, asyncYield, closeIter, runAsyncGenerator, setAsyncGeneratorTagger } from './async-generators';
 import { installOnce } from './intrinsics/once';
 import { installEventsOnce } from './intrinsics/events-once';
 import { installPromisify } from './intrinsics/promisify';
@@ -308,10 +308,11 @@ export class Runtime {
       /** Sloppy-mode parameters in a record stay mapped to `arguments` (intrinsics/arguments.ts). */
       margs,
       /** Resumable generators (compiler/transform/resumable.ts). */
-      gen: (step: () => [number, unknown], frame: object) => new Generator(step, frame as never),
-      async: runAsync,
-      agen: runAsyncGenerator,
-      ay: asyncYield,
+      generator: (factory: StepFactory, frame: object) => new Generator(stepOf(factory), frame as never),
+      asyncCall,
+      asyncGenerator,
+      returned: RETURNED,
+      yielded: YIELDED,
       aiter,
       astep,
       closeIter,
@@ -325,6 +326,12 @@ export class Runtime {
       delegateStep,
       iter,
       keys,
+      /** The same for code instrumented before steps took their frame (a step closure per
+       *  call, returning [kind, value]). */
+      gen: (step: () => [number, unknown], frame: object) => withLegacyStep(new Generator(undefined as never, frame as never), step),
+      async: runAsync,
+      agen: runAsyncGenerator,
+      ay: asyncYield,
       /** The value of a captured let/const/class before its declaration has run. */
       T: TDZ,
       tdz(value: unknown, name: string): unknown {

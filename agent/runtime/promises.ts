@@ -20,7 +20,7 @@ import { inspect } from 'node:util';
 import { makeOnceListener } from './intrinsics/events-once';
 import { makePromisified, makePromisifyCallback } from './intrinsics/promisify';
 import { makeAssertOutcome } from './intrinsics/assert';
-import { Generator, RUNTIME_CLASSES } from './generators';
+import { Generator, RUNTIME_CLASSES, driven, stepOf, withLegacyStep, type Step, type StepFactory } from './generators';
 import { makeOnce } from './intrinsics/once';
 import { makeArgGet, makeArgSet } from './intrinsics/arguments';
 import { AsyncGen, agResume, makeAgResume, makeAgReturned, makeAsyncFromSyncDone } from './async-generators';
@@ -650,8 +650,8 @@ function combine(items: Iterable<unknown>, kind: Combinator['kind']): RtPromise 
  *  reaction on the promise it awaits. */
 export class AsyncMachine extends Generator {
   /** @internal */ declare _promise: RtPromise;
-  constructor(step: () => [number, unknown], frame: object, promise: RtPromise) {
-    super(step, frame as never);
+  constructor(fn: Step, frame: object, promise: RtPromise) {
+    super(fn, frame as never);
     this._promise = promise;
   }
 }
@@ -666,7 +666,7 @@ export class AsyncCall {
     this._promise = promise;
   }
   /** @internal */
-  _drive(mode: number, value: unknown): [number, unknown] {
+  _drive(mode: number, value: unknown): unknown {
     return this._gen._drive(mode, value);
   }
 }
@@ -680,20 +680,26 @@ function makeResume(call: AsyncCall | AsyncMachine, mode: number): (v: unknown) 
 }
 
 function advance(call: AsyncMachine | AsyncCall, mode: number, value: unknown): void {
-  let r: [number, unknown];
+  let v: unknown;
   try {
-    r = call._drive(mode, value);
+    v = call._drive(mode, value);
   } catch (e) {
     settle(call._promise, REJECTED, e);
     return;
   }
-  if (r[0] === 1) resolvePromise(call._promise, r[1]);
-  else awaitValue(r[1], call);
+  if (driven.kind === 1) resolvePromise(call._promise, v);
+  else awaitValue(v, call);
 }
 
 /** Runs an async function's machine until its first await; returns its promise. */
+export function asyncCall(factory: StepFactory, frame: object): RtPromise {
+  const call = new AsyncMachine(stepOf(factory), frame, pendingPromise());
+  advance(call, 0, undefined);
+  return call._promise;
+}
+/** The same for code instrumented before (a step closure per call). */
 export function runAsync(step: () => [number, unknown], frame: object): RtPromise {
-  const call = new AsyncMachine(step, frame, pendingPromise());
+  const call = withLegacyStep(new AsyncMachine(undefined as never, frame, pendingPromise()), step);
   advance(call, 0, undefined);
   return call._promise;
 }
@@ -722,7 +728,7 @@ export const RUNTIME_FACTORIES: ((...args: never[]) => unknown)[] = [makeResolve
 Object.assign(RUNTIME_CLASSES, {
   Promise: { prototype: RtPromise.prototype, fields: ['_state', '_value', '_reactions', '_handled', '_f', '_r'] },
   AsyncCall: { prototype: AsyncCall.prototype, fields: ['_gen', '_promise'] },
-  AsyncMachine: { prototype: AsyncMachine.prototype, fields: ['_step', '_frame', '_state', '_promise'] },
+  AsyncMachine: { prototype: AsyncMachine.prototype, fields: ['_step', '_frame', '_state', '_promise', '_fn'] },
   PromiseElement: { prototype: ElementReaction.prototype, fields: ['_c', '_i'] },
   PromiseFinally: { prototype: FinallyReaction.prototype, fields: ['_p', '_f'] },
   PromiseOutcome: { prototype: OutcomeReaction.prototype, fields: ['_p', '_v', '_r'] },

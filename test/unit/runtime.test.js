@@ -106,3 +106,13 @@ test('a program that ends before the cut point just ends and writes no snapshot'
   assert.equal(r.stdout, run(['run', file]).stdout);
   assert.match(r.stdout, /n 5 cache true\n$/);
 });
+
+test('a snapshot taken by code instrumented before steps took their frame resumes', () => {
+  // legacy-resumables.snap: resumables.js cut after 3 turns by the previous code shape (a
+  // step closure per call, returning [kind, value]) with an async function, a generator in
+  // a try/finally and an async generator suspended.
+  const r = run(['run', '--restore', path.join(fixtures, 'legacy-resumables.snap')]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = native(path.join(fixtures, 'resumables.js')).split('\n');
+  assert.equal(r.stdout, lines.slice(4).join('\n'));
+});

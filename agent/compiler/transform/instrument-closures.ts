@@ -26,7 +26,7 @@ import { PRIVATE_TABLE, names } from '../reserved';
 import { hasEnv, patternIdentifiers, type Analysis, type Binding, type Scope } from '../analyze/scope';
 import * as b from './builders';
 import { childKeys, eachChild, isNode, type Node } from '../walk';
-import { buildStateMachine, Unsupported } from './resumable';
+import { buildStateMachine, Unsupported, type StateMachine } from './resumable';
 
 export interface InstrumentContext {
   analysis: Analysis;
@@ -825,9 +825,10 @@ function mappedArguments(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
 
 /**
  * A generator's body as a state machine: the function itself makes its frame (parameters,
- * `this`, `arguments`) and returns a runtime Generator driving a step closure, which is a
- * unit of its own (factory over the generator's records and its frame). Constructs the
- * machine does not handle leave the generator native.
+ * `this`, `arguments`, the machine's fields, and the records the body reaches from outside)
+ * and returns a runtime Generator driving the step function with it. The step is a unit of
+ * its own without records (made once, it takes the frame and reads the outer records from
+ * it). Constructs the machine does not handle leave the generator native.
  */
 function resumableBody(fn: Node, fs: Scope, envs: number[], ctx: InstrumentContext): Node[] {
   const list: Node[] = fn.body.body;
@@ -835,31 +836,36 @@ function resumableBody(fn: Node, fs: Scope, envs: number[], ctx: InstrumentConte
   let i = 0;
   while (i < list.length && list[i].type === 'ExpressionStatement' && typeof list[i].directive === 'string') directives.push(list[i++]);
   const isSelf = (bd: Binding): boolean => bd.kind === 'param' || bd.kind === 'fname';
-  const head = [...directives, ...envCreation(fs, isSelf), ...mappedArguments(fn, fs, ctx), ...lowerDefaults(fn, ctx)];
+  const creation = envCreation(fs, isSelf);
+  const head = [...directives, ...creation, ...mappedArguments(fn, fs, ctx), ...lowerDefaults(fn, ctx)];
   const rest = statements(list.slice(i), fs, ctx, false);
   const frame = envName(fs);
-  let machine: Node[];
+  const outer = envs.map((e) => names.env(e));
+  const literal = creation[0].declarations[0].init;
+  let machine: StateMachine;
   try {
-    machine = buildStateMachine(rest, { frame, rt: (n) => b.member(b.id(names.runtime), n), asyncGenerator: fn.async && fn.generator });
+    const frameKeys = new Set<string>([...literal.properties.map((p: Node) => p.key.name ?? p.key.value), ...outer]);
+    machine = buildStateMachine(rest, { frame, frameKeys, rt: (n) => b.member(b.id(names.runtime), n), asyncGenerator: fn.async && fn.generator });
   } catch (err) {
     if (err instanceof Unsupported) return [...head, ...rest];
     throw err;
   }
+  literal.properties.push(...outer.map((e) => b.prop(e, b.id(e))), ...machine.frameFields);
   const stepId = ++ctx.nextUnit;
   const stepName = names.factory(stepId);
-  const stepParams = [...envs.map((e) => names.env(e)), frame];
   const t = names.temp(0);
+  const loadOuter = outer.map((e) => b.varDecl('const', e, b.member(b.id(frame), e)));
   ctx.factories.push(
-    b.fnDecl(stepName, stepParams, [
-      b.varDecl('const', t, { type: 'FunctionExpression', id: null, params: [], body: b.block([...directives, ...machine]), async: false, generator: false }),
-      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(stepName), b.literal(-1), ...stepParams.map(b.id)])] }),
+    b.fnDecl(stepName, [], [
+      b.varDecl('const', t, { type: 'FunctionExpression', id: null, params: [b.id(frame)], body: b.block([...directives, ...loadOuter, ...machine.body]), async: false, generator: false }),
+      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(stepName), b.literal(-1)])] }),
       b.ret(b.id(t)),
     ]),
   );
-  const driver = fn.async && fn.generator ? 'agen' : fn.async ? 'async' : 'gen';
+  const driver = fn.async && fn.generator ? 'asyncGenerator' : fn.async ? 'asyncCall' : 'generator';
   fn.generator = false;
   fn.async = false;
-  return [...head, b.ret(b.call(b.member(b.id(names.runtime), driver), [b.call(b.id(stepName), stepParams.map(b.id)), b.id(frame)]))];
+  return [...head, b.ret(b.call(b.member(b.id(names.runtime), driver), [b.id(stepName), b.id(frame)]))];
 }
 
 /** Parameter defaults moved into the body (see analyze: lowerParams), in parameter order. */

@@ -3,21 +3,27 @@
  *
  * Runs on a generator's body *after* the closure pass, when every binding of the generator
  * already lives in its frame record (see analyze: resumable). What is left is control flow:
- * the body becomes a step function `() => [kind, value]` over numbered states, with the
- * current state, temporaries and the try stack in the frame, so a suspended generator is
- * plain heap state that a snapshot carries and a restore resumes.
+ * the body becomes a step function `(F) => value` over numbered states, with the current
+ * state, temporaries and the try stack in the frame, so a suspended generator is plain heap
+ * state that a snapshot carries and a restore resumes.
  *
  *   function* g() { let i = 0; while (i < 3) yield i++; }
  * →
+ *   frame fields: $s: 0, $tr: null, $rv: void 0
  *   step: $tjs_loop: for (;;) switch (F.$s) {
  *     case 0: { F.i = 0; F.$s = 1; continue $tjs_loop; }
- *     case 1: { if (!(F.i < 3)) { F.$s = 3; continue $tjs_loop; } F.$s = 2; return [0, F.i++]; }
+ *     case 1: { if (!(F.i < 3)) { F.$s = 3; continue $tjs_loop; } F.$s = 2; return F.i++; }
  *     case 2: { $tjs_rt.sent(F); F.$s = 1; continue $tjs_loop; }
- *     case 3: { return [1, void 0]; }
+ *     case 3: { return (F.$rv = void 0, $tjs_rt.returned); }
  *   }
  *
- * Kinds: 0 yield (an await, in an async function or async generator), 1 return, 2 yield of
- * an async generator (its operand already awaited). A statement without `yield` is emitted whole (its `break` /
+ * The step returns what it yields (what it awaits, in an async function or async generator):
+ * nothing is allocated per suspension. A return leaves its value in the frame's `$rv` and
+ * returns the runtime's `returned` marker; an async generator's yield (its operand already
+ * awaited), the `yielded` marker. (The value goes to the frame, not to the runtime: a native
+ * finally block after the return may run other machines before the step ends.) The fields the machine uses are added to the frame's literal
+ * (buildStateMachine returns them), so every frame of one function has one shape from its
+ * creation on. A statement without `yield` is emitted whole (its `break` /
  * `continue` / `return` that leave it are rewritten into state jumps); an expression with
  * `yield` is evaluated left to right into frame temporaries. Constructs this pass does not
  * handle raise Unsupported: the generator then stays a native one (it runs, but a capture
@@ -59,9 +65,11 @@ function containsYield(n: Node | null | undefined): boolean {
 export interface MachineOptions {
   /** Name of the frame variable (the generator's function record). */
   frame: string;
+  /** The fields the frame's literal has already. */
+  frameKeys: Set<string>;
   /** Member expression builder for the runtime namespace, e.g. `$tjs_rt.x`. */
   rt: (name: string) => Node;
-  /** An async generator: `yield` awaits its operand and reports an AsyncYield, `return v`
+  /** An async generator: `yield` awaits its operand and reports it as `yielded`, `return v`
    *  awaits v, `yield*` delegates to an async iterator (runtime/async-generators.ts). */
   asyncGenerator?: boolean;
 }
@@ -73,7 +81,13 @@ function awaitReturns(n: Node): void {
   eachChild(n, awaitReturns);
 }
 
-export function buildStateMachine(body: Node[], opts: MachineOptions): Node[] {
+/** The step function's body, and the properties the frame's literal must have for it. */
+export interface StateMachine {
+  body: Node[];
+  frameFields: Node[];
+}
+
+export function buildStateMachine(body: Node[], opts: MachineOptions): StateMachine {
   return new Machine(opts).build(body);
 }
 
@@ -83,26 +97,54 @@ class Machine {
   private temps = 0;
   /** Frame fields the machine's code or the runtime sets besides its temporaries. */
   private readonly fields = new Set<string>();
+  private hasTry = false;
   constructor(private readonly o: MachineOptions) {}
 
-  build(body: Node[]): Node[] {
+  build(body: Node[]): StateMachine {
     if (this.o.asyncGenerator) for (const st of body) awaitReturns(st);
     const j: Jumps = { breaks: new Map(), continues: new Map(), tryDepth: 0, depthOf: new Map() };
     for (const st of body) this.stmt(st, j);
-    this.emit(b.ret(b.array([b.literal(1), b.undef()])));
-    // The state-0 code first adds every field the machine will use to the frame, always in
-    // the same order: the frames of one function then share one shape from their first
-    // step on (fields added one by one as states first run give every step a different
-    // shape, and the engine's property accesses in the step go megamorphic).
-    const init: Node[] = [];
-    for (let i = 0; i < this.temps; i++) init.push(b.exprStmt(b.assign(this.f(`$t${i}`), b.undef())));
-    for (const name of ['$pc', '$err', '$d', '$dm']) if (this.fields.has(name)) init.push(b.exprStmt(b.assign(this.f(name), name === '$pc' ? b.literal(null) : b.undef())));
-    this.cases[0].unshift(...init);
+    this.emit(this.done(b.undef()));
     const cases = this.cases.map((list, i) => ({ type: 'SwitchCase', test: b.literal(i), consequent: [b.block(list)] }));
-    cases.push({ type: 'SwitchCase', test: null, consequent: [b.ret(b.array([b.literal(1), b.undef()]))] } as never);
+    cases.push({ type: 'SwitchCase', test: null, consequent: [this.done(b.undef())] } as never);
     const sw = { type: 'SwitchStatement', discriminant: this.f('$s'), cases };
     const loop = { type: 'ForStatement', init: null, test: null, update: null, body: sw };
-    return [{ type: 'LabeledStatement', label: b.id(LOOP), body: loop }];
+    const step = [{ type: 'LabeledStatement', label: b.id(LOOP), body: loop }];
+    return { body: step, frameFields: this.frameFields(step) };
+  }
+
+  /** Every field the machine, the runtime and the body (its block records) set, for the
+   *  frame's literal: fields added one by one as states first run would give the frame a new
+   *  shape at each (and the step's property accesses would go megamorphic). The try stack
+   *  exists only where a try does. */
+  private frameFields(body: Node[]): Node[] {
+    const out = [b.prop('$s', b.literal(0)), b.prop('$tr', this.hasTry ? b.array([]) : b.literal(null)), b.prop('$rv', b.undef())];
+    for (let i = 0; i < this.temps; i++) out.push(b.prop(`$t${i}`, b.undef()));
+    for (const name of ['$pc', '$err', '$d', '$dm']) if (this.fields.has(name)) out.push(b.prop(name, name === '$pc' ? b.literal(null) : b.undef()));
+    const known = new Set([...this.o.frameKeys, ...out.map((p) => p.key.name as string)]);
+    const visit = (n: Node): void => {
+      if (isFunction(n) || n.type === 'ClassExpression' || n.type === 'ClassDeclaration') return;
+      if (n.type === 'AssignmentExpression' && n.left.type === 'MemberExpression' && !n.left.computed && n.left.object.type === 'Identifier' && n.left.object.name === this.o.frame) {
+        const name: string = n.left.property.name;
+        if (!known.has(name)) {
+          known.add(name);
+          out.push(b.prop(name, b.undef()));
+        }
+      }
+      eachChild(n, visit);
+    };
+    body.forEach(visit);
+    return out;
+  }
+
+  /** `return (F.$rv = value, $tjs_rt.returned)`: the function returns. */
+  private done(value: Node): Node {
+    return b.ret(this.report(value, 'returned'));
+  }
+
+  /** The value in the frame, and the runtime's marker of what it is. */
+  private report(value: Node, marker: 'returned' | 'yielded'): Node {
+    return b.seq([b.assign(this.f('$rv'), value), this.o.rt(marker)]);
   }
 
   // ---- plumbing -------------------------------------------------------------------------
@@ -153,7 +195,7 @@ class Machine {
         this.emit(b.exprStmt(this.expr(s.expression)));
         return;
       case 'ReturnStatement':
-        this.emit(b.ret(b.array([b.literal(1), s.argument ? this.expr(s.argument) : b.undef()])));
+        this.emit(this.done(s.argument ? this.expr(s.argument) : b.undef()));
         return;
       case 'ThrowStatement':
         this.emit({ type: 'ThrowStatement', argument: this.expr(s.argument) });
@@ -343,6 +385,7 @@ class Machine {
    * through it (see runtime/generators.ts).
    */
   private tryStmt(s: Node, j: Jumps): void {
+    this.hasTry = true;
     this.fields.add('$pc');
     if (s.handler) this.fields.add('$err');
     const catchS = s.handler ? this.newState() : -1;
@@ -394,7 +437,7 @@ class Machine {
       if (isFunction(n) || n.type === 'ClassExpression' || n.type === 'ClassDeclaration') return n;
       switch (n.type) {
         case 'ReturnStatement':
-          return b.ret(b.array([b.literal(1), n.argument ?? b.undef()]));
+          return this.done(n.argument ?? b.undef());
         case 'BreakStatement':
         case 'ContinueStatement': {
           const name: string = n.label ? n.label.name : '';
@@ -441,7 +484,7 @@ class Machine {
           this.mark(again);
           const r = this.temp();
           this.emit(b.exprStmt(b.assign(r, b.call(this.o.rt('delegateStep'), [b.id(this.o.frame)]))));
-          this.emit({ type: 'IfStatement', test: { type: 'UnaryExpression', operator: '!', prefix: true, argument: b.member(r, 'done') }, consequent: b.ret(b.array([b.literal(0), b.member(r, 'value')])), alternate: null });
+          this.emit({ type: 'IfStatement', test: { type: 'UnaryExpression', operator: '!', prefix: true, argument: b.member(r, 'done') }, consequent: b.ret(b.member(r, 'value')), alternate: null });
           return b.member(r, 'value');
         }
         return this.suspend(e.argument ? this.expr(e.argument) : b.undef());
@@ -484,6 +527,7 @@ class Machine {
           callee = argsHaveYield ? this.save(this.expr(e.callee)) : this.expr(e.callee);
         }
         const args = this.list(e.arguments);
+        if (thisArg && callee.type === 'MemberExpression' && callee.object === thisArg) return { ...e, callee, arguments: args };
         if (thisArg) return b.call(b.member(callee, 'call'), [thisArg, ...args]);
         if (e.type === 'CallExpression' && argsHaveYield && e.callee.type !== 'MemberExpression') return b.call(b.seq([b.literal(0), callee]), args);
         return { ...e, callee, arguments: args };
@@ -573,7 +617,6 @@ class Machine {
     }
   }
 
-  /** Suspends with `value`; the next state starts by taking what the resume brought. */
   /** yield in an async generator: the operand is awaited, then yielded; yield* awaits each
    *  step of the async iterator it delegates to and yields its values as they are. */
   private asyncYield(e: Node): Node {
@@ -586,18 +629,20 @@ class Machine {
       this.mark(again);
       const r = this.suspend(b.call(this.o.rt('adelegateNext'), [F]));
       const notDone = { type: 'UnaryExpression', operator: '!', prefix: true, argument: b.call(this.o.rt('adelegateDone'), [F, r]) };
-      const yieldRaw = b.block([b.exprStmt(b.assign(this.f('$s'), b.literal(again))), b.ret(b.array([b.literal(2), b.member(r, 'value')]))]);
+      const yieldRaw = b.block([b.exprStmt(b.assign(this.f('$s'), b.literal(again))), b.ret(this.report(b.member(r, 'value'), 'yielded'))]);
       this.emit({ type: 'IfStatement', test: notDone, consequent: yieldRaw, alternate: null });
       return b.member(r, 'value');
     }
     const awaited = this.suspend(e.argument ? this.expr(e.argument) : b.undef());
-    return this.suspend(awaited, 2);
+    return this.suspend(this.report(awaited, 'yielded'));
   }
 
-  private suspend(value: Node, kind = 0): Node {
+  /** Suspends: the step returns `value` (what a yield yields or an await awaits, or the
+   *  `yielded` marker); the next state starts by taking what the resume brought. */
+  private suspend(value: Node): Node {
     const resume = this.newState();
     this.emit(b.exprStmt(b.assign(this.f('$s'), b.literal(resume))));
-    this.emit(b.ret(b.array([b.literal(kind), value])));
+    this.emit(b.ret(value));
     this.cur = resume;
     const t = this.temp();
     this.emit(b.exprStmt(b.assign(t, b.call(this.o.rt('sent'), [b.id(this.o.frame)]))));
@@ -617,8 +662,20 @@ class Machine {
     });
   }
 
+  /** The frame, the runtime namespace and the records the step reads from the frame are
+   *  never reassigned: a later yield cannot change what they hold. */
+  private isConstant(name: string): boolean {
+    return name === this.o.frame || name === this.rtName() || /^\$tjs_e\d+$/.test(name);
+  }
+
+  private rtName(): string {
+    return this.o.rt('x').object.name as string;
+  }
+
   private save(v: Node): Node {
     if (v.type === 'Literal' || (v.type === 'MemberExpression' && v.object.type === 'Identifier' && v.object.name === this.o.frame && !v.computed && /^\$t\d+$/.test(v.property.name))) return v;
+    if (v.type === 'Identifier' && this.isConstant(v.name)) return v;
+    if (v.type === 'MemberExpression' && !v.computed && v.object.type === 'Identifier' && v.object.name === this.rtName()) return v; // frozen
     const t = this.temp();
     this.emit(b.exprStmt(b.assign(t, v)));
     return t;
