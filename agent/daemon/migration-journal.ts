@@ -119,6 +119,35 @@ export class MigrationJournal {
     return { ...e };
   }
 
+  /**
+   * `put` off the event loop: the entry is current in memory at once, on disk when the
+   * promise resolves. Writes of one migration run one after the other, each writing the entry
+   * as it is then; a synchronous write of that migration must wait for `written` first, or an
+   * older entry could land after it.
+   */
+  putAsync(entry: Omit<JournalEntry, 'format' | 'version' | 'createdAt' | 'updatedAt'> & { createdAt?: string }): Promise<void> {
+    const now = new Date().toISOString();
+    const e: JournalEntry = { format: JOURNAL_FORMAT, version: 1, ...entry, createdAt: entry.createdAt ?? now, updatedAt: now };
+    this.entries.set(e.migrationId, e);
+    const id = e.migrationId;
+    const write = this.written(id).then(() => {
+      const current = this.entries.get(id);
+      return current ? this.stateDir.writeDurablyAsync(this.file(id), JSON.stringify(current)) : undefined;
+    });
+    const settled = write.catch(() => undefined);
+    this.writing.set(id, settled);
+    void settled.then(() => {
+      if (this.writing.get(id) === settled) this.writing.delete(id);
+    });
+    return write;
+  }
+
+  /** Resolves when no `putAsync` of this migration is under way (whatever its outcome). */
+  written(migrationId: string): Promise<void> {
+    return this.writing.get(migrationId) ?? Promise.resolve();
+  }
+  private readonly writing = new Map<string, Promise<void>>();
+
   /** Changes fields of an existing entry (durably). */
   update(migrationId: string, patch: Partial<JournalEntry>): JournalEntry {
     const e = this.entries.get(migrationId);

@@ -171,7 +171,8 @@ export class MigrationSource {
       try {
         if (faults.message('source', 'persist', ['slow'])) await new Promise((resolve) => setTimeout(resolve, SLOW_PERSIST_MS));
         await supervisor.persistCapture(id, cap.snapshot, cap.wasPaused);
-        if (!decided) journal.put({ migrationId, role: 'source', id, source: agentId, target, phase: 'preparing', done: false, route, timing });
+        // Off the event loop too: a synchronous write here held up the target's answer.
+        if (!decided) await journal.putAsync({ migrationId, role: 'source', id, source: agentId, target, phase: 'preparing', done: false, route, timing });
       } catch (err) {
         throw new ThingsError('E_INTERNAL', `cannot write the capture or the migration journal: ${(err as Error).message}`);
       }
@@ -201,6 +202,8 @@ export class MigrationSource {
     // The decision. From this write on, the program belongs to the target. (A write that
     // fails decides nothing: the journal still says preparing, or nothing, so this is an abort.)
     decided = true;
+    // An entry still being written would land after the decision: it goes first.
+    await journal.written(migrationId);
     try {
       if (journal.get(migrationId)) journal.update(migrationId, { phase: 'committed', timing });
       else journal.put({ migrationId, role: 'source', id, source: agentId, target, phase: 'committed', done: false, route, timing });
