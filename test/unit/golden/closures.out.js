@@ -22,7 +22,7 @@ function $tjs_f1($tjs_e0) {
   return $tjs_t0;
 }
 function $tjs_f3($tjs_e0, $tjs_e3) {
-  const $tjs_t0 = (0, () => console.log($tjs_e3.i, $tjs_e0.makeCounter($tjs_e3.i)()));
+  const $tjs_t0 = (0, () => console.log($tjs_e3.i, (0, $tjs_e0.makeCounter)($tjs_e3.i)()));
   new $tjs_K($tjs_t0, [$tjs_f3, -1, $tjs_e0, $tjs_e3]);
   return $tjs_t0;
 }
