@@ -514,6 +514,8 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       case 'VariableDeclarator':
         buildPattern(n.id, scope, true);
         if (n.init) build(n.init, scope);
+        // (After its walk: seq is then the declarator's end, as endDeclaration takes it.)
+        if (n.init && (n.init.type === 'ArrowFunctionExpression' || n.init.type === 'FunctionExpression')) declaredFns.set(n.init, startOf(n, seq));
         return;
       case 'AssignmentExpression':
         if (n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern') buildPattern(n.left, scope, false);
@@ -663,14 +665,21 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       buildPattern(d.id, scope, true);
       if (d.init) {
         // `for (var x = 1 in o)` (sloppy mode): the initializer was never resolved.
+        unrecordedRefs = true;
         suppress++;
         build(d.init, scope);
         suppress--;
       }
     }
   };
+  /** Functions that are the initializer of a declarator → the declarator's end: nothing
+   *  can call one before it is stored (creating it runs no code). */
+  const declaredFns = new Map<Node, number>();
   /** Inside it, references are not recorded. */
   let suppress = 0;
+  /** Some code's references were not recorded: a function may be called where no recorded
+   *  reference shows it. */
+  let unrecordedRefs = false;
   /** The first direct eval() call (refused). */
   let directEval: Node | null = null;
   // Children without a closure per node: the scope goes through a variable.
@@ -828,19 +837,20 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
 
   // ---- pass 3: temporal dead zone ---------------------------------------------------------
   // A captured reference is safe when the code containing it can only run after the
-  // declaration: its own position (same unit), or the point where the outermost closure on
-  // the way is created (the scope start for hoisted function declarations), is after it.
+  // declaration: its own position (same unit), or the earliest point where the outermost
+  // closure on the way can run, is after it. A function expression, arrow or class can run
+  // from where it is created, or stored when it is a declarator's initializer; a function
+  // declaration from where it can first be called (hoistedRunPoints), or, in a nested
+  // block, from the block's start.
+  const hoistedRun = unrecordedRefs ? new Map<Scope, number>() : hoistedRunPoints(scopes, decls, refIds, refScopes, refBindings, refStarts, declaredFns);
   const tdzRefs = new Set<Node>();
   const tdzBindings = new Set<Binding>();
   for (let i = 0; i < refIds.length; i++) {
     const id = refIds[i];
     const b = refBindings[i];
     if (!b.captured || b.declEnd === undefined || nativeRefs.has(id)) continue;
-    let point = refStarts[i];
-    for (let s: Scope | null = refScopes[i]; s && s !== b.scope; s = s.parent) {
-      if (!s.unit) continue;
-      point = s.node.type === 'FunctionDeclaration' ? (s.parent?.start ?? 0) : s.start;
-    }
+    // A switch's cases are entered by a jump, past declarations: a position proves nothing.
+    const point = b.scope.kind === 'switch' ? -1 : runPoint(refScopes[i], refStarts[i], b.scope, hoistedRun, declaredFns);
     if (point < b.declEnd) {
       tdzRefs.add(id);
       tdzBindings.add(b);
@@ -852,4 +862,61 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   for (const ids of unitEnvs.values()) if (ids.length > 1) ids.sort((a, b) => a - b);
   const resumable = new Set<Node>([...resumableScopes].map((s) => s.node));
   return { scopeOf, refs, decls, lexicalThis, unitEnvs, nativeRefs, tdzRefs, tdzBindings, units, scopes, lowerParams, resumable };
+}
+
+/**
+ * The earliest position, in the code of `owner` (an ancestor of `from`), from which code at
+ * `position` in scope `from` can run: the position itself, unless a closure lies between;
+ * then where the outermost such closure can first run.
+ */
+function runPoint(from: Scope, position: number, owner: Scope, hoistedRun: Map<Scope, number>, declaredFns: Map<Node, number>): number {
+  let point = position;
+  for (let s: Scope | null = from; s && s !== owner; s = s.parent) {
+    if (!s.unit) continue;
+    if (s.node.type !== 'FunctionDeclaration') point = declaredFns.get(s.node) ?? s.start;
+    else point = s.parent === owner ? (hoistedRun.get(s) ?? s.parent.start) : (s.parent?.start ?? 0);
+  }
+  return point;
+}
+
+/**
+ * For each function declaration hoisted to the start of the scope that declares it, the
+ * earliest position in that scope's code from which it can run. Its code runs only once a
+ * reference to it has been evaluated (nothing else can reach a function before it has been
+ * named: direct eval is refused), so: the earliest run point of its references, those inside
+ * itself aside; Infinity when nothing refers to it. A `switch` scope is left out: its cases
+ * are entered by a jump, past declarations.
+ */
+function hoistedRunPoints(scopes: Scope[], decls: Map<Node, Binding>, refIds: Node[], refScopes: Scope[], refBindings: Binding[], refStarts: number[], declaredFns: Map<Node, number>): Map<Scope, number> {
+  const hoistedRun = new Map<Scope, number>();
+  const byBinding = new Map<Binding, Scope>();
+  for (const s of scopes) {
+    if (!s.unit || s.node.type !== 'FunctionDeclaration' || !s.parent || s.parent.kind === 'switch') continue;
+    const b = decls.get(s.node.id);
+    if (b === undefined || b.scope !== s.parent) continue;
+    hoistedRun.set(s, Infinity);
+    byBinding.set(b, s);
+  }
+  if (byBinding.size === 0) return hoistedRun;
+  const refsOf = new Map<Scope, number[]>();
+  for (let i = 0; i < refIds.length; i++) {
+    const fs = byBinding.get(refBindings[i]);
+    if (fs === undefined) continue;
+    const list = refsOf.get(fs);
+    if (list) list.push(i);
+    else refsOf.set(fs, [i]);
+  }
+  // A function's run point can only go down when another's does: repeat until none moves.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [fs, list] of refsOf) {
+      let point = hoistedRun.get(fs)!;
+      for (const i of list) point = Math.min(point, runPoint(refScopes[i], refStarts[i], fs.parent!, hoistedRun, declaredFns));
+      if (point < hoistedRun.get(fs)!) {
+        hoistedRun.set(fs, point);
+        changed = true;
+      }
+    }
+  }
+  return hoistedRun;
 }

@@ -538,13 +538,24 @@ function expr(n: Node, ctx: InstrumentContext): Node {
         n.arguments = n.arguments.map((a: Node) => expr(a, ctx));
         return b.assign(b.member(envRef(superThisEnv), names.thisField), n);
       }
-      break;
+      return unboundCall(n, 'callee', ctx);
+    case 'TaggedTemplateExpression':
+      return unboundCall(n, 'tag', ctx);
     case 'MetaProperty':
       return n;
     default:
       break;
   }
   return exprChildren(n, ctx);
+}
+
+/** A call of a plain name: a captured one is read from its record, and called as
+ *  `(0, $tjs_eN.f)()` so that `this` is not the record. */
+function unboundCall(n: Node, calleeKey: 'callee' | 'tag', ctx: InstrumentContext): Node {
+  const named = n[calleeKey].type === 'Identifier';
+  exprChildren(n, ctx);
+  if (named && n[calleeKey].type === 'MemberExpression') n[calleeKey] = b.seq([b.literal(0), n[calleeKey]]);
+  return n;
 }
 
 /**

@@ -22,7 +22,7 @@ function $tjs_f1($tjs_e0) {
   return $tjs_t0;
 }
 function $tjs_f3($tjs_e0, $tjs_e3) {
-  const $tjs_t0 = (0, () => console.log($tjs_e3.i, $tjs_e0.makeCounter($tjs_e3.i)()));
+  const $tjs_t0 = (0, () => console.log($tjs_e3.i, (0, $tjs_e0.makeCounter)($tjs_e3.i)()));
   new $tjs_K($tjs_t0, [$tjs_f3, -1, $tjs_e0, $tjs_e3]);
   return $tjs_t0;
 }
@@ -53,7 +53,7 @@ function $tjs_f5() {
 }
 $tjs_rt.module(module, [$tjs_f2, $tjs_f1, $tjs_f3, $tjs_f4, $tjs_f6, $tjs_f5], function $tjs_main() {
   var $tjs_e0 = {
-    hits: $tjs_rt.T,
+    hits: void 0,
     makeCounter: void 0
   };
   $tjs_e0.makeCounter = $tjs_f1($tjs_e0);
