@@ -110,9 +110,8 @@ export class MigrationJournal {
   }
 
   /** Durably writes a new entry or a change to one. */
-  put(entry: Omit<JournalEntry, 'format' | 'version' | 'createdAt' | 'updatedAt'> & { createdAt?: string }): JournalEntry {
-    const now = new Date().toISOString();
-    const e: JournalEntry = { format: JOURNAL_FORMAT, version: 1, ...entry, createdAt: entry.createdAt ?? now, updatedAt: now };
+  put(entry: NewEntry): JournalEntry {
+    const e = stamped(entry);
     this.stateDir.writeDurably(this.file(e.migrationId), JSON.stringify(e));
     this.entries.set(e.migrationId, e);
     if (e.done) this.prune();
@@ -125,9 +124,8 @@ export class MigrationJournal {
    * as it is then; a synchronous write of that migration must wait for `written` first, or an
    * older entry could land after it.
    */
-  putAsync(entry: Omit<JournalEntry, 'format' | 'version' | 'createdAt' | 'updatedAt'> & { createdAt?: string }): Promise<void> {
-    const now = new Date().toISOString();
-    const e: JournalEntry = { format: JOURNAL_FORMAT, version: 1, ...entry, createdAt: entry.createdAt ?? now, updatedAt: now };
+  putAsync(entry: NewEntry): Promise<void> {
+    const e = stamped(entry);
     this.entries.set(e.migrationId, e);
     const id = e.migrationId;
     const write = this.written(id).then(() => {
@@ -175,4 +173,12 @@ export class MigrationJournal {
       fs.rmSync(this.file(e.migrationId), { force: true });
     }
   }
+}
+
+type NewEntry = Omit<JournalEntry, 'format' | 'version' | 'createdAt' | 'updatedAt'> & { createdAt?: string };
+
+/** The entry as it is written: format, version and times. */
+function stamped(entry: NewEntry): JournalEntry {
+  const now = new Date().toISOString();
+  return { format: JOURNAL_FORMAT, version: 1, ...entry, createdAt: entry.createdAt ?? now, updatedAt: now };
 }
