@@ -76,16 +76,13 @@ export class MigrationTarget {
     for (const e of journal.active('target')) {
       if (e.phase !== 'committed') continue;
       // As at a commit: the checkpoint's mark goes before the entry is done.
-      void this.d.supervisor
-        .settleCommitted(e.id)
-        .catch((err: Error) => this.d.log.error(`process ${e.id}: cannot rewrite its checkpoint after the commit: ${err.message}`))
-        .then(() => {
-          try {
-            journal.update(e.migrationId, { done: true });
-          } catch (err) {
-            this.d.log.error(`migration ${e.migrationId}: cannot mark it done in the journal: ${(err as Error).message}`);
-          }
-        });
+      void this.settleCheckpoint(e.id).then(() => {
+        try {
+          journal.update(e.migrationId, { done: true });
+        } catch (err) {
+          this.d.log.error(`migration ${e.migrationId}: cannot mark it done in the journal: ${(err as Error).message}`);
+        }
+      });
     }
     this.sweeper = setInterval(() => {
       for (const [id, t] of this.transfers) if (Date.now() - t.lastActivity > TRANSFER_IDLE_MS) this.transfers.delete(id);
@@ -216,13 +213,19 @@ export class MigrationTarget {
       // Before the entry is done (done entries are pruned one day): the checkpoint must not
       // keep the mark that, without an entry, makes it a copy never answered.
       if (!e.done) {
-        await supervisor.settleCommitted(e.id).catch((err: Error) => this.d.log.error(`process ${e.id}: cannot rewrite its checkpoint after the commit: ${err.message}`));
+        await this.settleCheckpoint(e.id);
         journal.update(migrationId, { phase: 'committed', done: true });
       }
       // A repeat long after (the program has ended or moved on since): what is known of it.
       const known = record ?? { agent: agentId, id: e.id, pid: 0, status: 'Exited' as const, name: e.id };
       return { migrationId, record: known, resumedToReplyMs: ms(now() - resumedAt), handlingMs: ms(now() - started) };
     });
+  }
+
+  /** The committed copy's checkpoint loses its mark (supervisor.settleCommitted); a failure is
+   *  logged, never thrown: the program runs here either way. */
+  private settleCheckpoint(id: string): Promise<void> {
+    return this.d.supervisor.settleCommitted(id).catch((err: Error) => this.d.log.error(`process ${id}: cannot rewrite its checkpoint after the commit: ${err.message}`));
   }
 
   abort(migrationId: string, reason = 'aborted by the source'): Promise<AbortResult> {
