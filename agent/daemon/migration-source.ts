@@ -26,7 +26,7 @@ import { ErrorCodes, ThingsError, toErrorPayload } from '../shared/errors';
 import { newMigrationId } from '../protocol/ids';
 import type { CommitResult, ErrorBody, MigrateArgs, MigrateResult, MigratingProgram, MigrationPackage, MigrationProgress, MigrationReport, MigrationStatusResult, MigrationTiming, PrepareChunkArgs, PrepareResult, WarmResult } from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/version';
-import { chunkSizeFor, OutgoingTransfer, packageText, type TransferFormat } from '../protocol/transfer';
+import { chunkSizeFor, OutgoingTransfer, packageText, type TransferDigest, type TransferFormat } from '../protocol/transfer';
 import type { ReplyRoute } from '../protocol/validate';
 import type { CheckpointStore } from './checkpoints';
 import type { RequestInfo } from './handlers/context';
@@ -141,6 +141,7 @@ export class MigrationSource {
     // Its answer also says whether it takes the package in the binary format.
     const warm = supervisor.hasFiles(id) ? undefined : await this.warmTarget(migrationId, target, record.memoryLimit, Math.min(WARM_WAIT_MS, budget / 4));
     const format: TransferFormat = warm?.transfer?.includes('binary') ? 'binary' : 'json';
+    const digest: TransferDigest = warm?.transfer?.includes('chunk-digests') ? 'chunks' : 'whole';
     progress({ phase: 'capture' });
     const captureStarted = now();
     const cap = await supervisor.beginMigration(id);
@@ -181,7 +182,7 @@ export class MigrationSource {
       await faults.step('source', 'after-capture');
     })();
     persisted.catch(() => undefined);
-    const preparing = this.sendPrepare(migrationId, target, program, pkg, format, started + budget, budget, progress, timing, persisted);
+    const preparing = this.sendPrepare(migrationId, target, program, pkg, { format, digest }, started + budget, budget, progress, timing, persisted);
     preparing.catch(() => undefined);
 
     let prepared: PrepareResult;
@@ -254,7 +255,7 @@ export class MigrationSource {
     target: string,
     program: MigratingProgram,
     pkg: MigrationPackage,
-    format: TransferFormat,
+    wire: { format: TransferFormat; digest: TransferDigest },
     deadline: number,
     budget: number,
     progress: (p: Omit<MigrationProgress, 'elapsedMs'>) => void,
@@ -262,6 +263,7 @@ export class MigrationSource {
     persisted: Promise<void>,
   ): Promise<PrepareResult> {
     const { requester, faults, settings, agentId, log } = this.d;
+    const { format, digest } = wire;
     const remaining = (): number => {
       const left = deadline - now();
       if (left <= 0) throw new ThingsError(ErrorCodes.TIMEOUT, `agent ${target} was not prepared within ${Math.round(budget)} ms`);
@@ -289,13 +291,13 @@ export class MigrationSource {
       return r;
     }
 
-    const out = new OutgoingTransfer(format === 'json' && json !== undefined ? json : packageText(pkg, format), chunkSizeFor(maxPacket, format));
+    const out = new OutgoingTransfer(format === 'json' && json !== undefined ? json : packageText(pkg, format), chunkSizeFor(maxPacket, format), digest);
     const total = out.size;
     timing.bytes = total;
     const raw = format === 'binary';
     timing.chunks = out.chunks;
     for (;;) {
-      const begun = await requester.request(target, 'prepare-begin', { migrationId, source: agentId, size: out.size, sha256: out.sha256, chunks: out.chunks, chunkSize: out.chunkSize, ...(raw ? { format } : {}) }, remaining(), resend);
+      const begun = await requester.request(target, 'prepare-begin', { migrationId, source: agentId, size: out.size, sha256: out.sha256, chunks: out.chunks, chunkSize: out.chunkSize, ...(raw ? { format } : {}), ...(digest === 'chunks' ? { digest } : {}) }, remaining(), resend);
       const have = new Set(begun.received);
       let acked = 0;
       for (const i of have) acked += out.chunkBytes(i);

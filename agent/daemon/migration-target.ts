@@ -105,7 +105,7 @@ export class MigrationTarget {
     if (e) return { migrationId, received: Array.from({ length: args.chunks }, (_, i) => i) };
     if (args.size > MAX_TRANSFER_BYTES) throw new ThingsError(ErrorCodes.TOO_LARGE, `a migration package of ${args.size} bytes is over this agent's limit of ${MAX_TRANSFER_BYTES}`);
     let t = this.transfers.get(migrationId);
-    if (!t || t.begin.sha256 !== args.sha256 || t.begin.size !== args.size || t.begin.chunkSize !== args.chunkSize) {
+    if (!t || t.begin.sha256 !== args.sha256 || t.begin.size !== args.size || t.begin.chunkSize !== args.chunkSize || t.begin.digest !== args.digest) {
       t = new IncomingTransfer(args);
       this.transfers.set(migrationId, t);
     }

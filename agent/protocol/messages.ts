@@ -256,6 +256,10 @@ export interface PrepareBeginArgs {
    *  snapshot text as it is, and each chunk's bytes sent raw after its request (no base64,
    *  no JSON escaping of the snapshot: ~40 % less work on each side for a 13 MB package). */
   format?: 'json' | 'binary';
+  /** What `sha256` is of: 'whole' (absent), the package's bytes; 'chunks' (a target whose
+   *  warm answer offered `chunk-digests`), the chunks' sha256 digests (32 bytes each, in
+   *  order): each side then hashes the package's bytes once, chunk by chunk. */
+  digest?: 'whole' | 'chunks';
 }
 /** The chunks the target holds already (a transfer resumed after a lost message). */
 export interface PrepareBeginResult {

@@ -8,8 +8,13 @@
  *   ... (a few in flight; unanswered ones are sent again)
  *   prepare {transfer: {size, sha256}}     →    reassembled, checked whole, restored
  *
- * Chunks are slices of the package's UTF-8 bytes, each with the sha256 of its bytes; the
- * whole has its own sha256. Two formats (PrepareBeginArgs.format):
+ * Chunks are slices of the package's UTF-8 bytes, each with the sha256 of its bytes. The
+ * transfer's own sha256 is either that of the whole package (`whole`) or, with a target whose
+ * `warm` answer offers `chunk-digests`, the sha256 of the chunks' digests one after the other
+ * (`chunks`, PrepareBeginArgs.digest): as strong a check of the whole, but each side then
+ * reads the package's bytes once instead of twice (a 10 MB package: ~25 ms less on each side
+ * on an x86-64 core, several hundred ms on an ARM board without SHA instructions).
+ * Two formats (PrepareBeginArgs.format):
  *   json    the package is one JSON text; a chunk is base64 inside its request's JSON;
  *   binary  the package is a JSON line of its other fields, then the snapshot text as it is;
  *           a chunk's bytes follow its request's JSON raw (Requester's `attachment`).
@@ -22,8 +27,10 @@ import { ErrorCodes, ThingsError } from '../shared/errors';
 import type { MigrationPackage, PrepareBeginArgs } from './messages';
 
 export type TransferFormat = 'json' | 'binary';
+/** What the transfer's sha256 is of: the whole package, or the chunks' digests. */
+export type TransferDigest = 'whole' | 'chunks';
 /** What this agent's transfer accepts (WarmResult.transfer). */
-export const TRANSFER_FEATURES = ['binary'];
+export const TRANSFER_FEATURES = ['binary', 'chunk-digests'];
 
 /** The package's text in `format`. (JSON text never holds a raw line break, so the first one
  *  ends the header line.) */
@@ -52,6 +59,7 @@ export function parsePackageText(text: string, format: TransferFormat): unknown 
 const ENVELOPE_BYTES = 1024;
 
 export const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+const digestOf = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
 
 /** Bytes of package per chunk so that a prepare-chunk message stays within `maxPacket`. */
 export function chunkSizeFor(maxPacket: number, format: TransferFormat = 'json'): number {
@@ -63,14 +71,30 @@ export class OutgoingTransfer {
   readonly bytes: Buffer;
   readonly sha256: string;
   readonly chunks: number;
+  /** Each chunk's sha256 (hex), taken once: a chunk sent again is not hashed again. */
+  private readonly chunkHashes: string[];
 
   constructor(
     text: string,
     readonly chunkSize: number,
+    readonly digest: TransferDigest = 'whole',
   ) {
     this.bytes = Buffer.from(text, 'utf8');
-    this.sha256 = sha256(this.bytes);
     this.chunks = Math.ceil(this.bytes.length / chunkSize);
+    this.chunkHashes = new Array<string>(this.chunks);
+    if (digest === 'chunks') {
+      const digests: Buffer[] = [];
+      for (let i = 0; i < this.chunks; i++) {
+        const d = digestOf(this.slice(i));
+        digests.push(d);
+        this.chunkHashes[i] = d.toString('hex');
+      }
+      this.sha256 = sha256(Buffer.concat(digests));
+    } else this.sha256 = sha256(this.bytes);
+  }
+
+  private slice(index: number): Buffer {
+    return this.bytes.subarray(index * this.chunkSize, Math.min(this.bytes.length, (index + 1) * this.chunkSize));
   }
 
   get size(): number {
@@ -79,8 +103,9 @@ export class OutgoingTransfer {
 
   /** Chunk `index`: its bytes as they are (`raw`) or in base64. */
   chunk(index: number, raw = false): { index: number; data: string | Buffer; sha256: string; bytes: number } {
-    const slice = this.bytes.subarray(index * this.chunkSize, Math.min(this.bytes.length, (index + 1) * this.chunkSize));
-    return { index, data: raw ? slice : slice.toString('base64'), sha256: sha256(slice), bytes: slice.length };
+    const slice = this.slice(index);
+    const hash = (this.chunkHashes[index] ??= sha256(slice));
+    return { index, data: raw ? slice : slice.toString('base64'), sha256: hash, bytes: slice.length };
   }
 
   /** Bytes of chunk `index` (without encoding it). */
@@ -91,6 +116,8 @@ export class OutgoingTransfer {
 
 export class IncomingTransfer {
   private readonly parts = new Map<number, Buffer>();
+  /** Each kept chunk's sha256 (raw), for a `chunks` digest. */
+  private readonly digests = new Map<number, Buffer>();
   lastActivity = Date.now();
 
   constructor(readonly begin: PrepareBeginArgs) {}
@@ -109,8 +136,10 @@ export class IncomingTransfer {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : Buffer.from(data);
     const expected = index === chunks - 1 ? size - index * chunkSize : chunkSize;
     if (bytes.length !== expected) throw new ThingsError(ErrorCodes.BAD_REQUEST, `chunk ${index} has ${bytes.length} bytes, ${expected} expected`);
-    if (sha256(bytes) !== hash) throw new ThingsError(ErrorCodes.BAD_REQUEST, `chunk ${index} does not match its sha256 (damaged on the way)`);
+    const d = digestOf(bytes);
+    if (d.toString('hex') !== hash) throw new ThingsError(ErrorCodes.BAD_REQUEST, `chunk ${index} does not match its sha256 (damaged on the way)`);
     this.parts.set(index, bytes);
+    if (this.begin.digest === 'chunks') this.digests.set(index, d);
   }
 
   missing(): number[] {
@@ -124,8 +153,10 @@ export class IncomingTransfer {
     const missing = this.missing();
     if (missing.length > 0) throw new ThingsError(ErrorCodes.TRANSFER_INCOMPLETE, `${missing.length} of ${this.begin.chunks} chunks are missing`, { missing: missing.slice(0, 1000) });
     if (expect.size !== this.begin.size || expect.sha256 !== this.begin.sha256) throw new ThingsError(ErrorCodes.BAD_REQUEST, 'the prepare names another transfer than the one begun');
-    const whole = Buffer.concat(this.received.map((i) => this.parts.get(i) as Buffer));
-    if (whole.length !== this.begin.size || sha256(whole) !== this.begin.sha256) throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the reassembled package does not match its sha256');
+    const order = this.received;
+    const whole = Buffer.concat(order.map((i) => this.parts.get(i) as Buffer));
+    const hash = this.begin.digest === 'chunks' ? sha256(Buffer.concat(order.map((i) => this.digests.get(i) as Buffer))) : sha256(whole);
+    if (whole.length !== this.begin.size || hash !== this.begin.sha256) throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the reassembled package does not match its sha256');
     return whole.toString('utf8');
   }
 }

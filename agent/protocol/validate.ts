@@ -173,7 +173,8 @@ const validators: { [A in ActionName]: Validator<A> } = {
     if (chunks !== Math.ceil(size / chunkSize)) throw bad(`args.chunks must be ceil(size / chunkSize) = ${Math.ceil(size / chunkSize)}`);
     if (!isSha256(a.sha256)) throw bad('args.sha256 must be 64 hex digits');
     const format = optional(a, 'format', (v): v is 'json' | 'binary' => v === 'json' || v === 'binary', "'json' or 'binary'");
-    return { migrationId: migrationId(a), source: agentIdArg(a, 'source'), size, sha256: a.sha256, chunks, chunkSize, ...(format === undefined ? {} : { format }) };
+    const digest = optional(a, 'digest', (v): v is 'whole' | 'chunks' => v === 'whole' || v === 'chunks', "'whole' or 'chunks'");
+    return { migrationId: migrationId(a), source: agentIdArg(a, 'source'), size, sha256: a.sha256, chunks, chunkSize, ...(format === undefined ? {} : { format }), ...(digest === undefined ? {} : { digest }) };
   },
   'prepare-chunk': (a, attachment) => {
     if (!isCount(a.index)) throw bad('args.index must be a whole number of 0 or more');

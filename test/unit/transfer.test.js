@@ -88,3 +88,39 @@ test('a request carries a chunk as bytes after a NUL; other actions refuse an at
   assert.equal(other.error.code, 'E_BAD_REQUEST');
   assert.match(other.error.message, /no binary attachment/);
 });
+
+test('a chunk-digests transfer checks the whole through its chunks: a chunk of another package is refused at the end', () => {
+  const other = text.replace('x'.repeat(100), 'y'.repeat(100)); // same length, one chunk differs
+  const size = chunkSizeFor(4096, 'binary');
+  const out = new OutgoingTransfer(text, size, 'chunks');
+  const out2 = new OutgoingTransfer(other, size, 'chunks');
+  const whole = new OutgoingTransfer(text, size);
+  // Not the hash of the bytes: of the chunks' digests, and it names this package only.
+  assert.notEqual(out.sha256, whole.sha256);
+  assert.notEqual(out.sha256, out2.sha256);
+  const differs = [...Array(out.chunks).keys()].filter((i) => out.chunk(i, true).sha256 !== out2.chunk(i, true).sha256);
+  assert.equal(differs.length, 1);
+
+  const args = { ...begin(out), format: 'binary', digest: 'chunks' };
+  const clean = new IncomingTransfer(args);
+  for (const i of [...Array(out.chunks).keys()].reverse()) clean.add(i, out.chunk(i, true).data, out.chunk(i, true).sha256);
+  assert.equal(clean.assemble({ size: out.size, sha256: out.sha256 }), text);
+
+  // Each chunk matches the hash it came with, but one belongs to the other package.
+  const mixed = new IncomingTransfer(args);
+  for (let i = 0; i < out.chunks; i++) {
+    const c = (i === differs[0] ? out2 : out).chunk(i, true);
+    mixed.add(i, c.data, c.sha256);
+  }
+  assert.throws(() => mixed.assemble({ size: out.size, sha256: out.sha256 }), { code: 'E_SNAPSHOT_CORRUPT', message: /does not match its sha256/ });
+});
+
+test('prepare-begin takes digest "whole" or "chunks" and refuses anything else', () => {
+  const req = (args) => Buffer.from(JSON.stringify({ v: 1, correlationId: 'c1', replyTo: 'thingsjs/clients/x/reply', action: 'prepare-begin', args }));
+  const args = { migrationId: 'abcdefgh', source: 'a', size: 10, sha256: 'a'.repeat(64), chunks: 1, chunkSize: 10 };
+  assert.equal(parseRequest(req({ ...args, digest: 'chunks' })).request.args.digest, 'chunks');
+  assert.equal(parseRequest(req(args)).request.args.digest, undefined);
+  const bad = parseRequest(req({ ...args, digest: 'md5' }));
+  assert.equal(bad.error.code, 'E_BAD_REQUEST');
+  assert.match(bad.error.message, /digest/);
+});
