@@ -29,6 +29,7 @@ import { installTimerPromises } from './intrinsics/timer-promises';
 import { ensureAssert, setupAssert } from './intrinsics/assert';
 import { installBind } from './intrinsics/bind';
 import { installWeak } from './intrinsics/weak';
+import { ProcessState, type ProcessRoots } from './process-state';
 
 export { CaptureError } from './heap/encode';
 export { RestoreError } from './heap/decode';
@@ -94,7 +95,8 @@ export interface SnapshotBody {
   /** `modules`: each module's original `exports` object and its current `module.exports`. */
   /** `process`: listeners the program added to `process` ([event, listener, once]). */
   /** `exitCode`: process.exitCode as the program set it. */
-  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; process?: [string, V, 0 | 1][]; exitCode?: number | string; modules?: { key: string; exports: V; moduleExports: V; filename?: string }[] };
+  /** `processState`: properties the program added to `process`, its environment changes. */
+  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; process?: [string, V, 0 | 1][]; processState?: ProcessRoots; exitCode?: number | string; modules?: { key: string; exports: V; moduleExports: V; filename?: string }[] };
   clock: { capturedAt: number };
   node: string;
   arch: string;
@@ -156,6 +158,8 @@ export class Runtime {
   readonly moduleCode = new Map<string, string>();
   mainKey = '';
   private readonly afterRestore: (() => void)[] = [];
+  /** `process` as it was before the program ran (install). */
+  private processState: ProcessState | undefined;
 
   constructor(readonly options: RuntimeOptions) {}
 
@@ -197,6 +201,7 @@ export class Runtime {
     this.factories.set('$rt', RUNTIME_FACTORIES as never);
     RUNTIME_FACTORIES.forEach((f, i) => this.factoryCode.set(f, ['$rt', i]));
     this.builtins = new BuiltinTable((name) => this.coreModule(name));
+    this.processState = new ProcessState();
     for (const [name, fn] of Object.entries(this.scheduler.api)) this.builtins.register(fn, [name]);
     // Reached through util.promisify(setTimeout) too, without the program requiring the module.
     for (const [name, fn] of Object.entries(timerPromises)) this.builtins.register(fn, ['node:timers/promises', name]);
@@ -445,6 +450,7 @@ export class Runtime {
         processListeners.push([ev, enc.root(fn, `process.on('${ev}')`), fn === raw ? 0 : 1]);
       }
     }
+    const processState = this.processState?.capture((v, label) => enc.root(v, label));
     const modules = [...this.modules].map(([key, m]) => ({
       key,
       exports: enc.root(m.exports, `${key} exports`),
@@ -458,7 +464,7 @@ export class Runtime {
       ...(this.dynamic?.entries.size ? { dynamic: [...this.dynamic.entries].map(([key, e]) => ({ key, source: e.source })) } : {}),
       heap: enc.records,
       kinds: enc.kinds.join(''),
-      roots: { timers, globals, hooks, process: processListeners, modules, ...(process.exitCode !== undefined ? { exitCode: process.exitCode } : {}) },
+      roots: { timers, globals, hooks, process: processListeners, ...(processState ? { processState } : {}), modules, ...(process.exitCode !== undefined ? { exitCode: process.exitCode } : {}) },
       clock: { capturedAt: Date.now() },
       node: process.version,
       arch: process.arch,
@@ -545,6 +551,7 @@ export class Runtime {
     }
     for (const [name, v] of body.roots.globals) (globalThis as Record<string, unknown>)[name] = dec.value(v);
     if (body.roots.exitCode !== undefined) process.exitCode = Number(body.roots.exitCode);
+    (this.processState ?? new ProcessState()).restore(body.roots.processState, (v) => dec.value(v));
     for (const [ev, v, once] of body.roots.process ?? []) {
       const fn = dec.value(v) as (...a: unknown[]) => void;
       if (once) process.once(ev, fn);

@@ -54,9 +54,9 @@ function runLocal(file: string | undefined, args: string[], opts: RunOptions): v
     }
   };
 
-  const armCapture = (): void => {
+  const armCapture = (warm = true): void => {
     // The capture's one-time work now, before the program runs (out of the capture's time).
-    host.warmUp();
+    if (warm) host.warmUp();
     if (opts.snapshotAfterTurns !== undefined) {
       const n = Number(opts.snapshotAfterTurns);
       if (!Number.isInteger(n) || n < 0) throw new ThingsError(ErrorCodes.BAD_REQUEST, '--snapshot-after-turns takes a whole number');
@@ -83,8 +83,11 @@ function runLocal(file: string | undefined, args: string[], opts: RunOptions): v
   if (opts.restore) {
     const text = fs.readFileSync(opts.restore, 'utf8');
     host.install(process.cwd(), path.basename(opts.restore));
+    // Before the program's state is back: the warm-up completes the built-in table, which
+    // must not see what the program hung on built-in objects.
+    if (wantsCapture) host.warmUp();
     host.restore(text);
-    if (wantsCapture) armCapture();
+    if (wantsCapture) armCapture(false);
     host.runtime.resume();
   } else {
     // A file, or a directory (package.json "main", else index.js); CommonJS or ES module.

@@ -52,6 +52,9 @@ const INTRINSICS: Record<string, unknown> = {
 
 const STATE_KEYS = new Set(['_events', '_eventsCount', '_maxListeners', 'mainModule', '_cache', '_pathCache', 'children', 'parent', 'exports']);
 
+/** Globals defined as getters that are walked with the table all the same (see the constructor). */
+const EAGER_ACCESSORS = new Set(['process', 'Buffer']);
+
 /** Globals that belong to the runtime or the host, never to the program's state. */
 const SKIP_GLOBALS = new Set(['$tjs_runtime', 'global', 'globalThis']);
 
@@ -85,8 +88,21 @@ export class BuiltinTable {
       const d = Object.getOwnPropertyDescriptor(globalThis, name);
       if (!d) continue;
       // Node defines many globals (Buffer, process, TextEncoder...) as lazy getters: they are
-      // walked only when a capture meets an object it does not know (see pathOf).
-      if (d.get && !('value' in d)) this.lazyGlobals.push(name);
+      // walked only when a capture meets an object it does not know (see pathOf). Not
+      // `process` and `Buffer`: always loaded (their getters load nothing), and places where
+      // programs hang state (process.cache = ...), which a walk after the program has run
+      // would take for built-ins.
+      if (d.get && !('value' in d)) {
+        if (EAGER_ACCESSORS.has(name)) {
+          let v: unknown;
+          try {
+            v = (globalThis as Record<string, unknown>)[name];
+          } catch {
+            v = undefined;
+          }
+          this.visit(v, null, name, undefined, 0, false);
+        } else this.lazyGlobals.push(name);
+      }
       this.visitDescriptor(d, null, name, 0);
     }
     // Intrinsics no global names (the constructors of generator and async functions, the
