@@ -30,7 +30,7 @@ function status(): 'Running' | 'Paused' {
   return host.runtime.isPaused() ? 'Paused' : 'Running';
 }
 
-function handle(msg: Request): ReplyResult {
+function handle(msg: Request): ReplyResult | Promise<ReplyResult> {
   switch (msg.type) {
     case 'start': {
       if (loaded) throw Object.assign(new Error('this host already runs a program'), { code: 'E_BAD_STATE' });
@@ -65,13 +65,21 @@ function handle(msg: Request): ReplyResult {
       requireInstalled();
       const wasPaused = host.runtime.isPaused();
       host.runtime.pause();
-      try {
-        const out = host.capture();
-        return { type: 'capture', snapshot: out.snapshot, stats: { bytes: out.bytes, objects: out.objects, timers: out.timers, captureMs: out.captureMs } };
-      } catch (err) {
+      const capture = (): ReplyResult => {
+        try {
+          const out = host.capture();
+          return { type: 'capture', snapshot: out.snapshot, stats: { bytes: out.bytes, objects: out.objects, timers: out.timers, captureMs: out.captureMs } };
+        } catch (err) {
+          if (!wasPaused) host.runtime.resume();
+          throw err;
+        }
+      };
+      // Calls of fs, zlib or crypto under way finish first (their callbacks run here).
+      if (host.runtime.calls.inflight === 0) return capture();
+      return host.settle().then(capture, (err: unknown) => {
         if (!wasPaused) host.runtime.resume();
         throw err;
-      }
+      });
     }
     default:
       throw Object.assign(new Error(`unknown request type ${JSON.stringify((msg as { type?: unknown }).type)}`), { code: 'E_BAD_REQUEST' });
@@ -85,18 +93,28 @@ function requireInstalled(): void {
 process.on('message', (raw: unknown) => {
   const msg = raw as Request;
   const req = typeof msg?.req === 'number' ? msg.req : -1;
-  let reply: Reply;
+  let result: ReplyResult | Promise<ReplyResult>;
   try {
-    reply = { type: 'reply', req, ok: true, result: handle(msg) };
+    result = handle(msg);
   } catch (err) {
-    reply = { type: 'reply', req, ok: false, error: toErrorPayload(err) };
+    answer({ type: 'reply', req, ok: false, error: toErrorPayload(err) });
+    return;
   }
+  if (result instanceof Promise) {
+    result.then(
+      (r) => answer({ type: 'reply', req, ok: true, result: r }),
+      (err: unknown) => answer({ type: 'reply', req, ok: false, error: toErrorPayload(err) }),
+    );
+  } else answer({ type: 'reply', req, ok: true, result });
+});
+
+function answer(reply: Reply): void {
   send(reply);
   // Only now may the channel stop holding the process: before a program is installed nothing
   // else keeps the event loop alive, and the child would exit before `start` arrives. After,
   // a finished program must not be kept alive by it (a paused one is, by the runtime).
   if (loaded) (process as unknown as { channel?: { unref(): void } }).channel?.unref();
-});
+}
 
 // The agent is gone (it crashed or was killed): a program must not run on unsupervised, or
 // it would run twice once the agent restores it from its checkpoint.

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BuiltinTable } from './heap/builtins';
-import { HeapEncoder, type EncodeEnv } from './heap/encode';
+import { CaptureError, HeapEncoder, type EncodeEnv } from './heap/encode';
 import { HeapDecoder, RestoreError, type DecodeEnv } from './heap/decode';
 import { FORMAT_IN_PLACE, type RecordBase, type V } from './heap/format';
 import { TimerScheduler, VirtualTimer } from './timers';
@@ -30,6 +30,7 @@ import { ensureAssert, setupAssert } from './intrinsics/assert';
 import { installBind } from './intrinsics/bind';
 import { installWeak } from './intrinsics/weak';
 import { ProcessState, type ProcessRoots } from './process-state';
+import { CallbackCalls, CALLBACK_APIS, type QueuedCall } from './intrinsics/callback-calls';
 
 export { CaptureError } from './heap/encode';
 export { RestoreError } from './heap/decode';
@@ -96,7 +97,8 @@ export interface SnapshotBody {
   /** `process`: listeners the program added to `process` ([event, listener, once]). */
   /** `exitCode`: process.exitCode as the program set it. */
   /** `processState`: properties the program added to `process`, its environment changes. */
-  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; process?: [string, V, 0 | 1][]; processState?: ProcessRoots; exitCode?: number | string; modules?: { key: string; exports: V; moduleExports: V; filename?: string }[] };
+  /** `calls`: callback calls of fs, zlib, crypto the program made while paused, not yet issued. */
+  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; process?: [string, V, 0 | 1][]; processState?: ProcessRoots; calls?: [string, V][]; exitCode?: number | string; modules?: { key: string; exports: V; moduleExports: V; filename?: string }[] };
   clock: { capturedAt: number };
   node: string;
   arch: string;
@@ -160,6 +162,8 @@ export class Runtime {
   private readonly afterRestore: (() => void)[] = [];
   /** `process` as it was before the program ran (install). */
   private processState: ProcessState | undefined;
+  /** The program's callback calls of fs, zlib and crypto (intrinsics/callback-calls.ts). */
+  readonly calls = new CallbackCalls((name) => this.options.requireBuiltin(name));
 
   constructor(readonly options: RuntimeOptions) {}
 
@@ -174,6 +178,8 @@ export class Runtime {
     // the table names the patched functions by their ordinary paths.
     installBind();
     installWeak();
+    // fs is loaded in every host; zlib and crypto are patched when the program requires them.
+    this.calls.patch('fs', this.options.requireBuiltin('fs'));
     if (this.options.compileDynamic) {
       this.dynamic = new DynamicFunctions(this.options.compileDynamic);
       this.dynamic.install(g);
@@ -216,17 +222,21 @@ export class Runtime {
 
   /** Runtime patches that wait for their module's first use (a require, or a restore naming
    *  one of its members); the patched members then join the built-in table. */
-  private patchOnFirstUse(name: string): void {
+  private patchOnFirstUse(name: string, exportsObject?: unknown): void {
+    const bare = name.startsWith('node:') ? name.slice(5) : name;
+    if (exportsObject !== undefined && CALLBACK_APIS[bare]) this.calls.patch(bare, exportsObject);
     if (/^(node:)?assert(\/strict)?$/.test(name) && ensureAssert()) this.builtins?.addModule('assert', this.options.requireBuiltin('assert'));
   }
   private coreModule(name: string): unknown {
     this.patchOnFirstUse(name);
-    return this.options.requireBuiltin(name);
+    const exportsObject = this.options.requireBuiltin(name);
+    this.patchOnFirstUse(name, exportsObject);
+    return exportsObject;
   }
 
   /** Called by the host when the program requires a core module. */
   noteBuiltinModule(name: string, exportsObject: unknown): void {
-    this.patchOnFirstUse(name);
+    this.patchOnFirstUse(name, exportsObject);
     this.builtins.addModule(name, exportsObject);
   }
 
@@ -409,9 +419,11 @@ export class Runtime {
 
   pause(keepAlive = true): void {
     this.scheduler.pause(keepAlive);
+    this.calls.pause();
   }
   resume(): void {
     this.scheduler.resume();
+    this.calls.resume();
   }
   isPaused(): boolean {
     return this.scheduler.isPaused();
@@ -425,6 +437,8 @@ export class Runtime {
    * entries of kind `O` / `A`): serialise it before the program runs again.
    */
   capture(): CaptureResult {
+    const refused = this.calls.refusal();
+    if (refused !== undefined) throw new CaptureError(refused, 'the program');
     const enc = new HeapEncoder(this.encoderEnv());
     const timers: V[] = [];
     for (const t of this.scheduler.pending) {
@@ -451,6 +465,7 @@ export class Runtime {
       }
     }
     const processState = this.processState?.capture((v, label) => enc.root(v, label));
+    const calls: [string, V][] = this.calls.queued.map(([key, args], i) => [key, enc.root(args, `${key}() call ${i} waiting to start`)]);
     const modules = [...this.modules].map(([key, m]) => ({
       key,
       exports: enc.root(m.exports, `${key} exports`),
@@ -464,7 +479,7 @@ export class Runtime {
       ...(this.dynamic?.entries.size ? { dynamic: [...this.dynamic.entries].map(([key, e]) => ({ key, source: e.source })) } : {}),
       heap: enc.records,
       kinds: enc.kinds.join(''),
-      roots: { timers, globals, hooks, process: processListeners, ...(processState ? { processState } : {}), modules, ...(process.exitCode !== undefined ? { exitCode: process.exitCode } : {}) },
+      roots: { timers, globals, hooks, process: processListeners, ...(processState ? { processState } : {}), ...(calls.length ? { calls } : {}), modules, ...(process.exitCode !== undefined ? { exitCode: process.exitCode } : {}) },
       clock: { capturedAt: Date.now() },
       node: process.version,
       arch: process.arch,
@@ -552,6 +567,12 @@ export class Runtime {
     for (const [name, v] of body.roots.globals) (globalThis as Record<string, unknown>)[name] = dec.value(v);
     if (body.roots.exitCode !== undefined) process.exitCode = Number(body.roots.exitCode);
     (this.processState ?? new ProcessState()).restore(body.roots.processState, (v) => dec.value(v));
+    this.calls.pause();
+    try {
+      this.calls.restoreQueue(body.roots.calls?.map(([key, v]) => [key, dec.value(v)] as QueuedCall));
+    } catch (err) {
+      throw new RestoreError((err as Error).message);
+    }
     for (const [ev, v, once] of body.roots.process ?? []) {
       const fn = dec.value(v) as (...a: unknown[]) => void;
       if (once) process.once(ev, fn);

@@ -39,18 +39,26 @@ function runLocal(file: string | undefined, args: string[], opts: RunOptions): v
   if (!file && !opts.restore) throw new ThingsError(ErrorCodes.BAD_REQUEST, 'give a program file, or --restore SNAPSHOT');
   const host = new ProgramHost();
 
+  const fail = (err: unknown): void => {
+    const e = toErrorPayload(err);
+    process.stderr.write(`thingsctl: ${e.code}: ${e.message}\nthingsctl: the program goes on running\n`);
+    process.exitCode = 1;
+    host.runtime.resume();
+  };
+  // Calls of fs, zlib or crypto under way finish first (they keep the process alive).
   const doCapture = (): void => {
     host.runtime.pause(false);
+    if (host.runtime.calls.inflight === 0) captureNow();
+    else host.settle().then(captureNow, fail);
+  };
+  const captureNow = (): void => {
     try {
       const out = host.capture();
       fs.writeFileSync(opts.snapshotOut!, out.snapshot);
       process.stderr.write(`thingsctl: snapshot written to ${opts.snapshotOut} (${out.bytes} bytes, ${out.objects} objects, ${out.timers} timers, ${out.captureMs.toFixed(1)} ms)\n`);
       process.exit(0);
     } catch (err) {
-      const e = toErrorPayload(err);
-      process.stderr.write(`thingsctl: ${e.code}: ${e.message}\nthingsctl: the program goes on running\n`);
-      process.exitCode = 1;
-      host.runtime.resume();
+      fail(err);
     }
   };
 

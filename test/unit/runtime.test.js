@@ -116,3 +116,16 @@ test('a snapshot taken by code instrumented before steps took their frame resume
   const lines = native(path.join(fixtures, 'resumables.js')).split('\n');
   assert.equal(r.stdout, lines.slice(4).join('\n'));
 });
+
+test('a call on a file descriptor waiting to start at a capture refuses the capture, and the program goes on', () => {
+  const file = path.join(fixtures, 'fd-reads.js');
+  const snap = path.join(tmp, 'fd.snap');
+  // (The reads go on for a second: 300 ms after the start is among them.)
+  const r = run(['run', file, '--snapshot-after', '300', '--snapshot-out', snap]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /E_NOT_CAPTURABLE: a call of fs\.read on a file descriptor is waiting to start/);
+  assert.match(r.stderr, /the program goes on running/);
+  assert.equal(fs.existsSync(snap), false);
+  // Every read ran once: the one that waited during the capture attempt too.
+  assert.equal(r.stdout, native(file));
+});

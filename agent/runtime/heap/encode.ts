@@ -715,7 +715,8 @@ export class HeapEncoder {
     // A host object (a socket's or server's handle, a file, a process): its prototype is not
     // a known built-in and its constructor is native code.
     const ctor = !builtins.has(proto) && hasOwn.call(proto, 'constructor') ? getOwn(proto, 'constructor')?.value : undefined;
-    if (typeof ctor === 'function' && !builtins.has(ctor) && !this.env.recordOf(ctor) && NATIVE_CODE.test(fnToString.call(ctor))) {
+    // (A bound function's source text reads as native code too: it is the program's.)
+    if (typeof ctor === 'function' && !builtins.has(ctor) && !this.env.recordOf(ctor) && NATIVE_CODE.test(fnToString.call(ctor)) && !boundParts(ctor as (...a: unknown[]) => unknown)) {
       this.fail(`a native ${ctor.name || 'host'} handle (an open socket, server, file or child process) cannot be migrated`);
     }
     // An instance of instrumented classes with private state (#fields, #methods).

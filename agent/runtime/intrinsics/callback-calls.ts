@@ -1,0 +1,180 @@
+/**
+ * The program's one-shot asynchronous calls of Node's callback APIs (fs, zlib, crypto): the
+ * work runs in Node's thread pool, and the program's callback is handed to Node's own code,
+ * where no capture can see it. Without this, a capture while one was under way lost it: the
+ * callback never ran after the restore, and the program silently stopped waiting.
+ *
+ * Each such call goes through a wrapper:
+ * - while the program runs, it is issued at once, and counted until its callback comes;
+ * - while the program is paused (a pause, or a capture under way), it waits in a queue
+ *   instead: a call not yet started is program state (the function's name, its arguments,
+ *   the program's callback), it travels in a snapshot and is issued where the program
+ *   resumes;
+ * - a capture first lets the calls under way finish (ProgramHost.settle): their callbacks
+ *   run here, before the capture, and what they call in turn is queued.
+ *
+ * A queued call on a file descriptor (fs.read, fs.close...) cannot move: the descriptor is
+ * of this machine. A capture that meets one is refused (the program goes on).
+ *
+ * A wrapper is the function the program finds on the module (the built-in table names it by
+ * its usual path, so a program that kept `fs.readFile` in a variable gets the target's).
+ * Only calls given a callback are handled; a call without one (crypto.randomBytes(16)) is
+ * the original's, synchronous as ever.
+ */
+type Fn = (this: unknown, ...args: unknown[]) => unknown;
+
+/** The functions handled, by module. */
+export const CALLBACK_APIS: Readonly<Record<string, readonly string[]>> = {
+  fs: [
+    'access', 'appendFile', 'chmod', 'chown', 'copyFile', 'cp', 'exists', 'lchown', 'link', 'lstat', 'lutimes', 'mkdir', 'mkdtemp', 'open', 'opendir', 'readdir',
+    'readFile', 'readlink', 'realpath', 'rename', 'rm', 'rmdir', 'stat', 'statfs', 'symlink', 'truncate', 'unlink', 'utimes', 'writeFile',
+    'close', 'fchmod', 'fchown', 'fdatasync', 'fstat', 'fsync', 'ftruncate', 'futimes', 'read', 'readv', 'write', 'writev',
+  ],
+  zlib: ['brotliCompress', 'brotliDecompress', 'deflate', 'deflateRaw', 'gunzip', 'gzip', 'inflate', 'inflateRaw', 'unzip'],
+  crypto: ['checkPrime', 'generateKey', 'generateKeyPair', 'generatePrime', 'hkdf', 'pbkdf2', 'randomBytes', 'randomFill', 'randomInt', 'scrypt'],
+};
+
+/** Calls whose first argument is a file descriptor. */
+const ON_DESCRIPTOR = new Set(['fs.close', 'fs.fchmod', 'fs.fchown', 'fs.fdatasync', 'fs.fstat', 'fs.fsync', 'fs.ftruncate', 'fs.futimes', 'fs.read', 'fs.readv', 'fs.write', 'fs.writev']);
+
+/** A call waiting to be issued: `module.name` and its arguments, the callback last. */
+export type QueuedCall = [string, unknown[]];
+
+export class CallbackCalls {
+  /** Calls made while the program was paused, in the order it made them. */
+  queued: QueuedCall[] = [];
+  /** Calls issued whose callback has not come yet. */
+  inflight = 0;
+  private paused = false;
+  private readonly originals = new Map<string, Fn>();
+  private readonly modules = new Map<string, Record<string, unknown>>();
+  private idle: (() => void)[] = [];
+
+  constructor(private readonly requireBuiltin: (name: string) => unknown) {}
+
+  /** Puts the wrappers on `exportsObject` (module `moduleName`), once. */
+  patch(moduleName: string, exportsObject: unknown): void {
+    const names = CALLBACK_APIS[moduleName];
+    if (!names || this.modules.has(moduleName) || !exportsObject || typeof exportsObject !== 'object') return;
+    const exp = exportsObject as Record<string, unknown>;
+    this.modules.set(moduleName, exp);
+    for (const name of names) {
+      const d = Object.getOwnPropertyDescriptor(exp, name);
+      const original = d && 'value' in d ? d.value : undefined;
+      if (typeof original !== 'function' || !d!.configurable) continue;
+      const key = `${moduleName}.${name}`;
+      this.originals.set(key, original as Fn);
+      // A method (not a constructor, like the original), named as it.
+      const calls = this; // eslint-disable-line @typescript-eslint/no-this-alias
+      const wrapper = {
+        [name](this: unknown, ...args: unknown[]): unknown {
+          return calls.call(key, this, args);
+        },
+      }[name] as Fn;
+      const own = Object.getOwnPropertyDescriptors(original);
+      delete (own as Record<string, unknown>).prototype;
+      Object.defineProperties(wrapper, own);
+      Object.setPrototypeOf(wrapper, Object.getPrototypeOf(original));
+      Object.defineProperty(exp, name, { ...d, value: wrapper });
+    }
+  }
+
+  /** The wrappers of the modules named in `calls` (a restore: the program may not have
+   *  required them yet in this process). */
+  private ensure(key: string): Fn | undefined {
+    const moduleName = key.slice(0, key.indexOf('.'));
+    if (!this.modules.has(moduleName) && CALLBACK_APIS[moduleName]) this.patch(moduleName, this.requireBuiltin(moduleName));
+    return this.originals.get(key);
+  }
+
+  private call(key: string, thisArg: unknown, args: unknown[]): unknown {
+    if (typeof args[args.length - 1] !== 'function') return Reflect.apply(this.originals.get(key)!, thisArg, args);
+    if (this.paused) {
+      this.queued.push([key, args]);
+      return undefined;
+    }
+    return this.issue(key, thisArg, args);
+  }
+
+  private issue(key: string, thisArg: unknown, args: unknown[]): unknown {
+    const original = this.ensure(key);
+    if (!original) throw new TypeError(`${key} is not a function of this Node.js`);
+    const cb = args[args.length - 1] as Fn;
+    let done = false;
+    const settle = (): void => {
+      if (done) return;
+      done = true;
+      this.inflight--;
+      if (this.inflight === 0 && this.idle.length) for (const wake of this.idle.splice(0)) wake();
+    };
+    const relayed = args.slice();
+    relayed[relayed.length - 1] = function (this: unknown, ...results: unknown[]): unknown {
+      settle();
+      return Reflect.apply(cb, this, results);
+    };
+    this.inflight++;
+    try {
+      return Reflect.apply(original, thisArg, relayed);
+    } catch (err) {
+      // Refused at once (invalid arguments): no callback will come.
+      settle();
+      throw err;
+    }
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Issues the calls queued meanwhile, in order. */
+  resume(): void {
+    this.paused = false;
+    const waiting = this.queued.splice(0);
+    for (const [key, args] of waiting) {
+      try {
+        this.issue(key, this.modules.get(key.slice(0, key.indexOf('.'))), args);
+      } catch (err) {
+        // As Node reports a call it refuses: thrown where the program made it. That was
+        // before the pause; the program learns of it through its callback instead.
+        const cb = args[args.length - 1] as Fn;
+        process.nextTick(() => cb(err));
+      }
+    }
+  }
+
+  /** Resolves once no call is under way, or rejects after `maxMs`. */
+  whenIdle(maxMs: number): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.idle = this.idle.filter((w) => w !== wake);
+        reject(Object.assign(new Error(`${this.inflight} asynchronous call(s) of fs, zlib or crypto did not finish within ${maxMs} ms`), { code: 'E_NOT_CAPTURABLE' }));
+      }, maxMs);
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.idle.push(wake);
+    });
+  }
+
+  /** Why the calls cannot be captured now, or undefined. */
+  refusal(): string | undefined {
+    if (this.inflight > 0) return `${this.inflight} asynchronous call(s) of fs, zlib or crypto are under way (a capture waits for them first)`;
+    const fd = this.queued.find(([key]) => ON_DESCRIPTOR.has(key));
+    if (fd) return `a call of ${fd[0]} on a file descriptor is waiting to start, and a descriptor belongs to this machine`;
+    return undefined;
+  }
+
+  /** Calls restored from a snapshot, queued until the program resumes. */
+  restoreQueue(calls: unknown): void {
+    if (calls === undefined) return;
+    if (!Array.isArray(calls)) throw new Error('the queued calls are damaged');
+    for (const c of calls) {
+      if (!Array.isArray(c) || typeof c[0] !== 'string' || !Array.isArray(c[1]) || typeof c[1][c[1].length - 1] !== 'function') throw new Error('a queued call is damaged');
+      const moduleName = c[0].slice(0, c[0].indexOf('.'));
+      if (!CALLBACK_APIS[moduleName]?.includes(c[0].slice(moduleName.length + 1))) throw new Error(`a queued call of ${c[0]} is not one this runtime knows`);
+      this.queued.push([c[0], c[1]]);
+    }
+  }
+}
