@@ -105,6 +105,23 @@ describe('migration handoff', () => {
     await lab.stopAgents();
   });
 
+  it('a chain of fs, crypto and zlib callbacks under way at the capture goes on on the target, each step once', async () => {
+    await lab.startAgent('m-A');
+    await lab.startAgent('m-B');
+    const file = path.join(__dirname, 'fixtures', 'migration', 'io-chain.js');
+    const rec = parseRecord((await lab.ctlOk(['dispatch', lab.url, 'run', 'm-A', file])).stdout);
+    await lab.watcher.untilOutput(rec.id, (o) => o.seq >= 5, T, 'round 5');
+    const r = await lab.ctl(['dispatch', lab.url, 'migrate', rec.id, 'm-B', '--timeout', '60']).done;
+    assert.equal(r.code, 0, r.stderr);
+    await lab.watcher.untilOutput(rec.id, (o) => o.agent === 'm-B' && o.data === 'done\n', 60000, 'done on m-B');
+    const lines = await lab.logLines('m-B', rec.id);
+    const native = require('node:child_process').execFileSync(process.execPath, [file], { encoding: 'utf8' }).trim().split('\n');
+    // Every round once, in order, with the values a native run prints: none lost, none twice.
+    assert.deepEqual(lines.filter((l) => /^(round \d+ |done$)/.test(l)), native);
+    await lab.ctlOk(['dispatch', lab.url, 'kill', rec.id]).catch(() => undefined);
+    await lab.stopAgents();
+  });
+
   it('6 programs shuffled among 3 agents, every migration of a round at once: all arrive, none lost, none twice', async () => {
     const r = await shuffle(lab, { programs: 6, rounds: 2, prefix: 'sh' });
     assert.equal(r.migrations, 12);
