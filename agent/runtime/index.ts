@@ -30,7 +30,7 @@ import { ensureAssert, setupAssert } from './intrinsics/assert';
 import { installBind } from './intrinsics/bind';
 import { installWeak } from './intrinsics/weak';
 import { ProcessState, type ProcessRoots } from './process-state';
-import { CallbackCalls, CALLBACK_APIS, type QueuedCall } from './intrinsics/callback-calls';
+import { CallbackCalls, WRAPPED_MODULES, type QueuedCall } from './intrinsics/callback-calls';
 
 export { CaptureError } from './heap/encode';
 export { RestoreError } from './heap/decode';
@@ -179,7 +179,10 @@ export class Runtime {
     installBind();
     installWeak();
     // fs is loaded in every host; zlib and crypto are patched when the program requires them.
-    this.calls.patch('fs', this.options.requireBuiltin('fs'));
+    const fs = this.options.requireBuiltin('fs');
+    this.calls.patch('fs', fs);
+    this.calls.patchPromisesGetter(fs);
+    this.calls.setPromise(RtPromise as never);
     if (this.options.compileDynamic) {
       this.dynamic = new DynamicFunctions(this.options.compileDynamic);
       this.dynamic.install(g);
@@ -224,7 +227,7 @@ export class Runtime {
    *  one of its members); the patched members then join the built-in table. */
   private patchOnFirstUse(name: string, exportsObject?: unknown): void {
     const bare = name.startsWith('node:') ? name.slice(5) : name;
-    if (exportsObject !== undefined && CALLBACK_APIS[bare]) this.calls.patch(bare, exportsObject);
+    if (exportsObject !== undefined && WRAPPED_MODULES.has(bare)) this.calls.patch(bare, exportsObject);
     if (/^(node:)?assert(\/strict)?$/.test(name) && ensureAssert()) this.builtins?.addModule('assert', this.options.requireBuiltin('assert'));
   }
   private coreModule(name: string): unknown {
@@ -465,7 +468,7 @@ export class Runtime {
       }
     }
     const processState = this.processState?.capture((v, label) => enc.root(v, label));
-    const calls: [string, V][] = this.calls.queued.map(([key, args], i) => [key, enc.root(args, `${key}() call ${i} waiting to start`)]);
+    const calls: [string, V][] = this.calls.queued.map(([key, ...rest], i) => [key, enc.root(rest, `${key}() call ${i} waiting to start`)]);
     const modules = [...this.modules].map(([key, m]) => ({
       key,
       exports: enc.root(m.exports, `${key} exports`),
@@ -569,7 +572,7 @@ export class Runtime {
     (this.processState ?? new ProcessState()).restore(body.roots.processState, (v) => dec.value(v));
     this.calls.pause();
     try {
-      this.calls.restoreQueue(body.roots.calls?.map(([key, v]) => [key, dec.value(v)] as QueuedCall));
+      this.calls.restoreQueue(body.roots.calls?.map(([key, v]) => [key, ...(dec.value(v) as unknown[])] as QueuedCall));
     } catch (err) {
       throw new RestoreError((err as Error).message);
     }

@@ -113,7 +113,7 @@ describe('migration handoff', () => {
     await lab.watcher.untilOutput(rec.id, (o) => o.seq >= 5, T, 'round 5');
     const r = await lab.ctl(['dispatch', lab.url, 'migrate', rec.id, 'm-B', '--timeout', '60']).done;
     assert.equal(r.code, 0, r.stderr);
-    await lab.watcher.untilOutput(rec.id, (o) => o.agent === 'm-B' && o.data === 'done\n', 60000, 'done on m-B');
+    await lab.watcher.untilOutput(rec.id, (o) => o.agent === 'm-B' && o.data === 'done\n', 120000, 'done on m-B');
     const lines = await lab.logLines('m-B', rec.id);
     const native = require('node:child_process').execFileSync(process.execPath, [file], { encoding: 'utf8' }).trim().split('\n');
     // Every round once, in order, with the values a native run prints: none lost, none twice.

@@ -22,6 +22,16 @@
  * the original's, synchronous as ever.
  */
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
+type Settle = (v?: unknown) => void;
+type PromiseCtor = new (executor: (resolve: Settle, reject: Settle) => void) => unknown;
+/** The engine's `then`, taken when this module loads: the runtime replaces the global Promise
+ *  with its own, and Node's functions keep returning the engine's promises. */
+const nativeThen = Promise.prototype.then;
+/** Node's timers, likewise (the program's are the runtime's virtual ones, stopped while it
+ *  is paused). */
+const nativeSetImmediate = setImmediate;
+const nativeSetTimeout = setTimeout;
+const nativeClearTimeout = clearTimeout;
 
 /** The functions handled, by module. */
 export const CALLBACK_APIS: Readonly<Record<string, readonly string[]>> = {
@@ -34,11 +44,25 @@ export const CALLBACK_APIS: Readonly<Record<string, readonly string[]>> = {
   crypto: ['checkPrime', 'generateKey', 'generateKeyPair', 'generatePrime', 'hkdf', 'pbkdf2', 'randomBytes', 'randomFill', 'randomInt', 'scrypt'],
 };
 
+/** Functions that return a promise of Node's, by module: the program gets a runtime promise
+ *  instead (capturable), settled by Node's. `require('fs').promises` is the same object as
+ *  `require('fs/promises')`. */
+export const PROMISE_APIS: Readonly<Record<string, readonly string[]>> = {
+  'fs/promises': [
+    'access', 'appendFile', 'chmod', 'chown', 'copyFile', 'cp', 'lchown', 'link', 'lstat', 'lutimes', 'mkdir', 'mkdtemp', 'open', 'opendir', 'readdir',
+    'readFile', 'readlink', 'realpath', 'rename', 'rm', 'rmdir', 'stat', 'statfs', 'symlink', 'truncate', 'unlink', 'utimes', 'writeFile',
+  ],
+};
+
+/** The modules whose functions are wrapped. */
+export const WRAPPED_MODULES = new Set([...Object.keys(CALLBACK_APIS), ...Object.keys(PROMISE_APIS)]);
+
 /** Calls whose first argument is a file descriptor. */
 const ON_DESCRIPTOR = new Set(['fs.close', 'fs.fchmod', 'fs.fchown', 'fs.fdatasync', 'fs.fstat', 'fs.fsync', 'fs.ftruncate', 'fs.futimes', 'fs.read', 'fs.readv', 'fs.write', 'fs.writev']);
 
-/** A call waiting to be issued: `module.name` and its arguments, the callback last. */
-export type QueuedCall = [string, unknown[]];
+/** A call waiting to be issued: `module.name` and its arguments, the callback last; for a
+ *  function of PROMISE_APIS, also the settling functions of the promise the program holds. */
+export type QueuedCall = [string, unknown[]] | [string, unknown[], Settle, Settle];
 
 export class CallbackCalls {
   /** Calls made while the program was paused, in the order it made them. */
@@ -50,11 +74,38 @@ export class CallbackCalls {
   private readonly modules = new Map<string, Record<string, unknown>>();
   private idle: (() => void)[] = [];
 
+  private P: PromiseCtor = Promise as unknown as PromiseCtor;
+  private readonly promising = new Set<string>();
+
   constructor(private readonly requireBuiltin: (name: string) => unknown) {}
+
+  /** The promises handed to the program for PROMISE_APIS calls (the runtime's). */
+  setPromise(P: PromiseCtor): void {
+    this.P = P;
+  }
+
+  /** `require('fs').promises` is a getter of Node's that loads fs/promises on first use,
+   *  not through require: wrapped, it patches the module it returns. */
+  patchPromisesGetter(fs: unknown): void {
+    const d = fs && typeof fs === 'object' ? Object.getOwnPropertyDescriptor(fs, 'promises') : undefined;
+    if (!d || !d.get || !d.configurable) return;
+    const get = d.get;
+    const calls = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    Object.defineProperty(fs, 'promises', {
+      ...d,
+      get: {
+        promises(this: unknown): unknown {
+          const p = Reflect.apply(get, this, []);
+          calls.patch('fs/promises', p);
+          return p;
+        },
+      }.promises,
+    });
+  }
 
   /** Puts the wrappers on `exportsObject` (module `moduleName`), once. */
   patch(moduleName: string, exportsObject: unknown): void {
-    const names = CALLBACK_APIS[moduleName];
+    const names = CALLBACK_APIS[moduleName] ?? PROMISE_APIS[moduleName];
     if (!names || this.modules.has(moduleName) || !exportsObject || typeof exportsObject !== 'object') return;
     const exp = exportsObject as Record<string, unknown>;
     this.modules.set(moduleName, exp);
@@ -64,6 +115,7 @@ export class CallbackCalls {
       if (typeof original !== 'function' || !d!.configurable) continue;
       const key = `${moduleName}.${name}`;
       this.originals.set(key, original as Fn);
+      if (PROMISE_APIS[moduleName]) this.promising.add(key);
       // A method (not a constructor, like the original), named as it.
       const calls = this; // eslint-disable-line @typescript-eslint/no-this-alias
       const wrapper = {
@@ -82,12 +134,18 @@ export class CallbackCalls {
   /** The wrappers of the modules named in `calls` (a restore: the program may not have
    *  required them yet in this process). */
   private ensure(key: string): Fn | undefined {
-    const moduleName = key.slice(0, key.indexOf('.'));
-    if (!this.modules.has(moduleName) && CALLBACK_APIS[moduleName]) this.patch(moduleName, this.requireBuiltin(moduleName));
+    const moduleName = key.slice(0, key.lastIndexOf('.'));
+    if (!this.modules.has(moduleName) && WRAPPED_MODULES.has(moduleName)) this.patch(moduleName, this.requireBuiltin(moduleName));
     return this.originals.get(key);
   }
 
   private call(key: string, thisArg: unknown, args: unknown[]): unknown {
+    if (this.promising.has(key)) {
+      if (!this.paused) return this.issuePromise(key, thisArg, args);
+      return new this.P((resolve, reject) => {
+        this.queued.push([key, args, resolve, reject]);
+      });
+    }
     if (typeof args[args.length - 1] !== 'function') return Reflect.apply(this.originals.get(key)!, thisArg, args);
     if (this.paused) {
       this.queued.push([key, args]);
@@ -122,6 +180,47 @@ export class CallbackCalls {
     }
   }
 
+  /** A PROMISE_APIS call: Node's promise settles the runtime's. */
+  private issuePromise(key: string, thisArg: unknown, args: unknown[], settleWith?: [Settle, Settle]): unknown {
+    const original = this.ensure(key);
+    if (!original) throw new TypeError(`${key} is not a function of this Node.js`);
+    let native: Promise<unknown>;
+    try {
+      native = Reflect.apply(original, thisArg, args) as Promise<unknown>;
+    } catch (err) {
+      if (settleWith) settleWith[1](err);
+      else throw err;
+      return undefined;
+    }
+    this.inflight++;
+    let done = false;
+    const settle = (): void => {
+      if (done) return;
+      done = true;
+      this.inflight--;
+      if (this.inflight === 0 && this.idle.length) for (const wake of this.idle.splice(0)) wake();
+    };
+    const relay = (resolve: Settle, reject: Settle): void => {
+      nativeThen.call(
+        native,
+        // Settled before it counts as done: its reactions are queued ahead of a capture's.
+        (v) => {
+          resolve(v);
+          settle();
+        },
+        (e) => {
+          reject(e);
+          settle();
+        },
+      );
+    };
+    if (settleWith) {
+      relay(settleWith[0], settleWith[1]);
+      return undefined;
+    }
+    return new this.P(relay);
+  }
+
   pause(): void {
     this.paused = true;
   }
@@ -130,9 +229,13 @@ export class CallbackCalls {
   resume(): void {
     this.paused = false;
     const waiting = this.queued.splice(0);
-    for (const [key, args] of waiting) {
+    for (const [key, args, resolve, reject] of waiting) {
+      if (resolve && reject) {
+        this.issuePromise(key, this.modules.get(key.slice(0, key.lastIndexOf('.'))), args, [resolve, reject]);
+        continue;
+      }
       try {
-        this.issue(key, this.modules.get(key.slice(0, key.indexOf('.'))), args);
+        this.issue(key, this.modules.get(key.slice(0, key.lastIndexOf('.'))), args);
       } catch (err) {
         // As Node reports a call it refuses: thrown where the program made it. That was
         // before the pause; the program learns of it through its callback instead.
@@ -142,17 +245,19 @@ export class CallbackCalls {
     }
   }
 
-  /** Resolves once no call is under way, or rejects after `maxMs`. */
+  /** Resolves once no call is under way, or rejects after `maxMs`. It resolves in a later
+   *  turn of the event loop than the last callback: what that callback set going in promise
+   *  jobs has run by then, and a capture that follows finds the program between two turns. */
   whenIdle(maxMs: number): Promise<void> {
     if (this.inflight === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = nativeSetTimeout(() => {
         this.idle = this.idle.filter((w) => w !== wake);
         reject(Object.assign(new Error(`${this.inflight} asynchronous call(s) of fs, zlib or crypto did not finish within ${maxMs} ms`), { code: 'E_NOT_CAPTURABLE' }));
       }, maxMs);
       const wake = (): void => {
-        clearTimeout(timer);
-        resolve();
+        nativeClearTimeout(timer);
+        nativeSetImmediate(() => (this.inflight === 0 ? resolve() : this.idle.push(wake)));
       };
       this.idle.push(wake);
     });
@@ -171,10 +276,18 @@ export class CallbackCalls {
     if (calls === undefined) return;
     if (!Array.isArray(calls)) throw new Error('the queued calls are damaged');
     for (const c of calls) {
-      if (!Array.isArray(c) || typeof c[0] !== 'string' || !Array.isArray(c[1]) || typeof c[1][c[1].length - 1] !== 'function') throw new Error('a queued call is damaged');
-      const moduleName = c[0].slice(0, c[0].indexOf('.'));
-      if (!CALLBACK_APIS[moduleName]?.includes(c[0].slice(moduleName.length + 1))) throw new Error(`a queued call of ${c[0]} is not one this runtime knows`);
-      this.queued.push([c[0], c[1]]);
+      if (!Array.isArray(c) || typeof c[0] !== 'string' || !Array.isArray(c[1])) throw new Error('a queued call is damaged');
+      const dot = c[0].lastIndexOf('.');
+      const moduleName = c[0].slice(0, dot);
+      const name = c[0].slice(dot + 1);
+      if (PROMISE_APIS[moduleName]?.includes(name)) {
+        if (typeof c[2] !== 'function' || typeof c[3] !== 'function') throw new Error('a queued call is damaged');
+        this.promising.add(c[0]);
+        this.queued.push([c[0], c[1], c[2] as Settle, c[3] as Settle]);
+      } else if (CALLBACK_APIS[moduleName]?.includes(name)) {
+        if (typeof c[1][c[1].length - 1] !== 'function') throw new Error('a queued call is damaged');
+        this.queued.push([c[0], c[1]]);
+      } else throw new Error(`a queued call of ${c[0]} is not one this runtime knows`);
     }
   }
 }
