@@ -22,7 +22,7 @@ import { boundParts } from '../intrinsics/bind';
 import { isFinalizationRegistry, isWeakRef } from '../intrinsics/weak';
 import { finishWeak } from '../intrinsics/weak-scan';
 import { nativeBoxedValue, nativeDateTime, nativeMaxByteLength, nativeRegExp, nativeTypedArray } from '../intrinsics/native';
-import { checks as shapeChecks, type ShapeChecks } from './shapes';
+import { checks as shapeChecks, shapeStats, type ShapeChecks } from './shapes';
 
 export class CaptureError extends Error {
   readonly code = 'E_NOT_CAPTURABLE';
@@ -398,6 +398,7 @@ export class HeapEncoder {
   finish(): void {
     if (this.hasWeak) this.finishWeak();
     this.placeEntries();
+    shapeStats.hits += this.shapeHits;
   }
 
   /** Adds the entries of weak collections and the targets of WeakRefs that are reachable, to
