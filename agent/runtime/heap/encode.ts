@@ -329,6 +329,9 @@ export class HeapEncoder {
       this.shapes = null;
       return;
     }
+    // (Reading an object whose map V8 had deprecated moves it to the current one, which an
+    // exemplar may have already.)
+    if (this.exemplarOf(o) === 0) return;
     this.addExemplar(o, keys, proto, false);
   }
 
