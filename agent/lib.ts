@@ -4,6 +4,7 @@
 export { instrument, isInstrumented, CompileError, INSTRUMENTED_MARKER, RESERVED_PREFIX } from './compiler';
 export { Runtime, CaptureError, RestoreError } from './runtime';
 export { ProgramHost } from './host/program';
+export { shapeStats, setShapeChecks } from './runtime/heap/shapes';
 export { sealSnapshot, openSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot/envelope';
 export { summarize, formatSummary, SUSPENDED_KINDS, KIND_NAMES } from './snapshot/summary';
 export { ThingsError, ErrorCodes } from './shared/errors';

@@ -22,6 +22,7 @@ import { boundParts } from '../intrinsics/bind';
 import { isFinalizationRegistry, isWeakRef } from '../intrinsics/weak';
 import { finishWeak } from '../intrinsics/weak-scan';
 import { nativeBoxedValue, nativeDateTime, nativeMaxByteLength, nativeRegExp, nativeTypedArray } from '../intrinsics/native';
+import { checks as shapeChecks, shapeStats, type ShapeChecks } from './shapes';
 
 export class CaptureError extends Error {
   readonly code = 'E_NOT_CAPTURABLE';
@@ -166,6 +167,25 @@ function looksTagged(o: unknown): boolean {
   return Array.isArray(o) && o.length > 0 && typeof o[0] === 'string';
 }
 
+/** Arrays of each fast elements kind (packed and holey: small integers, doubles, any
+ *  values), whose maps an array's is compared with (shapes.ts). Never changed. */
+// eslint-disable-next-line no-sparse-arrays
+const ARRAY_KINDS: unknown[][] = [[1], [1.5], ['x'], [1, , 2], [1.5, , 2], ['x', , 2]];
+/** How many exemplars (see HeapEncoder.exemplarOf) are kept. */
+const EXEMPLARS = 6;
+const NO_SYMBOLS: symbol[] = [];
+
+/** Whether an object has elements (own index properties), for an object with the map of an
+ *  exemplar that has none: such a map's elements are fast ones, ordinary enumerable data
+ *  properties that for-in yields before any other key. (For an object without own
+ *  enumerable keys, the first key may be the prototype's: an index there also says yes,
+ *  which only sends the object to the exact path.) */
+function hasElements(o: object): boolean {
+  // eslint-disable-next-line no-unreachable-loop
+  for (const k in o) return isIndex(k);
+  return false;
+}
+
 /** What objectProps() made of an ordinary object's properties. */
 const FORM_PROPS = 0; // `o`: a list of properties
 const FORM_JSON = 1; // `j`: the object itself
@@ -178,29 +198,36 @@ function dataFlags(d: PropertyDescriptor): number {
 
 type Rec = RecordBase & Record<string, unknown>;
 
-/** The entry of a bare object or array until finish() writes it: where its values are in
- *  the encoder's `flat`, and an object's keys. */
-class Kept {
-  constructor(
-    readonly at: number,
-    readonly len: number,
-    readonly keys: string[] | undefined,
-  ) {}
-}
+/** Entry kinds (format.ts ENTRY) as character codes, while the encoder works. */
+const E_RECORD = ENTRY.record.charCodeAt(0);
+const E_OBJECT = ENTRY.object.charCodeAt(0);
+const E_JSON = ENTRY.json.charCodeAt(0);
+const E_ARRAY = ENTRY.array.charCodeAt(0);
+const E_JSON_ARRAY = ENTRY.jsonArray.charCodeAt(0);
+const KIND_NAMES: string[] = [];
+for (const c of Object.values(ENTRY)) KIND_NAMES[c.charCodeAt(0)] = c;
 
 export class HeapEncoder {
   /** The heap entries: records, or (see `kinds`) plain objects and arrays as they are. */
   readonly records: RecordBase[] = [];
-  /** The kind of each entry (format.ts ENTRY): '.' a record, else a bare object or array. */
+  /** The kind of each entry (format.ts ENTRY): '.' a record, else a bare object or array.
+   *  Written by finish(). */
   readonly kinds: string[] = [];
-  /** Set by record() when it returns a bare entry. */
-  private kind: string = ENTRY.record;
+  /** Set by record() when it returns a bare entry (E_…). */
+  private kind = E_RECORD;
   /** Object → record number; objects are queued in number order (queue[i] is record i). */
   private readonly ids = new Map<unknown, number>();
   private readonly queue: unknown[] = [];
-  /** Per entry, how many references the heap and roots hold to it (a root counts twice:
-   *  roots are never written in place). May count more than there are, never fewer. */
-  private readonly refCount: number[] = [];
+  /** Per entry (typed arrays, grown together by ref()): its kind (E_…); how many references
+   *  the heap and roots hold to it (a root counts twice: roots are never written in place;
+   *  may count more than there are, never fewer); the entry that first referred to it; and
+   *  for a bare entry whose values are kept in `flat` (its record is then its keys, or null
+   *  for an array) where they are. */
+  private kindCode = new Uint8Array(1024);
+  private refCount = new Int32Array(1024);
+  private parent = new Int32Array(1024);
+  private keptAt = new Int32Array(1024);
+  private keptLen = new Int32Array(1024);
   /** Every reference made as a value (`["r", id]`): renumbered when entries leave the heap. */
   private readonly refs: [string, number][] = [];
   /** The values of bare objects and arrays that hold more than plain JSON values (`o` / `a`
@@ -208,7 +235,6 @@ export class HeapEncoder {
    *  `flatRef` is 1 the number of the referenced entry. */
   private readonly flat: unknown[] = [];
   private flatRef = new Uint8Array(4096);
-  private readonly parent: number[] = [];
   private readonly edge: Edge[] = [];
   private current = -1;
   private currentEdge: Edge = '';
@@ -217,9 +243,139 @@ export class HeapEncoder {
    *  of plain JSON values is put in its record as it is, and JSON.stringify writes it. */
   private readonly embed: boolean;
 
+  /** V8's shape checks for this capture (shapes.ts); null: every object takes the exact path. */
+  private shapes: ShapeChecks | null;
+  /**
+   * Exemplars, most recently matched first: an object that the exact path found to be an
+   * ordinary object of plain data properties with string keys (fast-mode properties, no
+   * elements), with its keys and prototype; or one of ARRAY_KINDS (keys null) whose map an
+   * array that the exact path found dense and ordinary had. An object with the map of an
+   * exemplar has the same own keys, flags, prototype and extensibility (shapes.ts): only its
+   * values are read (and, an object's elements or a holey array's holes, looked for).
+   */
+  private readonly exemplars: object[] = [];
+  private readonly exemplarKeys: (string[] | null)[] = [];
+  private readonly exemplarProto: (object | null)[] = [];
+  private readonly exemplarHoley: boolean[] = [];
+  /** What objectProps() made besides its form. */
+  private formOut: unknown = undefined;
+  /** Objects and arrays encoded through an exemplar (tests read it). */
+  shapeHits = 0;
+
   constructor(private readonly env: EncodeEnv) {
     this.transient = env.hasTransient === false ? null : env.transient;
     this.embed = !('toJSON' in ObjectProto) && !('toJSON' in ArrayProto);
+    this.shapes = shapeChecks();
+  }
+
+  /** The exemplar whose map `o` has (moved first: 0), or -1. */
+  private exemplarOf(o: object): number {
+    const ex = this.exemplars;
+    try {
+      for (let i = 0; i < ex.length; i++) {
+        if (this.shapes!.sameMap(o, ex[i])) {
+          if (i > 0) this.promote(i);
+          return 0;
+        }
+      }
+    } catch {
+      this.shapes = null; // (see shapes.ts: the exact path from now on)
+    }
+    return -1;
+  }
+
+  private promote(i: number): void {
+    const { exemplars, exemplarKeys, exemplarProto, exemplarHoley } = this;
+    const e = exemplars[i];
+    const k = exemplarKeys[i];
+    const p = exemplarProto[i];
+    const h = exemplarHoley[i];
+    for (let j = i; j > 0; j--) {
+      exemplars[j] = exemplars[j - 1];
+      exemplarKeys[j] = exemplarKeys[j - 1];
+      exemplarProto[j] = exemplarProto[j - 1];
+      exemplarHoley[j] = exemplarHoley[j - 1];
+    }
+    exemplars[0] = e;
+    exemplarKeys[0] = k;
+    exemplarProto[0] = p;
+    exemplarHoley[0] = h;
+  }
+
+  private addExemplar(o: object, keys: string[] | null, proto: object | null, holey: boolean): void {
+    this.exemplars.unshift(o);
+    this.exemplarKeys.unshift(keys);
+    this.exemplarProto.unshift(proto);
+    this.exemplarHoley.unshift(holey);
+    if (this.exemplars.length > EXEMPLARS) {
+      this.exemplars.length = EXEMPLARS;
+      this.exemplarKeys.length = EXEMPLARS;
+      this.exemplarProto.length = EXEMPLARS;
+      this.exemplarHoley.length = EXEMPLARS;
+    }
+  }
+
+  /** After the exact path found `o` an ordinary object (prototype Object.prototype or null)
+   *  whose own keys `keys` are strings and ordinary data properties: an exemplar if its
+   *  map says as much of every object that has it. */
+  private learnObject(o: object, keys: string[], proto: object | null): void {
+    const shapes = this.shapes;
+    if (shapes === null) return;
+    // (An own `constructor` may make a class prototype of it: record() looks.)
+    for (let m = 0; m < keys.length; m++) if (keys[m] === 'constructor' || isIndex(keys[m])) return;
+    try {
+      if (!shapes.fastProperties(o) || shapes.dictionaryElements(o)) return;
+    } catch {
+      this.shapes = null;
+      return;
+    }
+    // (Reading an object whose map V8 had deprecated moves it to the current one, which an
+    // exemplar may have already.)
+    if (this.exemplarOf(o) === 0) return;
+    this.addExemplar(o, keys, proto, false);
+  }
+
+  /** An array that no exemplar's map matched: if it has the map of one of ARRAY_KINDS (an
+   *  array of fast elements and nothing else: Array.prototype, extensible, writable
+   *  length), that one becomes an exemplar (then 0), else -1. */
+  private arrayKind(a: unknown[]): number {
+    const shapes = this.shapes;
+    if (shapes === null) return -1;
+    try {
+      for (const ref of ARRAY_KINDS) {
+        if (shapes.sameMap(a, ref)) {
+          this.addExemplar(ref, null, ArrayProto, shapes.holeyElements(ref));
+          return 0;
+        }
+      }
+    } catch {
+      this.shapes = null;
+    }
+    return -1;
+  }
+
+  /** An array with the map of an ARRAY_KINDS exemplar: as array() would write it, or
+   *  undefined (a hole: the exact path). */
+  private arrayLike(a: unknown[], holey: boolean): RecordBase | undefined {
+    const n = a.length;
+    if (holey) for (let m = 0; m < n; m++) if (!hasOwn.call(a, m)) return undefined;
+    let pure = this.embed;
+    for (let m = 0; m < n && pure; m++) if (!isPlain(a[m])) pure = false;
+    this.shapeHits++;
+    if (pure) {
+      this.kind = E_JSON_ARRAY;
+      return a as unknown as RecordBase;
+    }
+    const at = this.flat.length;
+    for (let m = 0; m < n; m++) {
+      const x = a[m];
+      if (isPlain(x)) this.pushFlatAs(x, 0);
+      else {
+        this.currentEdge = m;
+        this.pushFlat(x);
+      }
+    }
+    return this.kept(E_ARRAY, at, null);
   }
 
   /** Encodes a root value; `label` names it in error paths. */
@@ -245,6 +401,7 @@ export class HeapEncoder {
   finish(): void {
     if (this.hasWeak) this.finishWeak();
     this.placeEntries();
+    shapeStats.hits += this.shapeHits;
   }
 
   /** Adds the entries of weak collections and the targets of WeakRefs that are reachable, to
@@ -252,11 +409,10 @@ export class HeapEncoder {
   private finishWeak(): void {
     // The scan reads the kind of each record: a bare entry (a program object) reads as an
     // ordinary object's record.
-    const { kinds } = this;
     const plain = { k: K.object } as RecordBase;
     const records = new Proxy(this.records, {
-      get(target, key) {
-        if (typeof key === 'string' && key.length && key.charCodeAt(0) <= 57 && key.charCodeAt(0) >= 48) return kinds[Number(key)] === ENTRY.record ? target[Number(key)] : plain;
+      get: (target, key) => {
+        if (typeof key === 'string' && key.length && key.charCodeAt(0) <= 57 && key.charCodeAt(0) >= 48) return this.kindCode[Number(key)] === E_RECORD ? target[Number(key)] : plain;
         return Reflect.get(target, key);
       },
     });
@@ -284,7 +440,7 @@ export class HeapEncoder {
    * remaining entries renumbered.
    */
   private placeEntries(): void {
-    const { records, kinds, queue: objects, refCount, flat, flatRef } = this;
+    const { records, kindCode: kinds, queue: objects, refCount, flat, flatRef, keptAt, keptLen } = this;
     const n = records.length;
     /** 1: may be written in place of its one reference. */
     const inlinable = new Uint8Array(n);
@@ -295,9 +451,9 @@ export class HeapEncoder {
     // entry back, an entry's children are decided before it.
     for (let i = n - 1; i >= 0 && this.embed; i--) {
       const c = kinds[i];
-      if (c === ENTRY.object || c === ENTRY.array) {
-        const { at, len } = records[i] as unknown as Kept;
-        const end = at + len;
+      if (c === E_OBJECT || c === E_ARRAY) {
+        const at = keptAt[i];
+        const end = at + keptLen[i];
         let all = true;
         let d = 0;
         for (let p = at; p < end; p++) {
@@ -314,15 +470,15 @@ export class HeapEncoder {
         }
         if (all) {
           // Nothing left to encode: the entry is the program's object, children and all.
-          kinds[i] = c === ENTRY.object ? ENTRY.json : ENTRY.jsonArray;
+          kinds[i] = c === E_OBJECT ? E_JSON : E_JSON_ARRAY;
           depth[i] = d + 1;
         }
-      } else if (c === ENTRY.record) {
+      } else if (c === E_RECORD) {
         const r = records[i] as Rec;
         if (r.k === K.map) for (const pair of r.v as V[][]) for (let j = 0; j < 2; j++) this.placeInRecord(pair, j, inlinable, placed);
         else if (r.k === K.set) for (let j = 0; j < (r.v as V[]).length; j++) this.placeInRecord(r.v as V[], j, inlinable, placed);
       } else depth[i] = 1;
-      if ((kinds[i] === ENTRY.json || kinds[i] === ENTRY.jsonArray) && refCount[i] === 1 && depth[i] < MAX_INLINE_DEPTH) inlinable[i] = 1;
+      if ((kinds[i] === E_JSON || kinds[i] === E_JSON_ARRAY) && refCount[i] === 1 && depth[i] < MAX_INLINE_DEPTH) inlinable[i] = 1;
     }
     // Renumber what stays, and write the kept entries.
     const newId = new Int32Array(n);
@@ -334,27 +490,28 @@ export class HeapEncoder {
       const id = flat[p] as number;
       return placed[id] === 1 ? objects[id] : ['r', newId[id]];
     };
+    const names = this.kinds;
+    names.length = 0;
     for (let i = 0; i < n; i++) {
       if (placed[i] === 1) continue;
       const c = kinds[i];
       let entry: unknown = records[i];
-      if (c === ENTRY.json || c === ENTRY.jsonArray) entry = objects[i];
-      else if (c === ENTRY.object) {
-        const { at, keys } = records[i] as unknown as Kept;
+      if (c === E_JSON || c === E_JSON_ARRAY) entry = objects[i];
+      else if (c === E_OBJECT) {
+        const keys = records[i] as unknown as string[];
         const q: Record<string, unknown> = {};
-        for (let k = 0, p = at; k < keys!.length; k++, p++) q[keys![k]] = valueAt(p);
+        for (let k = 0, p = keptAt[i]; k < keys.length; k++, p++) q[keys[k]] = valueAt(p);
         entry = q;
-      } else if (c === ENTRY.array) {
-        const { at, len } = records[i] as unknown as Kept;
+      } else if (c === E_ARRAY) {
+        const len = keptLen[i];
         const v: unknown[] = new Array(len);
-        for (let k = 0, p = at; k < len; k++, p++) v[k] = valueAt(p);
+        for (let k = 0, p = keptAt[i]; k < len; k++, p++) v[k] = valueAt(p);
         entry = v;
       }
       records[newId[i]] = entry as RecordBase;
-      kinds[newId[i]] = c;
+      names.push(KIND_NAMES[c]);
     }
     records.length = m;
-    kinds.length = m;
     this.flat.length = 0;
   }
 
@@ -370,14 +527,14 @@ export class HeapEncoder {
   }
 
   private drain(): void {
-    const { queue, records, kinds } = this;
+    const { queue, records } = this;
     while (records.length < queue.length) {
       const id = records.length;
       this.current = id;
-      this.kind = ENTRY.record;
+      this.kind = E_RECORD;
       // (record() makes no record itself: the entry of `obj` is number `id`.)
       records.push(this.record(queue[id]));
-      kinds.push(this.kind);
+      this.kindCode[id] = this.kind;
     }
   }
 
@@ -420,13 +577,28 @@ export class HeapEncoder {
     let id = this.ids.get(v);
     if (id === undefined) {
       id = this.queue.length;
+      if (id === this.refCount.length) this.grow();
       this.ids.set(v, id);
       this.queue.push(v);
-      this.refCount.push(1);
-      this.parent.push(this.current);
+      this.refCount[id] = 1;
+      this.parent[id] = this.current;
       this.edge.push(this.currentEdge);
     } else this.refCount[id]++;
     return id;
+  }
+
+  private grow(): void {
+    const n = this.refCount.length * 2;
+    const more = <T extends Uint8Array | Int32Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.set(a);
+      return b;
+    };
+    this.kindCode = more(this.kindCode);
+    this.refCount = more(this.refCount);
+    this.parent = more(this.parent);
+    this.keptAt = more(this.keptAt);
+    this.keptLen = more(this.keptLen);
   }
 
   private refValue(id: number): V {
@@ -458,11 +630,13 @@ export class HeapEncoder {
     return this.flatRef[p] === 1 ? this.refValue(this.flat[p] as number) : (this.flat[p] as V);
   }
 
-  /** The entry of a bare object or array whose values are left at `at`… in `flat`, for
-   *  finish() to write. */
-  private kept(kind: string, at: number, keys: string[] | undefined): RecordBase {
+  /** The entry of a bare object or array (the one being recorded) whose values are left
+   *  at `at`… in `flat`, for finish() to write: its keys (null: an array) stand for it. */
+  private kept(kind: number, at: number, keys: string[] | null): RecordBase {
     this.kind = kind;
-    return new Kept(at, this.flat.length - at, keys) as unknown as RecordBase;
+    this.keptAt[this.current] = at;
+    this.keptLen[this.current] = this.flat.length - at;
+    return keys as unknown as RecordBase;
   }
 
   /** Own properties of `o` except `skip` (and, with `skipIndices`, its index keys), in
@@ -522,6 +696,18 @@ export class HeapEncoder {
     if (typeof v === 'function') return this.func(v as (...a: unknown[]) => unknown);
 
     const o = v as object;
+    if (this.shapes !== null && this.exemplarOf(o) === 0) {
+      // The map of an exemplar: no Proxy, and no kind of object below but an ordinary
+      // object or an array.
+      const keys = this.exemplarKeys[0];
+      if (keys === null) {
+        const r = this.arrayLike(o as unknown[], this.exemplarHoley[0]);
+        if (r !== undefined) return r;
+      } else if (!hasElements(o)) {
+        this.shapeHits++;
+        return this.ordinary(o, this.exemplarProto[0], keys);
+      }
+    }
     // Before anything reads it: a Proxy's traps are program code.
     if (isProxy(o)) this.fail('a Proxy cannot be captured');
     const proto = getProto(o) as object | null;
@@ -561,7 +747,13 @@ export class HeapEncoder {
       }
     }
 
-    if (Array.isArray(o)) return this.array(o as unknown[], proto);
+    if (Array.isArray(o)) {
+      if (this.shapes !== null && this.arrayKind(o as unknown[]) === 0) {
+        const r = this.arrayLike(o as unknown[], this.exemplarHoley[0]);
+        if (r !== undefined) return r;
+      }
+      return this.array(o as unknown[], proto);
+    }
     if (isPromise(o)) this.fail('a promise made by Node.js itself (not by the program, e.g. by fs/promises or a native async function) cannot be captured');
     if (isGeneratorObject(o)) this.fail('a generator that was not instrumented (of Node.js itself, or made by eval or new Function) cannot be captured');
     if (isMapIterator(o) || isSetIterator(o) || NATIVE_ITERATOR_PROTOS.has(proto)) {
@@ -630,50 +822,68 @@ export class HeapEncoder {
       const special = this.instanceOrHost(o, proto);
       if (special !== undefined) return special;
     }
-    const rec = { k: K.object } as Rec;
+    return this.ordinary(o, proto, undefined);
+  }
+
+  /** An ordinary object (`known`: its keys, when an exemplar vouches for them). */
+  private ordinary(o: object, proto: object | null, known: string[] | undefined): RecordBase {
     const bare = proto === ObjectProto && isExtensible(o);
-    const form = this.objectProps(rec, o, proto, bare);
+    const form = this.objectProps(o, proto, bare, known);
     if (bare && form !== FORM_PROPS) {
       // The common case: the entry is the object itself, or (values kept in `flat`) its copy
       // with encoded values, made by finish().
       if (form === FORM_JSON) {
-        this.kind = ENTRY.json;
+        this.kind = E_JSON;
         return o as RecordBase;
       }
-      return rec.q as RecordBase; // (the copy finish() makes: kept())
+      return this.formOut as RecordBase; // (the copy finish() makes: kept())
     }
+    const rec = { k: K.object } as Rec;
+    if (form === FORM_JSON) rec.j = o;
+    else if (form === FORM_COPY) rec.q = this.formOut;
+    else if (this.formOut !== undefined) rec.o = this.formOut as Prop[];
+    this.formOut = undefined;
     return this.finishRec(rec, o, proto, ObjectProto);
   }
 
   /**
-   * The own properties of an ordinary object. When every one is an ordinary data property
+   * The own properties of an ordinary object (the result, but for `j`, in `formOut`). When every one is an ordinary data property
    * with a string key: `j`, the object itself (its values are all plain JSON values: the
    * object is written by JSON.stringify as it is, and read back by JSON.parse as it was), or
    * `q`, a copy whose values are encoded (for a `bare` object, a placeholder: its values are
    * left in `flat`, and finish() makes the copy). Otherwise `o`, the list of properties.
+   * `known`: the keys of `o`, ordinary data properties all (an exemplar's).
    */
-  private objectProps(rec: Rec, o: object, proto: object | null, bare: boolean): number {
-    // (Names and symbols apart: much cheaper than Reflect.ownKeys, same order.)
-    const keys = ownNames(o);
-    const symbols = ownSymbols(o);
-    const n = keys.length;
+  private objectProps(o: object, proto: object | null, bare: boolean, known: string[] | undefined): number {
+    const props = o as Record<string, unknown>;
+    let keys: string[];
+    let symbols: symbol[];
+    let n: number;
     let pure = this.embed && (proto === ObjectProto || proto === null);
     let i = 0;
-    for (; i < n; i++) {
-      const k = keys[i];
-      if (k === '__proto__') break;
-      const d = getOwn(o, k);
-      if (d === undefined || !(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
-      if (pure && !isPlain(d.value)) pure = false;
+    if (known !== undefined) {
+      keys = known;
+      symbols = NO_SYMBOLS;
+      n = i = keys.length;
+      for (let m = 0; m < n && pure; m++) if (!isPlain(props[keys[m]])) pure = false;
+    } else {
+      // (Names and symbols apart: much cheaper than Reflect.ownKeys, same order.)
+      keys = ownNames(o);
+      symbols = ownSymbols(o);
+      n = keys.length;
+      for (; i < n; i++) {
+        const k = keys[i];
+        if (k === '__proto__') break;
+        const d = getOwn(o, k);
+        if (d === undefined || !(d.writable === true && d.enumerable === true && d.configurable === true)) break; // (an accessor has no `writable`)
+        if (pure && !isPlain(d.value)) pure = false;
+      }
+      if (i === n && symbols.length === 0 && (proto === ObjectProto || proto === null)) this.learnObject(o, keys, proto);
     }
     // Below, the properties before `i` are read directly: own data properties, so reading
     // them runs no code.
-    const props = o as Record<string, unknown>;
     if (i === n && symbols.length === 0) {
-      if (pure) {
-        rec.j = o;
-        return FORM_JSON;
-      }
+      if (pure) return FORM_JSON;
       const at = this.flat.length;
       for (let m = 0; m < n; m++) {
         const x = props[keys[m]];
@@ -684,13 +894,13 @@ export class HeapEncoder {
         }
       }
       if (bare) {
-        rec.q = this.kept(ENTRY.object, at, keys);
+        this.formOut = this.kept(E_OBJECT, at, keys);
         return FORM_COPY;
       }
       const q: Record<string, V> = {};
       for (let m = 0; m < n; m++) q[keys[m]] = this.flatValue(at + m);
       this.flat.length = at;
-      rec.q = q;
+      this.formOut = q;
       return FORM_COPY;
     }
     // The general form; the properties before `i` are ordinary ones.
@@ -705,7 +915,7 @@ export class HeapEncoder {
       const d = getOwn(o, k);
       if (d !== undefined) out.push(this.prop(k, d));
     }
-    if (out.length) rec.o = out;
+    this.formOut = out.length ? out : undefined;
     return FORM_PROPS;
   }
 
@@ -912,7 +1122,7 @@ export class HeapEncoder {
         const bare = onlyElements && lengthD.writable && proto === ArrayProto && isExtensible(a);
         if (json && bare) {
           // The common case: the entry is the array itself.
-          this.kind = ENTRY.jsonArray;
+          this.kind = E_JSON_ARRAY;
           return a as unknown as RecordBase;
         }
         const at = this.flat.length;
@@ -928,7 +1138,7 @@ export class HeapEncoder {
           }
           if (bare) {
             // The entry is a copy with encoded elements, made by finish().
-            return this.kept(ENTRY.array, at, undefined);
+            return this.kept(E_ARRAY, at, null);
           }
         }
         let rec: RecordBase;
