@@ -14,8 +14,10 @@ export const PRIVATE_TABLE = Symbol('thingsjs.privateTable');
 /** First line of every instrumented file; its presence makes instrumenting a no-op. */
 export const INSTRUMENTED_MARKER = '/* thingsjs-instrumented v1 */';
 
-/** The version of the code shape the compiler emits. The runtime refuses other versions. */
-export const CODE_VERSION = 1;
+/** The version of the code shape the compiler emits (the runtime refuses versions it does not
+ *  know). 2: closures of member -1 with no env or one are stamped `new K(fn, factory[, env])`,
+ *  with no record array. */
+export const CODE_VERSION = 2;
 
 export const names = {
   /** The runtime namespace object, taken from globalThis by the module prologue. */

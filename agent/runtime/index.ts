@@ -56,9 +56,12 @@ function esmNamespace(m: unknown): unknown {
 }
 
 /**
- * Stamps a closure with its code record: `new ClosureTag(fn, [factory, member, ...envs])`.
- * The base constructor returns `fn` itself, so the private field lands on the function:
- * as cheap as a property store, and invisible to the program (no key, no inspect output).
+ * Stamps a closure with its code record [factory, member, ...envs]. Code of version 2 says
+ * `new ClosureTag(fn, factory)` or `new ClosureTag(fn, factory, env)` for a closure with
+ * member -1 and no env or one (most closures: no record array is made), and
+ * `new ClosureTag(fn, [factory, member, ...envs])` otherwise (and version 1 code always).
+ * The base constructor returns `fn` itself, so the private fields land on the function: as
+ * cheap as property stores, and invisible to the program (no key, no inspect output).
  */
 class ReturnTarget {
   constructor(target: object) {
@@ -66,18 +69,32 @@ class ReturnTarget {
   }
 }
 export class ClosureTag extends ReturnTarget {
-  #record: unknown[];
-  constructor(fn: object, record: unknown[]) {
+  /** the record, or (short form) the factory */
+  #record: unknown[] | Factory;
+  /** the short form's one env (undefined: none) */
+  #env: unknown;
+  constructor(fn: object, record: unknown[] | Factory, env?: unknown) {
     super(fn);
     this.#record = record;
+    this.#env = env;
   }
   static recordOf(fn: unknown): unknown[] | undefined {
-    return typeof fn === 'function' && #record in fn ? (fn as unknown as ClosureTag).#record : undefined;
+    if (typeof fn !== 'function' || !(#record in fn)) return undefined;
+    const tag = fn as unknown as ClosureTag;
+    const r = tag.#record;
+    if (typeof r !== 'function') return r;
+    // The short form: its record, made when asked (at capture).
+    const env = tag.#env;
+    return env === undefined ? [r, -1] : [r, -1, env];
   }
 }
 /** Marks a captured let/const/class that is not yet initialised (temporal dead zone). */
 const TDZ = Object.freeze({ tdz: true });
-export const CODE_VERSION = 1;
+/** The code version the compiler emits; the runtime also runs code of OLDEST_CODE_VERSION
+ *  and later (snapshots hold their modules' code as it was instrumented). 2: the short
+ *  ClosureTag form. */
+export const CODE_VERSION = 2;
+const OLDEST_CODE_VERSION = 1;
 
 /** What a snapshot body holds (the envelope around it is agent/snapshot). */
 export interface SnapshotBody {
@@ -246,7 +263,7 @@ export class Runtime {
     };
     return Object.freeze({
       codeVersion(v: number): typeof ClosureTag {
-        if (v !== CODE_VERSION) throw new Error(`this program was instrumented for ThingsJS code version ${v}; this runtime runs version ${CODE_VERSION}: instrument it again`);
+        if (!(v >= OLDEST_CODE_VERSION && v <= CODE_VERSION)) throw new Error(`this program was instrumented for ThingsJS code version ${v}; this runtime runs versions ${OLDEST_CODE_VERSION} to ${CODE_VERSION}: instrument it again`);
         return ClosureTag;
       },
       /** Flags read by class code: r — restoring (static blocks and static initializers do not

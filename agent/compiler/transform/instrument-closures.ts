@@ -8,7 +8,7 @@
  *   }                                             $tjs_e1.n = start;
  *                                                 return $tjs_f2($tjs_e1);
  *                                               };
- *                                               $tjs_t[$tjs_K] = [$tjs_f1, -1];
+ *                                               new $tjs_K($tjs_t, $tjs_f1);
  *                                               return $tjs_t;
  *                                             }
  *
@@ -22,7 +22,7 @@
  */
 import { CompileError } from '../errors';
 import { positionOf } from '../position';
-import { PRIVATE_TABLE, names } from '../reserved';
+import { PRIVATE_TABLE, RESERVED_PREFIX, names } from '../reserved';
 import { hasEnv, patternIdentifiers, type Analysis, type Binding, type Scope } from '../analyze/scope';
 import * as b from './builders';
 import { childKeys, eachChild, isNode, type Node } from '../walk';
@@ -72,8 +72,33 @@ const envRef = (s: Scope): Node => {
 };
 const envArgs = (ids: number[]): Node[] => ids.map((i) => envRef(scopeById[i]));
 
+/**
+ * A block scope of a resumable function none of whose bindings a closure reaches needs no
+ * record: its bindings are fields of the frame itself (`F.$tjs_e7_x`), set when the scope is
+ * entered, with no record made per entry (or per loop iteration: nothing can tell one
+ * iteration's binding from the next one's).
+ */
+function isFlat(s: Scope): boolean {
+  if (s.flat !== undefined) return s.flat;
+  let flat = s.kind !== 'class' && frameOf(s) !== null && !s.thisCaptured && !s.argsCaptured;
+  if (flat) for (const bd of s.bindings.values()) if (bd.closure !== false) flat = false;
+  return (s.flat = flat);
+}
+
+/** Fields of a resumable function's frame the machine or the runtime use: a binding of the
+ *  same name is kept under another (its frame field would be the machine's). */
+const MACHINE_FIELD = /^\$(s|tr|rv|pc|err|d|dm|m|v|t\d+)$/;
+
+/** The name of a captured binding's field in its record (or, flat, in its frame). */
+function fieldName(bd: Binding): string {
+  if (isFlat(bd.scope)) return `${envName(bd.scope)}_${bd.name}`;
+  if (resumableScopes.has(bd.scope) && MACHINE_FIELD.test(bd.name)) return `${RESERVED_PREFIX}v${bd.name}`;
+  return bd.name;
+}
+
 function capturedRef(binding: Binding): Node {
-  return b.member(envRef(binding.scope), binding.name);
+  if (isFlat(binding.scope)) return b.member(b.id(envName(frameOf(binding.scope)!)), fieldName(binding));
+  return b.member(envRef(binding.scope), fieldName(binding));
 }
 
 /** `const $tjs_eN = { a: a, x: void 0, $tjs_this: this }` for a scope entered now. */
@@ -83,8 +108,9 @@ function envCreation(scope: Scope, initFromNative: (bd: Binding) => boolean): No
   for (const bd of scope.bindings.values()) {
     if (!bd.captured) continue;
     const init = initFromNative(bd) ? b.id(bd.name) : scope.kind !== 'for' && tdzBindingsOf(scope).has(bd) ? b.member(b.id(names.runtime), 'T') : b.undef();
-    props.push(b.prop(bd.name, init));
+    props.push(b.prop(fieldName(bd), init));
   }
+  if (isFlat(scope)) return props.map((p) => b.exprStmt(b.assign(b.member(b.id(envName(frameOf(scope)!)), p.key.name), p.value)));
   // In a derived constructor `this` exists only after super(): the record gets it from there.
   if (scope.thisCaptured) props.push(b.prop(names.thisField, derivedCtorScopes.has(scope) ? b.undef() : { type: 'ThisExpression' }));
   if (scope.argsCaptured) props.push(b.prop(names.argsField, b.id('arguments')));
@@ -370,15 +396,20 @@ function forStatement(st: Node, ctx: InstrumentContext): Out {
       for (const d of init.declarations) {
         if (d.id.type !== 'Identifier') throw new CompileError('E_UNSUPPORTED_SYNTAX', 'destructuring in a for(;;) head whose variables are captured by closures is not supported yet', positionOf(d));
         const bd = analysis.decls.get(d.id)!;
-        if (bd.captured) props.push(b.prop(bd.name, d.init ? named(d.init, bd.name, ctx) : b.undef()));
+        if (bd.captured) props.push(b.prop(fieldName(bd), d.init ? named(d.init, bd.name, ctx) : b.undef()));
         else rest.push({ ...d, init: d.init ? named(d.init, bd.name, ctx) : null });
       }
-      if (frameOf(s)) {
+      if (isFlat(s)) {
+        // Fields of the frame: nothing to copy per iteration.
+        st.init = b.seq(props.map((p) => b.assign(b.member(b.id(envName(frameOf(s)!)), p.key.name), p.value)));
+      } else if (frameOf(s)) {
         // In a generator the loop's record lives in the frame (all its names are captured there).
         st.init = b.seq([b.assign(envRef(s), b.object(props)), ...rest.map((d) => b.assign(b.id(d.id.name), d.init ?? b.undef()))]);
       } else st.init = { type: 'VariableDeclaration', kind: 'let', declarations: [{ type: 'VariableDeclarator', id: envRef(s), init: b.object(props) }, ...rest] };
-      const copy = b.object([...s.bindings.values()].filter((x) => x.captured).map((x) => b.prop(x.name, capturedRef(x))));
-      perIteration = b.assign(envRef(s), copy);
+      if (!isFlat(s)) {
+        const copy = b.object([...s.bindings.values()].filter((x) => x.captured).map((x) => b.prop(fieldName(x), capturedRef(x))));
+        perIteration = b.assign(envRef(s), copy);
+      }
     } else {
       plainDeclaration(init, ctx);
     }
@@ -780,7 +811,7 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
     b.fnDecl(factoryName, params, [
       ...classEnv,
       b.varDecl('const', t, value),
-      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(heritage ? -2 : -1), ...withKeys.map(b.id)])] }),
+      heritage ? b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(-2), ...withKeys.map(b.id)])] }) : stamp(t, factoryName, withKeys),
       b.exprStmt(b.call(b.member(rt, 'members'), [b.id(t), b.array(table)])),
       b.ret(b.id(t)),
     ]),
@@ -805,6 +836,14 @@ function resumableMember(fn: Node, ctx: InstrumentContext): void {
 }
 
 /** First statement of every class constructor: under `st.s` only the brand is made. */
+/** Stamps closure `t` of factory `factoryName` (member -1) with its record [factory, -1,
+ *  ...params]: `new K(t, factory)` / `new K(t, factory, env)` for none or one (no record
+ *  array: runtime ClosureTag), the array otherwise. */
+function stamp(t: string, factoryName: string, params: string[]): Node {
+  const args = params.length <= 1 ? [b.id(t), b.id(factoryName), ...params.map(b.id)] : [b.id(t), b.array([b.id(factoryName), b.literal(-1), ...params.map(b.id)])];
+  return b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: args });
+}
+
 function stampGuard(derived: boolean, stamping: Node): Node {
   const ret = b.ret(null);
   const consequent = derived ? b.block([b.exprStmt(b.call({ type: 'Super' }, [])), ret]) : ret;
@@ -830,7 +869,7 @@ function mappedArguments(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
   if (fn.type === 'ArrowFunctionExpression' || fs.strict || !fs.usesArgs || !fn.params.every((p: Node) => p.type === 'Identifier')) return [];
   const bindings = fn.params.map((p: Node) => ctx.analysis.decls.get(p));
   if (!bindings.some((bd: Binding | undefined) => bd?.captured)) return [];
-  const list = b.array(bindings.map((bd: Binding | undefined) => (bd?.captured ? b.literal(bd.name) : b.literal(0))));
+  const list = b.array(bindings.map((bd: Binding | undefined) => (bd?.captured ? b.literal(fieldName(bd)) : b.literal(0))));
   return [b.exprStmt(b.call(b.member(b.id(names.runtime), 'margs'), [envRef(fs), b.id('arguments'), list]))];
 }
 
@@ -869,7 +908,7 @@ function resumableBody(fn: Node, fs: Scope, envs: number[], ctx: InstrumentConte
   ctx.factories.push(
     b.fnDecl(stepName, [], [
       b.varDecl('const', t, { type: 'FunctionExpression', id: null, params: [b.id(frame)], body: b.block([...directives, ...loadOuter, ...machine.body]), async: false, generator: false }),
-      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(stepName), b.literal(-1)])] }),
+      stamp(t, stepName, []),
       b.ret(b.id(t)),
     ]),
   );
@@ -964,7 +1003,7 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
     b.fnDecl(factoryName, params, [
       b.varDecl('const', t, value),
       // The tag is a private field stamped on the closure: invisible to the program.
-      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(-1), ...params.map(b.id)])] }),
+      stamp(t, factoryName, params),
       b.ret(b.id(t)),
     ]),
   );
