@@ -811,7 +811,7 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
     b.fnDecl(factoryName, params, [
       ...classEnv,
       b.varDecl('const', t, value),
-      heritage ? b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(-2), ...withKeys.map(b.id)])] }) : stamp(t, factoryName, withKeys),
+      heritage ? b.exprStmt({ type: 'NewExpression', callee: b.id(names.otherTag), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(-2), ...withKeys.map(b.id)])] }) : stamp(t, factoryName, withKeys, names.otherTag),
       b.exprStmt(b.call(b.member(rt, 'members'), [b.id(t), b.array(table)])),
       b.ret(b.id(t)),
     ]),
@@ -837,11 +837,21 @@ function resumableMember(fn: Node, ctx: InstrumentContext): void {
 
 /** First statement of every class constructor: under `st.s` only the brand is made. */
 /** Stamps closure `t` of factory `factoryName` (member -1) with its record [factory, -1,
- *  ...params]: `new K(t, factory)` / `new K(t, factory, env)` for none or one (no record
- *  array: runtime ClosureTag), the array otherwise. */
-function stamp(t: string, factoryName: string, params: string[]): Node {
-  const args = params.length <= 1 ? [b.id(t), b.id(factoryName), ...params.map(b.id)] : [b.id(t), b.array([b.id(factoryName), b.literal(-1), ...params.map(b.id)])];
-  return b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: args });
+ *  ...params]: `new K(t, factory, ...params)` for up to two (no record array: runtime
+ *  ClosureTag), the array otherwise. `tag` is the stamping class for the
+ *  function's kind (tagFor). */
+function stamp(t: string, factoryName: string, params: string[], tag: string): Node {
+  const args = params.length <= 2 ? [b.id(t), b.id(factoryName), ...params.map(b.id)] : [b.id(t), b.array([b.id(factoryName), b.literal(-1), ...params.map(b.id)])];
+  return b.exprStmt({ type: 'NewExpression', callee: b.id(tag), arguments: args });
+}
+
+/** The stamping class for a function (runtime ClosureTag): one per kind of hidden class the
+ *  engine gives it, so that each class's field stores stay fast. Arrows, methods and
+ *  accessors share one; functions with a prototype another; classes (one hidden class
+ *  each) and async or generator functions left native the third. */
+function tagFor(fn: Node): string {
+  if (fn.type === 'ClassDeclaration' || fn.type === 'ClassExpression' || fn.async || fn.generator) return names.otherTag;
+  return fn.type === 'ArrowFunctionExpression' || fn.method || fn.kind === 'get' || fn.kind === 'set' ? names.metaKey : names.functionTag;
 }
 
 function stampGuard(derived: boolean, stamping: Node): Node {
@@ -908,7 +918,7 @@ function resumableBody(fn: Node, fs: Scope, envs: number[], ctx: InstrumentConte
   ctx.factories.push(
     b.fnDecl(stepName, [], [
       b.varDecl('const', t, { type: 'FunctionExpression', id: null, params: [b.id(frame)], body: b.block([...directives, ...loadOuter, ...machine.body]), async: false, generator: false }),
-      stamp(t, stepName, []),
+      stamp(t, stepName, [], names.functionTag),
       b.ret(b.id(t)),
     ]),
   );
@@ -1003,7 +1013,7 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
     b.fnDecl(factoryName, params, [
       b.varDecl('const', t, value),
       // The tag is a private field stamped on the closure: invisible to the program.
-      stamp(t, factoryName, params),
+      stamp(t, factoryName, params, methodKey || computedKey ? (fn.async || fn.generator ? names.otherTag : names.metaKey) : tagFor(fn)),
       b.ret(b.id(t)),
     ]),
   );

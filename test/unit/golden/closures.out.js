@@ -3,9 +3,11 @@
 var $tjs_rt = globalThis.$tjs_runtime;
 if (!$tjs_rt) throw new Error("this program was instrumented by ThingsJS: run it with `thingsctl run` or on a thingsjs-agent");
 var $tjs_K = $tjs_rt.codeVersion(2);
+var $tjs_KF = $tjs_K.F;
+var $tjs_KC = $tjs_K.C;
 function $tjs_f2($tjs_e0, $tjs_e1) {
   const $tjs_t0 = (0, () => ($tjs_e1.n += $tjs_e1.step, $tjs_e0.hits++, $tjs_e1.n));
-  new $tjs_K($tjs_t0, [$tjs_f2, -1, $tjs_e0, $tjs_e1]);
+  new $tjs_K($tjs_t0, $tjs_f2, $tjs_e0, $tjs_e1);
   return $tjs_t0;
 }
 function $tjs_f1($tjs_e0) {
@@ -18,12 +20,12 @@ function $tjs_f1($tjs_e0) {
     $tjs_e1.step = 1;
     return $tjs_f2($tjs_e0, $tjs_e1);
   };
-  new $tjs_K($tjs_t0, $tjs_f1, $tjs_e0);
+  new $tjs_KF($tjs_t0, $tjs_f1, $tjs_e0);
   return $tjs_t0;
 }
 function $tjs_f3($tjs_e0, $tjs_e3) {
   const $tjs_t0 = (0, () => console.log($tjs_e3.i, (0, $tjs_e0.makeCounter)($tjs_e3.i)()));
-  new $tjs_K($tjs_t0, [$tjs_f3, -1, $tjs_e0, $tjs_e3]);
+  new $tjs_K($tjs_t0, $tjs_f3, $tjs_e0, $tjs_e3);
   return $tjs_t0;
 }
 function $tjs_f4($tjs_e0) {
@@ -48,7 +50,7 @@ function $tjs_f5() {
     };
     return $tjs_f6($tjs_e6);
   };
-  new $tjs_K($tjs_t0, $tjs_f5);
+  new $tjs_KF($tjs_t0, $tjs_f5);
   return $tjs_t0;
 }
 $tjs_rt.module(module, [$tjs_f2, $tjs_f1, $tjs_f3, $tjs_f4, $tjs_f6, $tjs_f5], function $tjs_main() {
