@@ -835,7 +835,6 @@ function resumableMember(fn: Node, ctx: InstrumentContext): void {
   currentFn = savedFn;
 }
 
-/** First statement of every class constructor: under `st.s` only the brand is made. */
 /** Stamps closure `t` of factory `factoryName` (member -1) with its record [factory, -1,
  *  ...params]: `new K(t, factory, ...params)` for up to two (no record array: runtime
  *  ClosureTag), the array otherwise. `tag` is the stamping class for the
@@ -854,6 +853,7 @@ function tagFor(fn: Node): string {
   return fn.type === 'ArrowFunctionExpression' || fn.method || fn.kind === 'get' || fn.kind === 'set' ? names.metaKey : names.functionTag;
 }
 
+/** First statement of every class constructor: under `st.s` only the brand is made. */
 function stampGuard(derived: boolean, stamping: Node): Node {
   const ret = b.ret(null);
   const consequent = derived ? b.block([b.exprStmt(b.call({ type: 'Super' }, [])), ret]) : ret;
