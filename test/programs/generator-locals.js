@@ -3,8 +3,9 @@
 // (records of their own, fresh per iteration); shadowing in nested blocks; temporal dead
 // zones and `let x;` re-entered each iteration; catch and switch bindings; locals named like
 // the machine's own fields ($s, $t0, $rv, $tr, $pc, $err, $d); and closures with no, one and
-// two records made before a cut and called after it. (Sloppy mode on purpose: a generator's
-// `arguments` is mapped to its parameters.)
+// two records made before a cut and called after it; defaults in a for-of head that read
+// the head's own bindings. (Sloppy mode on purpose: a generator's `arguments` is mapped to
+// its parameters.)
 
 const sleep = (ms, v) => new Promise((r) => setTimeout(r, ms, v));
 
@@ -56,6 +57,12 @@ async function loops(label) {
   for (const [a, b] of [['x', 1], ['y', 2]]) {
     await sleep(4);
     out.push(a + b);
+  }
+  // defaults in a loop head that read the head's own bindings
+  for (const [p, { q = p + 'q' }] of [['p', {}], ['r', { q: 's' }]]) {
+    await sleep(4);
+    out.push(p + q);
+    keep.push(() => q);
   }
   let n = 0;
   while (n < 3) {
@@ -123,7 +130,7 @@ async function main() {
   const expectGen = '{"value":"s-arg","done":false}|{"value":"t0-arg","done":false}|{"value":["mapped","rv","tr",1,"err",0],"done":false}|{"value":1,"done":false}|{"value":"boom mapped 1","done":false}|{"value":"finally","done":true}|{"done":true}';
   if (seen.join('|') !== expectGen) throw new Error('generator with machine-like names: ' + seen.join('|'));
   const lines = await Promise.all([loops('A'), loops('B')]);
-  const expectLoops = '0:first 0:0 inner 0 1:undefined 1:10 inner 1 2:undefined 2:20 inner 2 3:undefined 3:30 inner 3 x1 y2 ReferenceError late 0 ReferenceError late 1 ReferenceError late 2 three caught 0,1,2';
+  const expectLoops = '0:first 0:0 inner 0 1:undefined 1:10 inner 1 2:undefined 2:20 inner 2 3:undefined 3:30 inner 3 x1 y2 ppq rs ReferenceError late 0 ReferenceError late 1 ReferenceError late 2 three caught 0,1,2,pq,s';
   if (lines[0] !== expectLoops || lines[1] !== expectLoops) throw new Error('loop bindings: ' + lines.join(' / '));
   let sum = 0;
   for await (const v of counter(5)) {

@@ -25,7 +25,7 @@ import { positionOf } from '../position';
 import { PRIVATE_TABLE, RESERVED_PREFIX, names } from '../reserved';
 import { hasEnv, patternIdentifiers, type Analysis, type Binding, type Scope } from '../analyze/scope';
 import * as b from './builders';
-import { childKeys, eachChild, isNode, type Node } from '../walk';
+import { childKeys, eachChild, isFunction, isNode, type Node } from '../walk';
 import { buildStateMachine, Unsupported, type StateMachine } from './resumable';
 
 export interface InstrumentContext {
@@ -437,9 +437,11 @@ function forInOf(st: Node, ctx: InstrumentContext): Out {
         for (const n of natives) before.push(b.varDecl('var', n.name, null));
       } else patternExprs(d.id, ctx);
     } else {
-      patternExprs(d.id, ctx);
       // The head binding stays native (fresh per iteration); the body copies it into the
-      // iteration's record.
+      // iteration's record. So do references to it in the head's own defaults
+      // (`for (const [a, b = a] of ...)`): the record does not exist yet.
+      if (s && hasEnv(s)) nativeInPattern(d.id, s, ctx);
+      patternExprs(d.id, ctx);
       if (s && hasEnv(s)) bodyHead = envCreation(s, () => true);
     }
   } else {
@@ -449,6 +451,34 @@ function forInOf(st: Node, ctx: InstrumentContext): Out {
   if (bodyHead.length) body = body.type === 'BlockStatement' ? { ...body, body: [...bodyHead, ...body.body] } : b.block([...bodyHead, body]);
   st.body = body;
   return before.length ? [...before, st] : st;
+}
+
+/** Marks references to `scope`'s bindings in a pattern's defaults and computed keys as
+ *  native (not inside nested functions, which reach the bindings through records). */
+function nativeInPattern(p: Node, scope: Scope, ctx: InstrumentContext): void {
+  const { analysis } = ctx;
+  const visit = (n: Node): void => {
+    if (isFunction(n) || n.type === 'ClassExpression') return;
+    if (n.type === 'Identifier' && analysis.refs.get(n)?.scope === scope) analysis.nativeRefs.add(n);
+    eachChild(n, visit);
+  };
+  const inPattern = (q: Node | null): void => {
+    if (!q) return;
+    if (q.type === 'AssignmentPattern') {
+      inPattern(q.left);
+      visit(q.right);
+    } else if (q.type === 'ArrayPattern') q.elements.forEach(inPattern);
+    else if (q.type === 'ObjectPattern') {
+      for (const prop of q.properties) {
+        if (prop.type === 'RestElement') inPattern(prop.argument);
+        else {
+          if (prop.computed) visit(prop.key);
+          inPattern(prop.value);
+        }
+      }
+    } else if (q.type === 'RestElement') inPattern(q.argument);
+  };
+  inPattern(p);
 }
 
 /** An assignment target (identifier, member or pattern) in expression position. */
