@@ -83,6 +83,8 @@ function compile(text: string, filename: string, options: InstrumentOptions, ran
       alternate: null,
     },
     b.varDecl('var', names.metaKey, b.call(b.member(rt, 'codeVersion'), [b.literal(CODE_VERSION)])),
+    b.varDecl('var', names.functionTag, b.member(b.id(names.metaKey), 'F')),
+    b.varDecl('var', names.otherTag, b.member(b.id(names.metaKey), 'C')),
   ];
   const mainFn: Node = { type: 'FunctionExpression', id: b.id(names.main), params: [], body: b.block(main), async: false, generator: false };
   const register = b.exprStmt(

@@ -14,8 +14,10 @@ export const PRIVATE_TABLE = Symbol('thingsjs.privateTable');
 /** First line of every instrumented file; its presence makes instrumenting a no-op. */
 export const INSTRUMENTED_MARKER = '/* thingsjs-instrumented v1 */';
 
-/** The version of the code shape the compiler emits. The runtime refuses other versions. */
-export const CODE_VERSION = 1;
+/** The version of the code shape the compiler emits (the runtime refuses versions it does not
+ *  know). 2: closures of member -1 with up to two envs are stamped `new K(fn, factory,
+ *  ...envs)`, with no record array; three stamping classes ($tjs_K, $tjs_KF, $tjs_KC). */
+export const CODE_VERSION = 2;
 
 export const names = {
   /** The runtime namespace object, taken from globalThis by the module prologue. */
@@ -25,6 +27,10 @@ export const names = {
   /** The class that stamps each closure with its [factory, member, ...envs] record (a
    *  private field: invisible to the program, to util.inspect and to Reflect.ownKeys). */
   metaKey: `${RESERVED_PREFIX}K`,
+  /** The same for functions with a prototype, and for classes and the rest (code version 2:
+   *  one stamping class per kind of hidden class; runtime ClosureTag). */
+  functionTag: `${RESERVED_PREFIX}KF`,
+  otherTag: `${RESERVED_PREFIX}KC`,
   /** The module's top-level code, as a function the runtime calls unless restoring. */
   main: `${RESERVED_PREFIX}main`,
   env: (scopeId: number) => `${RESERVED_PREFIX}e${scopeId}`,

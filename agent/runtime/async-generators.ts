@@ -11,10 +11,10 @@
  * a `for await` loop waiting on one, migrate.
  */
 import { Generator, RUNTIME_CLASSES, ReturnSignal, driven, iter, resumeIn, stepOf, withLegacyStep, type StepFactory } from './generators';
-import { agAwait, pendingPromise, rejectPromise, resolvePromise, RtPromise } from './promises';
+import { agAwait, pendingPromise, rejectPromise, resolvePromise, RtPromise, type Tagger } from './promises';
 
-let tag: (fn: object, record: unknown[]) => void = () => undefined;
-export function setAsyncGeneratorTagger(t: (fn: object, record: unknown[]) => void): void {
+let tag: Tagger = () => undefined;
+export function setAsyncGeneratorTagger(t: Tagger): void {
   tag = t;
 }
 
@@ -142,7 +142,7 @@ export { run as agResume };
 
 export function makeAgResume(g: AsyncGen, mode: number): (v: unknown) => void {
   const fn = (v: unknown): void => run(g, mode, v);
-  tag(fn, [makeAgResume, -1, g, mode]);
+  tag(fn, makeAgResume, g, mode);
   return fn;
 }
 
@@ -155,7 +155,7 @@ export function makeAgReturned(g: AsyncGen, rejected: boolean): (v: unknown) => 
     else resolvePromise(req.p, { value: v, done: true });
     drain(g);
   };
-  tag(fn, [makeAgReturned, -1, g, rejected]);
+  tag(fn, makeAgReturned, g, rejected);
   return fn;
 }
 
@@ -195,7 +195,7 @@ function fromSync(call: () => IteratorResult<unknown>): RtPromise {
 
 export function makeAsyncFromSyncDone(done: boolean): (v: unknown) => IteratorResult<unknown> {
   const fn = (value: unknown): IteratorResult<unknown> => ({ value, done }) as IteratorResult<unknown>;
-  tag(fn, [makeAsyncFromSyncDone, -1, done]);
+  tag(fn, makeAsyncFromSyncDone, done);
   return fn;
 }
 

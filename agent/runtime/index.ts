@@ -58,28 +58,99 @@ function esmNamespace(m: unknown): unknown {
 }
 
 /**
- * Stamps a closure with its code record: `new ClosureTag(fn, [factory, member, ...envs])`.
- * The base constructor returns `fn` itself, so the private field lands on the function:
- * as cheap as a property store, and invisible to the program (no key, no inspect output).
+ * Stamps a closure with its code record [factory, member, ...envs]. Code of version 2 says
+ * `new K(fn, factory, ...envs)` for a closure with member -1 and at most two envs (most
+ * closures: no record array is made; three private fields fit the one property array the
+ * engine gives a function), and `new K(fn, [factory, member, ...envs])` otherwise (version 1
+ * code always uses the array, with ClosureTag).
+ * The base constructor returns `fn` itself, so the private fields land on the function: as
+ * cheap as property stores, and invisible to the program (no key, no inspect output).
+ *
+ * Three classes of one shape, by the kind of function stamped, so that each one's field
+ * stores see few hidden classes: ClosureTag for arrows, methods and accessors (one map),
+ * FunctionTag for functions with a prototype (sloppy and strict: two maps), OtherTag for
+ * classes (a map each), native generators and the runtime's wrappers. Stores that see more
+ * than four maps go megamorphic: several times slower.
  */
 class ReturnTarget {
   constructor(target: object) {
     return target;
   }
 }
+type TagRecord = unknown[] | ((...a: never[]) => unknown);
+/** The record of a stamp: the array, or the short form's [factory, -1, ...envs] (up to two;
+ *  trailing undefined ones are left out: factories take a fixed number of parameters). */
+function recordFrom(r: TagRecord, env: unknown, env2: unknown): unknown[] {
+  if (typeof r !== 'function') return r;
+  if (env2 !== undefined) return [r, -1, env, env2];
+  return env === undefined ? [r, -1] : [r, -1, env];
+}
 export class ClosureTag extends ReturnTarget {
-  #record: unknown[];
-  constructor(fn: object, record: unknown[]) {
+  /** the record, or (short form) the factory */
+  #record: TagRecord;
+  /** the short form's one env (undefined: none) */
+  #env: unknown;
+  #env2: unknown;
+  constructor(fn: object, record: TagRecord, env?: unknown, env2?: unknown) {
     super(fn);
     this.#record = record;
+    this.#env = env;
+    this.#env2 = env2;
+  }
+  static read(fn: object): unknown[] | undefined {
+    if (!(#record in fn)) return undefined;
+    const t = fn as unknown as ClosureTag;
+    return recordFrom(t.#record, t.#env, t.#env2);
   }
   static recordOf(fn: unknown): unknown[] | undefined {
-    return typeof fn === 'function' && #record in fn ? (fn as unknown as ClosureTag).#record : undefined;
+    if (typeof fn !== 'function') return undefined;
+    return ClosureTag.read(fn) ?? FunctionTag.read(fn) ?? OtherTag.read(fn);
+  }
+  /** The other two classes, for the module prologue ($tjs_KF, $tjs_KC). */
+  static F: typeof FunctionTag;
+  static C: typeof OtherTag;
+}
+class FunctionTag extends ReturnTarget {
+  #record: TagRecord;
+  #env: unknown;
+  #env2: unknown;
+  constructor(fn: object, record: TagRecord, env?: unknown, env2?: unknown) {
+    super(fn);
+    this.#record = record;
+    this.#env = env;
+    this.#env2 = env2;
+  }
+  static read(fn: object): unknown[] | undefined {
+    if (!(#record in fn)) return undefined;
+    const t = fn as unknown as FunctionTag;
+    return recordFrom(t.#record, t.#env, t.#env2);
   }
 }
+class OtherTag extends ReturnTarget {
+  #record: TagRecord;
+  #env: unknown;
+  #env2: unknown;
+  constructor(fn: object, record: TagRecord, env?: unknown, env2?: unknown) {
+    super(fn);
+    this.#record = record;
+    this.#env = env;
+    this.#env2 = env2;
+  }
+  static read(fn: object): unknown[] | undefined {
+    if (!(#record in fn)) return undefined;
+    const t = fn as unknown as OtherTag;
+    return recordFrom(t.#record, t.#env, t.#env2);
+  }
+}
+ClosureTag.F = FunctionTag;
+ClosureTag.C = OtherTag;
 /** Marks a captured let/const/class that is not yet initialised (temporal dead zone). */
 const TDZ = Object.freeze({ tdz: true });
-export const CODE_VERSION = 1;
+/** The code version the compiler emits; the runtime also runs code of OLDEST_CODE_VERSION
+ *  and later (snapshots hold their modules' code as it was instrumented). 2: the short
+ *  ClosureTag form. */
+export const CODE_VERSION = 2;
+const OLDEST_CODE_VERSION = 1;
 
 /** What a snapshot body holds (the envelope around it is agent/snapshot). */
 export interface SnapshotBody {
@@ -189,14 +260,14 @@ export class Runtime {
     }
     // Promises the program makes are the runtime's (their state is capturable); Node's own
     // internals keep the engine's.
-    setClosureTagger((fn, record) => new ClosureTag(fn, record));
+    setClosureTagger((fn, record, a, b) => new ClosureTag(fn, record, a, b));
     setArgumentsTagger((fn, record) => new ClosureTag(fn, record));
-    setAsyncGeneratorTagger((fn, record) => new ClosureTag(fn, record));
-    installOnce(this.options.requireBuiltin('events') as never, (fn, record) => new ClosureTag(fn, record));
+    setAsyncGeneratorTagger((fn, record, a, b) => new ClosureTag(fn, record, a, b));
+    installOnce(this.options.requireBuiltin('events') as never, (fn, record) => new OtherTag(fn, record));
 
     // Node APIs that keep program state in Node's own closures or private symbols: replaced
     // by versions made of runtime closures, RtPromise and plain state (see intrinsics/).
-    const tagger = (fn: object, record: unknown[]): unknown => new ClosureTag(fn, record);
+    const tagger = (fn: object, record: unknown[]): unknown => new OtherTag(fn, record);
     installEventsOnce(this.options.requireBuiltin('events') as never, tagger, RtPromise as never);
     const util = this.options.requireBuiltin('util') as never;
     installPromisify(util, tagger, RtPromise as never, (this.options.requireBuiltin('fs') as { read: unknown }).read);
@@ -264,7 +335,7 @@ export class Runtime {
     };
     return Object.freeze({
       codeVersion(v: number): typeof ClosureTag {
-        if (v !== CODE_VERSION) throw new Error(`this program was instrumented for ThingsJS code version ${v}; this runtime runs version ${CODE_VERSION}: instrument it again`);
+        if (!(v >= OLDEST_CODE_VERSION && v <= CODE_VERSION)) throw new Error(`this program was instrumented for ThingsJS code version ${v}; this runtime runs versions ${OLDEST_CODE_VERSION} to ${CODE_VERSION}: instrument it again`);
         return ClosureTag;
       },
       /** Flags read by class code: r — restoring (static blocks and static initializers do not
@@ -281,7 +352,7 @@ export class Runtime {
           const d = Object.getOwnPropertyDescriptor(isStatic ? C : C.prototype, key);
           const fn = d ? (kind === 'g' ? d.get : kind === 's' ? d.set : d.value) : undefined;
           list.push(fn);
-          if (typeof fn === 'function' && !ClosureTag.recordOf(fn)) new ClosureTag(fn, [null, i, C]);
+          if (typeof fn === 'function' && !ClosureTag.recordOf(fn)) new OtherTag(fn, [null, i, C]);
         });
         self.classMembers.set(C, list);
       },

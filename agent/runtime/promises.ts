@@ -46,9 +46,11 @@ type Subscriber = Reaction | RtPromise | AsyncMachine | AsyncCall | AsyncGen | E
 /** One waiter, or several in subscription order (a list holds two or more). */
 type Reactions = Subscriber | Subscriber[] | null;
 
-/** Set by the runtime: stamps a runtime closure with [factory, -1, ...args]. */
-let tag: (fn: object, record: unknown[]) => void = () => undefined;
-export function setClosureTagger(t: (fn: object, record: unknown[]) => void): void {
+/** Set by the runtime: stamps a runtime closure with [factory, -1, ...args], given as the
+ *  array or (up to two args) as `tag(fn, factory, a, b)` (runtime ClosureTag). */
+export type Tagger = (fn: object, record: unknown[] | ((...a: never[]) => unknown), a?: unknown, b?: unknown) => void;
+let tag: Tagger = () => undefined;
+export function setClosureTagger(t: Tagger): void {
   tag = t;
 }
 
@@ -573,7 +575,7 @@ function makeResolve(p: RtPromise, flag: { done: boolean }): (v?: unknown) => vo
     flag.done = true;
     resolvePromise(p, v);
   };
-  tag(resolve, [makeResolve, -1, p, flag]);
+  tag(resolve, makeResolve, p, flag);
   return resolve;
 }
 function makeReject(p: RtPromise, flag: { done: boolean }): (e?: unknown) => void {
@@ -582,7 +584,7 @@ function makeReject(p: RtPromise, flag: { done: boolean }): (e?: unknown) => voi
     flag.done = true;
     settle(p, REJECTED, e);
   };
-  tag(reject, [makeReject, -1, p, flag]);
+  tag(reject, makeReject, p, flag);
   return reject;
 }
 function resolvingFunctions(p: RtPromise): [(v?: unknown) => void, (e?: unknown) => void] {
@@ -675,7 +677,7 @@ export class AsyncCall {
 /** The resume callbacks of snapshots taken before awaits subscribed the AsyncCall itself. */
 function makeResume(call: AsyncCall | AsyncMachine, mode: number): (v: unknown) => void {
   const fn = (v: unknown): void => advance(call, mode, v);
-  tag(fn, [makeResume, -1, call, mode]);
+  tag(fn, makeResume, call, mode);
   return fn;
 }
 
@@ -710,7 +712,7 @@ export { awaitValue as agAwait };
 /** finally(): run the callback, then pass the original outcome on. */
 function makeFinally(onFinally: () => unknown, rejected: boolean): (v: unknown) => RtPromise {
   const fn = (v: unknown): RtPromise => RtPromise.resolve(onFinally()).then(makeOutcome(v, rejected));
-  tag(fn, [makeFinally, -1, onFinally, rejected]);
+  tag(fn, makeFinally, onFinally, rejected);
   return fn;
 }
 function makeOutcome(v: unknown, rejected: boolean): () => unknown {
@@ -718,7 +720,7 @@ function makeOutcome(v: unknown, rejected: boolean): () => unknown {
     if (rejected) throw v;
     return v;
   };
-  tag(fn, [makeOutcome, -1, v, rejected]);
+  tag(fn, makeOutcome, v, rejected);
   return fn;
 }
 

@@ -199,7 +199,7 @@ function unitNames(code: string): string[] {
     if (start < 0) return '';
     const next = code.indexOf('\nfunction $tjs_f', start + 1);
     const body = code.slice(start, next < 0 ? Math.min(code.length, start + 2000) : next);
-    const tagged = /new \$tjs_K\(([\w$]+)/.exec(body);
+    const tagged = /new \$tjs_K[FC]?\(([\w$]+)/.exec(body);
     if (tagged && !tagged[1].startsWith('$tjs_')) return tagged[1];
     const named = /(?:function\*?|class)\s+([A-Za-z_$][\w$]*)/.exec(body.slice(body.indexOf('{') + 1));
     if (named && !named[1].startsWith('$tjs_')) return named[1];

@@ -26,6 +26,9 @@ export interface Binding {
   kind: BindingKind;
   scope: Scope;
   captured: boolean;
+  /** In a resumable function, where every binding is `captured` (lives in the frame or a
+   *  record in it): whether a closure reaches it, which needs a record of its own. */
+  closure?: boolean;
   /** For let/const/class: where the binding becomes initialised, as a position in the
    *  analysis walk (see `seq` in analyze()). */
   declEnd?: number;
@@ -56,6 +59,8 @@ export interface Scope {
   inParams: boolean;
   /** hasEnv(), computed once the analysis is done (null before). */
   env: boolean | null;
+  /** The transform's isFlat(), once computed. */
+  flat?: boolean;
   /** Where the scope's node starts, as a position in the analysis walk. */
   start: number;
 }
@@ -771,7 +776,10 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   // lives in a record: a suspension keeps no native local.
   for (const s of scopes) {
     if (!resumableScopes.has(s.varScope)) continue;
-    for (const b of s.bindings.values()) b.captured = true;
+    for (const b of s.bindings.values()) {
+      b.closure = b.captured;
+      b.captured = true;
+    }
     if (s === s.varScope) s.thisCaptured = true; // the frame always exists
   }
 

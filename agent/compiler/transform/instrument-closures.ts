@@ -8,7 +8,7 @@
  *   }                                             $tjs_e1.n = start;
  *                                                 return $tjs_f2($tjs_e1);
  *                                               };
- *                                               $tjs_t[$tjs_K] = [$tjs_f1, -1];
+ *                                               new $tjs_K($tjs_t, $tjs_f1);
  *                                               return $tjs_t;
  *                                             }
  *
@@ -22,10 +22,10 @@
  */
 import { CompileError } from '../errors';
 import { positionOf } from '../position';
-import { PRIVATE_TABLE, names } from '../reserved';
+import { PRIVATE_TABLE, RESERVED_PREFIX, names } from '../reserved';
 import { hasEnv, patternIdentifiers, type Analysis, type Binding, type Scope } from '../analyze/scope';
 import * as b from './builders';
-import { childKeys, eachChild, isNode, type Node } from '../walk';
+import { childKeys, eachChild, isFunction, isNode, type Node } from '../walk';
 import { buildStateMachine, Unsupported, type StateMachine } from './resumable';
 
 export interface InstrumentContext {
@@ -72,8 +72,33 @@ const envRef = (s: Scope): Node => {
 };
 const envArgs = (ids: number[]): Node[] => ids.map((i) => envRef(scopeById[i]));
 
+/**
+ * A block scope of a resumable function none of whose bindings a closure reaches needs no
+ * record: its bindings are fields of the frame itself (`F.$tjs_e7_x`), set when the scope is
+ * entered, with no record made per entry (or per loop iteration: nothing can tell one
+ * iteration's binding from the next one's).
+ */
+function isFlat(s: Scope): boolean {
+  if (s.flat !== undefined) return s.flat;
+  let flat = s.kind !== 'class' && frameOf(s) !== null && !s.thisCaptured && !s.argsCaptured;
+  if (flat) for (const bd of s.bindings.values()) if (bd.closure !== false) flat = false;
+  return (s.flat = flat);
+}
+
+/** Fields of a resumable function's frame the machine or the runtime use: a binding of the
+ *  same name is kept under another (its frame field would be the machine's). */
+const MACHINE_FIELD = /^\$(s|tr|rv|pc|err|d|dm|m|v|t\d+)$/;
+
+/** The name of a captured binding's field in its record (or, flat, in its frame). */
+function fieldName(bd: Binding): string {
+  if (isFlat(bd.scope)) return `${envName(bd.scope)}_${bd.name}`;
+  if (resumableScopes.has(bd.scope) && MACHINE_FIELD.test(bd.name)) return `${RESERVED_PREFIX}v${bd.name}`;
+  return bd.name;
+}
+
 function capturedRef(binding: Binding): Node {
-  return b.member(envRef(binding.scope), binding.name);
+  if (isFlat(binding.scope)) return b.member(b.id(envName(frameOf(binding.scope)!)), fieldName(binding));
+  return b.member(envRef(binding.scope), fieldName(binding));
 }
 
 /** `const $tjs_eN = { a: a, x: void 0, $tjs_this: this }` for a scope entered now. */
@@ -83,8 +108,9 @@ function envCreation(scope: Scope, initFromNative: (bd: Binding) => boolean): No
   for (const bd of scope.bindings.values()) {
     if (!bd.captured) continue;
     const init = initFromNative(bd) ? b.id(bd.name) : scope.kind !== 'for' && tdzBindingsOf(scope).has(bd) ? b.member(b.id(names.runtime), 'T') : b.undef();
-    props.push(b.prop(bd.name, init));
+    props.push(b.prop(fieldName(bd), init));
   }
+  if (isFlat(scope)) return props.map((p) => b.exprStmt(b.assign(b.member(b.id(envName(frameOf(scope)!)), p.key.name), p.value)));
   // In a derived constructor `this` exists only after super(): the record gets it from there.
   if (scope.thisCaptured) props.push(b.prop(names.thisField, derivedCtorScopes.has(scope) ? b.undef() : { type: 'ThisExpression' }));
   if (scope.argsCaptured) props.push(b.prop(names.argsField, b.id('arguments')));
@@ -370,15 +396,20 @@ function forStatement(st: Node, ctx: InstrumentContext): Out {
       for (const d of init.declarations) {
         if (d.id.type !== 'Identifier') throw new CompileError('E_UNSUPPORTED_SYNTAX', 'destructuring in a for(;;) head whose variables are captured by closures is not supported yet', positionOf(d));
         const bd = analysis.decls.get(d.id)!;
-        if (bd.captured) props.push(b.prop(bd.name, d.init ? named(d.init, bd.name, ctx) : b.undef()));
+        if (bd.captured) props.push(b.prop(fieldName(bd), d.init ? named(d.init, bd.name, ctx) : b.undef()));
         else rest.push({ ...d, init: d.init ? named(d.init, bd.name, ctx) : null });
       }
-      if (frameOf(s)) {
+      if (isFlat(s)) {
+        // Fields of the frame: nothing to copy per iteration.
+        st.init = b.seq(props.map((p) => b.assign(b.member(b.id(envName(frameOf(s)!)), p.key.name), p.value)));
+      } else if (frameOf(s)) {
         // In a generator the loop's record lives in the frame (all its names are captured there).
         st.init = b.seq([b.assign(envRef(s), b.object(props)), ...rest.map((d) => b.assign(b.id(d.id.name), d.init ?? b.undef()))]);
       } else st.init = { type: 'VariableDeclaration', kind: 'let', declarations: [{ type: 'VariableDeclarator', id: envRef(s), init: b.object(props) }, ...rest] };
-      const copy = b.object([...s.bindings.values()].filter((x) => x.captured).map((x) => b.prop(x.name, capturedRef(x))));
-      perIteration = b.assign(envRef(s), copy);
+      if (!isFlat(s)) {
+        const copy = b.object([...s.bindings.values()].filter((x) => x.captured).map((x) => b.prop(fieldName(x), capturedRef(x))));
+        perIteration = b.assign(envRef(s), copy);
+      }
     } else {
       plainDeclaration(init, ctx);
     }
@@ -406,9 +437,11 @@ function forInOf(st: Node, ctx: InstrumentContext): Out {
         for (const n of natives) before.push(b.varDecl('var', n.name, null));
       } else patternExprs(d.id, ctx);
     } else {
-      patternExprs(d.id, ctx);
       // The head binding stays native (fresh per iteration); the body copies it into the
-      // iteration's record.
+      // iteration's record. So do references to it in the head's own defaults
+      // (`for (const [a, b = a] of ...)`): the record does not exist yet.
+      if (s && hasEnv(s)) nativeInPattern(d.id, s, ctx);
+      patternExprs(d.id, ctx);
       if (s && hasEnv(s)) bodyHead = envCreation(s, () => true);
     }
   } else {
@@ -418,6 +451,34 @@ function forInOf(st: Node, ctx: InstrumentContext): Out {
   if (bodyHead.length) body = body.type === 'BlockStatement' ? { ...body, body: [...bodyHead, ...body.body] } : b.block([...bodyHead, body]);
   st.body = body;
   return before.length ? [...before, st] : st;
+}
+
+/** Marks references to `scope`'s bindings in a pattern's defaults and computed keys as
+ *  native (not inside nested functions, which reach the bindings through records). */
+function nativeInPattern(p: Node, scope: Scope, ctx: InstrumentContext): void {
+  const { analysis } = ctx;
+  const visit = (n: Node): void => {
+    if (isFunction(n) || n.type === 'ClassExpression') return;
+    if (n.type === 'Identifier' && analysis.refs.get(n)?.scope === scope) analysis.nativeRefs.add(n);
+    eachChild(n, visit);
+  };
+  const inPattern = (q: Node | null): void => {
+    if (!q) return;
+    if (q.type === 'AssignmentPattern') {
+      inPattern(q.left);
+      visit(q.right);
+    } else if (q.type === 'ArrayPattern') q.elements.forEach(inPattern);
+    else if (q.type === 'ObjectPattern') {
+      for (const prop of q.properties) {
+        if (prop.type === 'RestElement') inPattern(prop.argument);
+        else {
+          if (prop.computed) visit(prop.key);
+          inPattern(prop.value);
+        }
+      }
+    } else if (q.type === 'RestElement') inPattern(q.argument);
+  };
+  inPattern(p);
 }
 
 /** An assignment target (identifier, member or pattern) in expression position. */
@@ -780,7 +841,7 @@ function classUnit(cls: Node, ctx: InstrumentContext, inferredName?: string): No
     b.fnDecl(factoryName, params, [
       ...classEnv,
       b.varDecl('const', t, value),
-      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(heritage ? -2 : -1), ...withKeys.map(b.id)])] }),
+      heritage ? b.exprStmt({ type: 'NewExpression', callee: b.id(names.otherTag), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(-2), ...withKeys.map(b.id)])] }) : stamp(t, factoryName, withKeys, names.otherTag),
       b.exprStmt(b.call(b.member(rt, 'members'), [b.id(t), b.array(table)])),
       b.ret(b.id(t)),
     ]),
@@ -802,6 +863,24 @@ function resumableMember(fn: Node, ctx: InstrumentContext): void {
   currentFn = fs;
   fn.body.body = resumableBody(fn, fs, analysis.unitEnvs.get(fn)!, ctx);
   currentFn = savedFn;
+}
+
+/** Stamps closure `t` of factory `factoryName` (member -1) with its record [factory, -1,
+ *  ...params]: `new K(t, factory, ...params)` for up to two (no record array: runtime
+ *  ClosureTag), the array otherwise. `tag` is the stamping class for the
+ *  function's kind (tagFor). */
+function stamp(t: string, factoryName: string, params: string[], tag: string): Node {
+  const args = params.length <= 2 ? [b.id(t), b.id(factoryName), ...params.map(b.id)] : [b.id(t), b.array([b.id(factoryName), b.literal(-1), ...params.map(b.id)])];
+  return b.exprStmt({ type: 'NewExpression', callee: b.id(tag), arguments: args });
+}
+
+/** The stamping class for a function (runtime ClosureTag): one per kind of hidden class the
+ *  engine gives it, so that each class's field stores stay fast. Arrows, methods and
+ *  accessors share one; functions with a prototype another; classes (one hidden class
+ *  each) and async or generator functions left native the third. */
+function tagFor(fn: Node): string {
+  if (fn.type === 'ClassDeclaration' || fn.type === 'ClassExpression' || fn.async || fn.generator) return names.otherTag;
+  return fn.type === 'ArrowFunctionExpression' || fn.method || fn.kind === 'get' || fn.kind === 'set' ? names.metaKey : names.functionTag;
 }
 
 /** First statement of every class constructor: under `st.s` only the brand is made. */
@@ -830,7 +909,7 @@ function mappedArguments(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
   if (fn.type === 'ArrowFunctionExpression' || fs.strict || !fs.usesArgs || !fn.params.every((p: Node) => p.type === 'Identifier')) return [];
   const bindings = fn.params.map((p: Node) => ctx.analysis.decls.get(p));
   if (!bindings.some((bd: Binding | undefined) => bd?.captured)) return [];
-  const list = b.array(bindings.map((bd: Binding | undefined) => (bd?.captured ? b.literal(bd.name) : b.literal(0))));
+  const list = b.array(bindings.map((bd: Binding | undefined) => (bd?.captured ? b.literal(fieldName(bd)) : b.literal(0))));
   return [b.exprStmt(b.call(b.member(b.id(names.runtime), 'margs'), [envRef(fs), b.id('arguments'), list]))];
 }
 
@@ -869,7 +948,7 @@ function resumableBody(fn: Node, fs: Scope, envs: number[], ctx: InstrumentConte
   ctx.factories.push(
     b.fnDecl(stepName, [], [
       b.varDecl('const', t, { type: 'FunctionExpression', id: null, params: [b.id(frame)], body: b.block([...directives, ...loadOuter, ...machine.body]), async: false, generator: false }),
-      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(stepName), b.literal(-1)])] }),
+      stamp(t, stepName, [], names.functionTag),
       b.ret(b.id(t)),
     ]),
   );
@@ -964,7 +1043,7 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
     b.fnDecl(factoryName, params, [
       b.varDecl('const', t, value),
       // The tag is a private field stamped on the closure: invisible to the program.
-      b.exprStmt({ type: 'NewExpression', callee: b.id(names.metaKey), arguments: [b.id(t), b.array([b.id(factoryName), b.literal(-1), ...params.map(b.id)])] }),
+      stamp(t, factoryName, params, methodKey || computedKey ? (fn.async || fn.generator ? names.otherTag : names.metaKey) : tagFor(fn)),
       b.ret(b.id(t)),
     ]),
   );

@@ -320,7 +320,7 @@ class Machine {
   }
 
   /** The head binding of a for-in/of: native for the first statements of the body only
-   *  (the closure pass copies it into the iteration's record right away). */
+   *  (the closure pass copies it into the iteration's record, or its frame field, right away). */
   private loopHead(s: Node, value: Node): Node {
     if (containsYield(s.left)) throw new Unsupported('yield in a loop head');
     return s.left.type === 'VariableDeclaration'

@@ -2,10 +2,12 @@
 'use strict';
 var $tjs_rt = globalThis.$tjs_runtime;
 if (!$tjs_rt) throw new Error("this program was instrumented by ThingsJS: run it with `thingsctl run` or on a thingsjs-agent");
-var $tjs_K = $tjs_rt.codeVersion(1);
+var $tjs_K = $tjs_rt.codeVersion(2);
+var $tjs_KF = $tjs_K.F;
+var $tjs_KC = $tjs_K.C;
 function $tjs_f2($tjs_e0, $tjs_e1) {
   const $tjs_t0 = (0, () => ($tjs_e1.n += $tjs_e1.step, $tjs_e0.hits++, $tjs_e1.n));
-  new $tjs_K($tjs_t0, [$tjs_f2, -1, $tjs_e0, $tjs_e1]);
+  new $tjs_K($tjs_t0, $tjs_f2, $tjs_e0, $tjs_e1);
   return $tjs_t0;
 }
 function $tjs_f1($tjs_e0) {
@@ -18,12 +20,12 @@ function $tjs_f1($tjs_e0) {
     $tjs_e1.step = 1;
     return $tjs_f2($tjs_e0, $tjs_e1);
   };
-  new $tjs_K($tjs_t0, [$tjs_f1, -1, $tjs_e0]);
+  new $tjs_KF($tjs_t0, $tjs_f1, $tjs_e0);
   return $tjs_t0;
 }
 function $tjs_f3($tjs_e0, $tjs_e3) {
   const $tjs_t0 = (0, () => console.log($tjs_e3.i, (0, $tjs_e0.makeCounter)($tjs_e3.i)()));
-  new $tjs_K($tjs_t0, [$tjs_f3, -1, $tjs_e0, $tjs_e3]);
+  new $tjs_K($tjs_t0, $tjs_f3, $tjs_e0, $tjs_e3);
   return $tjs_t0;
 }
 function $tjs_f4($tjs_e0) {
@@ -32,12 +34,12 @@ function $tjs_f4($tjs_e0) {
       return this.name + $tjs_e0.hits;
     }
   }).describe;
-  new $tjs_K($tjs_t0, [$tjs_f4, -1, $tjs_e0]);
+  new $tjs_K($tjs_t0, $tjs_f4, $tjs_e0);
   return $tjs_t0;
 }
 function $tjs_f6($tjs_e6) {
   const $tjs_t0 = (0, () => $tjs_e6.$tjs_this === undefined && $tjs_e6.$tjs_args.length);
-  new $tjs_K($tjs_t0, [$tjs_f6, -1, $tjs_e6]);
+  new $tjs_K($tjs_t0, $tjs_f6, $tjs_e6);
   return $tjs_t0;
 }
 function $tjs_f5() {
@@ -48,7 +50,7 @@ function $tjs_f5() {
     };
     return $tjs_f6($tjs_e6);
   };
-  new $tjs_K($tjs_t0, [$tjs_f5, -1]);
+  new $tjs_KF($tjs_t0, $tjs_f5);
   return $tjs_t0;
 }
 $tjs_rt.module(module, [$tjs_f2, $tjs_f1, $tjs_f3, $tjs_f4, $tjs_f6, $tjs_f5], function $tjs_main() {
