@@ -66,27 +66,73 @@ const NOT_YET = -1;
 /** The bindings of a scope that declares none (most blocks): shared, never written. */
 const NO_BINDINGS: Map<string, Binding> = new Map();
 
+/**
+ * The analysis keeps its facts about nodes on the nodes, under these symbols (a Map keyed by
+ * node costs an identity hash and a table probe per lookup, several times a property read on
+ * trees of tens of thousands of nodes). The tables below read them. A tree analysed again is
+ * cleared first (clearMarks).
+ */
+const SCOPE = Symbol('thingsjs.scope');
+const REF = Symbol('thingsjs.ref');
+const DECL = Symbol('thingsjs.decl');
+const LEX = Symbol('thingsjs.lex');
+const ENVS = Symbol('thingsjs.envs');
+/** A function that is a declarator's initializer: the declarator's end (declaredFns). */
+const STORED_AT = Symbol('thingsjs.storedAt');
+const FLAGS = Symbol('thingsjs.flags');
+const UNIT = 1;
+const NATIVE = 2;
+const TDZ = 4;
+/** A function node that is a class member (not a unit of its own). */
+const MEMBER = 8;
+const MARKS = [SCOPE, REF, DECL, LEX, ENVS, STORED_AT, FLAGS];
+
+/** Read access to a per-node table of the analysis. */
+export interface NodeTable<V> {
+  get(n: Node): V | undefined;
+  has(n: Node): boolean;
+}
+/** Read access to a set of nodes of the analysis. */
+export interface NodeSet {
+  has(n: Node): boolean;
+}
+
+const scopeTable: NodeTable<Scope> = { get: (n) => n[SCOPE], has: (n) => n[SCOPE] !== undefined };
+const refTable: NodeTable<Binding> = { get: (n) => n[REF], has: (n) => n[REF] !== undefined };
+const declTable: NodeTable<Binding> = { get: (n) => n[DECL], has: (n) => n[DECL] !== undefined };
+const lexTable: NodeTable<Scope> = { get: (n) => n[LEX], has: (n) => n[LEX] !== undefined };
+const envsTable: NodeTable<number[]> = { get: (n) => n[ENVS], has: (n) => n[ENVS] !== undefined };
+const unitSet: NodeSet = { has: (n) => (n[FLAGS] & UNIT) !== 0 };
+const nativeSet: NodeSet = { has: (n) => (n[FLAGS] & NATIVE) !== 0 };
+const tdzSet: NodeSet = { has: (n) => (n[FLAGS] & TDZ) !== 0 };
+
+/** Removes the marks of an earlier analysis from a tree. */
+function clearMarks(n: Node): void {
+  for (let i = 0; i < MARKS.length; i++) if (n[MARKS[i]] !== undefined) n[MARKS[i]] = undefined;
+  eachChild(n, clearMarks);
+}
+
 export interface Analysis {
   /** The scope each scope-introducing node creates. */
-  scopeOf: Map<Node, Scope>;
+  scopeOf: NodeTable<Scope>;
   /** Identifier reference nodes (reads and writes) → the binding they resolve to. */
-  refs: Map<Node, Binding>;
+  refs: NodeTable<Binding>;
   /** Identifier nodes in binding position (declarations, params) → binding. */
-  decls: Map<Node, Binding>;
+  decls: NodeTable<Binding>;
   /** ThisExpression / `arguments` identifier nodes inside arrows → the scope that keeps them. */
-  lexicalThis: Map<Node, Scope>;
+  lexicalThis: NodeTable<Scope>;
   /** For each unit function node: the ids of the env records its factory takes, sorted. */
-  unitEnvs: Map<Node, number[]>;
+  unitEnvs: NodeTable<number[]>;
   /** References inside a function's parameter list to that function's own captured bindings:
    *  they run before the record exists, so they stay native. */
-  nativeRefs: Set<Node>;
+  nativeRefs: NodeSet;
   /** Captured let/const/class references that may run before the declaration (temporal
    *  dead zone): they are read through a check. */
-  tdzRefs: Set<Node>;
+  tdzRefs: NodeSet;
   /** Bindings with such references: their record field starts as the TDZ marker. */
   tdzBindings: Set<Binding>;
   /** Function nodes that are units. */
-  units: Set<Node>;
+  units: NodeSet;
   /** Units whose parameter defaults, from this index on, are evaluated in the body. */
   lowerParams: Map<Node, number>;
   /** Generator units compiled to resumable state machines: every binding of theirs lives in
@@ -189,12 +235,11 @@ export interface AnalyzeHints {
 export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   const noSuper = !!hints.noSuper;
   const noPrivate = !!hints.noPrivate;
-  const scopeOf = new Map<Node, Scope>();
-  const refs = new Map<Node, Binding>();
-  const decls = new Map<Node, Binding>();
-  const lexicalThis = new Map<Node, Scope>();
-  const nativeRefs = new Set<Node>();
-  const units = new Set<Node>();
+  // A tree analysed before (normalize may analyse, then lower, then analyse again) first
+  // loses the marks of that analysis.
+  if (program[SCOPE] !== undefined) clearMarks(program);
+  /** Unit nodes (functions, classes), in the order found. */
+  const units: Node[] = [];
   const scopes: Scope[] = [];
 
   // Positions in source order without source offsets (the parser is not asked for them):
@@ -227,7 +272,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     s.nearestUnit = unit ? s : parent ? parent.nearestUnit : null;
     s.varScope = kind === 'function' || kind === 'module' || !parent ? s : parent.varScope;
     scopes.push(s);
-    scopeOf.set(node, s);
+    node[SCOPE] = s;
     return s;
   };
 
@@ -251,7 +296,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     } else if (kind === 'function' || (b.kind === 'fname' && kind !== 'fname')) {
       b.kind = kind;
     }
-    decls.set(id, b);
+    id[DECL] = b;
   };
 
   /** Declares the identifiers of a binding pattern (patternIdentifiers' order). */
@@ -352,9 +397,16 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   let inNative = 0;
   let classDepth = 0;
   const resumableScopes = new Set<Scope>();
-  /** Function nodes that are class members (not units of their own). */
-  const memberFns = new Set<Node>();
-  const resumableMembers = new Set<Node>();
+  /** Async and generator class members that are units of their own for captures (their
+   *  function nodes are marked MEMBER, as every class member's). */
+  const resumableMembers: Node[] = [];
+  const addUnit = (n: Node): void => {
+    const f = n[FLAGS] | 0;
+    if ((f & UNIT) === 0) {
+      n[FLAGS] = f | UNIT;
+      units.push(n);
+    }
+  };
 
   const build = (n: Node, scope: Scope): void => {
     const at = seq++;
@@ -371,14 +423,15 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         // Class members are part of their class's unit; arrows that use `super` need their
         // home object and stay in place.
         // Functions inside a class body that use its private names (#x) cannot leave it either.
-        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && !noPrivate && usesOuterPrivateName(n));
+        const isMember = (n[FLAGS] & MEMBER) !== 0;
+        const isUnit = inNative === 0 && !isMember && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && !noPrivate && usesOuterPrivateName(n));
         // Async and generator class methods (their super and private references already go
         // through the runtime: normalize) run their bodies in a step function outside the
         // class: a unit boundary for captures, though the method itself stays in the class.
-        const member = inNative === 0 && memberFns.has(n) && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
+        const member = inNative === 0 && isMember && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
         const fs = newScope('function', n, scope, at, isUnit || member);
-        if (isUnit) units.add(n);
-        if (member) resumableMembers.add(n);
+        if (isUnit) addUnit(n);
+        if (member && !resumableMembers.includes(n)) resumableMembers.push(n);
         // Generators, async functions and async generators become state machines.
         if ((isUnit || member) && (n.generator || n.async)) resumableScopes.add(fs);
         if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
@@ -386,7 +439,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         if (n.body.type === 'BlockStatement') {
           hoistVarDecls(n.body, fs);
           declareLexical(n.body.body, fs);
-          scopeOf.set(n.body, fs); // the body block shares the function scope
+          n.body[SCOPE] = fs; // the body block shares the function scope
           buildParams(n, fs);
           for (const c of n.body.body) build(c, fs);
         } else {
@@ -418,12 +471,12 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         if (n.superClass) build(n.superClass, scope);
         const isUnit = inNative === 0;
         const cs = newScope('class', n, scope, at, isUnit);
-        if (isUnit) units.add(n);
+        if (isUnit) addUnit(n);
         if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
         // Inside its body a declared class sees its own inner binding, initialised before
         // any static code runs (the outer one is still in its TDZ then).
         else if (n.id) cs.bindings = new Map([[n.id.name, { name: n.id.name, kind: 'class', scope: cs, captured: false }]]);
-        for (const el of n.body.body) if (el.type === 'MethodDefinition') memberFns.add(el.value);
+        for (const el of n.body.body) if (el.type === 'MethodDefinition') el.value[FLAGS] = el.value[FLAGS] | MEMBER;
         classDepth++;
         build(n.body, cs);
         classDepth--;
@@ -515,7 +568,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         buildPattern(n.id, scope, true);
         if (n.init) build(n.init, scope);
         // (After its walk: seq is then the declarator's end, as endDeclaration takes it.)
-        if (n.init && (n.init.type === 'ArrowFunctionExpression' || n.init.type === 'FunctionExpression')) declaredFns.set(n.init, startOf(n, seq));
+        if (n.init && (n.init.type === 'ArrowFunctionExpression' || n.init.type === 'FunctionExpression')) n.init[STORED_AT] = startOf(n, seq);
         return;
       case 'AssignmentExpression':
         if (n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern') buildPattern(n.left, scope, false);
@@ -591,7 +644,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     if (!target) return;
     switch (target.type) {
       case 'Identifier': {
-        const b = decls.get(target);
+        const b: Binding | undefined = target[DECL];
         if (b !== undefined && b.declEnd === NOT_YET) b.declEnd = startOf(n, seq);
         return;
       }
@@ -672,9 +725,8 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       }
     }
   };
-  /** Functions that are the initializer of a declarator → the declarator's end: nothing
-   *  can call one before it is stored (creating it runs no code). */
-  const declaredFns = new Map<Node, number>();
+  // Functions that are the initializer of a declarator are marked STORED_AT with the
+  // declarator's end: nothing can call one before it is stored (creating it runs no code).
   /** Inside it, references are not recorded. */
   let suppress = 0;
   /** Some code's references were not recorded: a function may be called where no recorded
@@ -722,7 +774,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     if (suppress !== 0) return;
     const b = lookup(scope, id.name);
     if (b) {
-      refs.set(id, b);
+      id[REF] = b;
       refIds.push(id);
       refScopes.push(scope);
       refBindings.push(b);
@@ -730,7 +782,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       const owner = b.scope;
       if (owner.inParams && scope === owner) {
         // inside the owner's parameter list: evaluated before its record exists
-        nativeRefs.add(id);
+        id[FLAGS] = id[FLAGS] | NATIVE;
         return;
       }
       if (crossesUnit(scope, owner)) b.captured = true;
@@ -754,7 +806,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     }
     if (what === 'this') s.thisCaptured = true;
     else s.argsCaptured = true;
-    lexicalThis.set(node, s);
+    node[LEX] = s;
     lexIds.push(node);
     lexScopes.push(scope);
     lexOwners.push(s);
@@ -777,9 +829,8 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
 
   // ---- pass 2: which records each unit's factory takes ---------------------------------
   // Units first, then resumable members; each list of record ids sorted once complete.
-  const unitEnvs = new Map<Node, number[]>();
-  for (const u of units) unitEnvs.set(u, []);
-  for (const u of resumableMembers) unitEnvs.set(u, []);
+  const envUnits = resumableMembers.length ? [...units, ...resumableMembers] : units;
+  for (const u of envUnits) u[ENVS] = [];
   // Consecutive references often come from one scope and reach one owner: done once.
   let lastFrom: Scope | null = null;
   let lastOwner: Scope | null = null;
@@ -789,13 +840,13 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     lastOwner = owner;
     for (let s: Scope | null = from; s && s !== owner; s = s.parent) {
       if (!s.unit) continue;
-      const ids = unitEnvs.get(s.node)!;
+      const ids: number[] = s.node[ENVS];
       if (!ids.includes(owner.id)) ids.push(owner.id);
     }
   };
   for (let i = 0; i < refIds.length; i++) {
     const b = refBindings[i];
-    if (b.captured && !nativeRefs.has(refIds[i])) need(refScopes[i], b.scope);
+    if (b.captured && (refIds[i][FLAGS] & NATIVE) === 0) need(refScopes[i], b.scope);
   }
   for (let i = 0; i < lexIds.length; i++) need(lexScopes[i], lexOwners[i]);
 
@@ -809,12 +860,12 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   let takes = false;
   const findTaker = (x: Node): void => {
     if (takes) return;
-    if (units.has(x)) takes = unitEnvs.get(x)!.includes(wanted);
+    if ((x[FLAGS] & UNIT) !== 0) takes = (x[ENVS] as number[]).includes(wanted);
     else eachChild(x, findTaker);
   };
-  for (const u of unitEnvs.keys()) {
+  for (const u of envUnits) {
     if (!u.params) continue; // classes
-    const fs = scopeOf.get(u)!;
+    const fs: Scope = u[SCOPE];
     for (let pi = 0; pi < u.params.length && !lowerParams.has(u); pi++) {
       const p = u.params[pi];
       wanted = fs.id;
@@ -828,7 +879,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       lowerParams.set(u, pi);
       // The lowered defaults run in the body, after the record: their references are ordinary.
       const forget = (x: Node): void => {
-        nativeRefs.delete(x);
+        if ((x[FLAGS] & NATIVE) !== 0) x[FLAGS] &= ~NATIVE;
         eachChild(x, forget);
       };
       for (let q = pi; q < u.params.length; q++) forget(u.params[q]);
@@ -842,26 +893,25 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   // from where it is created, or stored when it is a declarator's initializer; a function
   // declaration from where it can first be called (hoistedRunPoints), or, in a nested
   // block, from the block's start.
-  const hoistedRun = unrecordedRefs ? new Map<Scope, number>() : hoistedRunPoints(scopes, decls, refIds, refScopes, refBindings, refStarts, declaredFns);
-  const tdzRefs = new Set<Node>();
+  const hoistedRun = unrecordedRefs ? new Map<Scope, number>() : hoistedRunPoints(scopes, refIds, refScopes, refBindings, refStarts);
   const tdzBindings = new Set<Binding>();
   for (let i = 0; i < refIds.length; i++) {
     const id = refIds[i];
     const b = refBindings[i];
-    if (!b.captured || b.declEnd === undefined || nativeRefs.has(id)) continue;
+    if (!b.captured || b.declEnd === undefined || (id[FLAGS] & NATIVE) !== 0) continue;
     // A switch's cases are entered by a jump, past declarations: a position proves nothing.
-    const point = b.scope.kind === 'switch' ? -1 : runPoint(refScopes[i], refStarts[i], b.scope, hoistedRun, declaredFns);
+    const point = b.scope.kind === 'switch' ? -1 : runPoint(refScopes[i], refStarts[i], b.scope, hoistedRun);
     if (point < b.declEnd) {
-      tdzRefs.add(id);
+      id[FLAGS] = id[FLAGS] | TDZ;
       tdzBindings.add(b);
     }
   }
 
   // The analysis is final: whether each scope has a record.
   for (const s of scopes) s.env = computeHasEnv(s);
-  for (const ids of unitEnvs.values()) if (ids.length > 1) ids.sort((a, b) => a - b);
+  for (const u of envUnits) if (u[ENVS].length > 1) u[ENVS].sort((a: number, b: number) => a - b);
   const resumable = new Set<Node>([...resumableScopes].map((s) => s.node));
-  return { scopeOf, refs, decls, lexicalThis, unitEnvs, nativeRefs, tdzRefs, tdzBindings, units, scopes, lowerParams, resumable };
+  return { scopeOf: scopeTable, refs: refTable, decls: declTable, lexicalThis: lexTable, unitEnvs: envsTable, nativeRefs: nativeSet, tdzRefs: tdzSet, tdzBindings, units: unitSet, scopes, lowerParams, resumable };
 }
 
 /**
@@ -869,11 +919,11 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
  * `position` in scope `from` can run: the position itself, unless a closure lies between;
  * then where the outermost such closure can first run.
  */
-function runPoint(from: Scope, position: number, owner: Scope, hoistedRun: Map<Scope, number>, declaredFns: Map<Node, number>): number {
+function runPoint(from: Scope, position: number, owner: Scope, hoistedRun: Map<Scope, number>): number {
   let point = position;
   for (let s: Scope | null = from; s && s !== owner; s = s.parent) {
     if (!s.unit) continue;
-    if (s.node.type !== 'FunctionDeclaration') point = declaredFns.get(s.node) ?? s.start;
+    if (s.node.type !== 'FunctionDeclaration') point = s.node[STORED_AT] ?? s.start;
     else point = s.parent === owner ? (hoistedRun.get(s) ?? s.parent.start) : (s.parent?.start ?? 0);
   }
   return point;
@@ -887,12 +937,12 @@ function runPoint(from: Scope, position: number, owner: Scope, hoistedRun: Map<S
  * itself aside; Infinity when nothing refers to it. A `switch` scope is left out: its cases
  * are entered by a jump, past declarations.
  */
-function hoistedRunPoints(scopes: Scope[], decls: Map<Node, Binding>, refIds: Node[], refScopes: Scope[], refBindings: Binding[], refStarts: number[], declaredFns: Map<Node, number>): Map<Scope, number> {
+function hoistedRunPoints(scopes: Scope[], refIds: Node[], refScopes: Scope[], refBindings: Binding[], refStarts: number[]): Map<Scope, number> {
   const hoistedRun = new Map<Scope, number>();
   const byBinding = new Map<Binding, Scope>();
   for (const s of scopes) {
     if (!s.unit || s.node.type !== 'FunctionDeclaration' || !s.parent || s.parent.kind === 'switch') continue;
-    const b = decls.get(s.node.id);
+    const b: Binding | undefined = s.node.id?.[DECL];
     if (b === undefined || b.scope !== s.parent) continue;
     hoistedRun.set(s, Infinity);
     byBinding.set(b, s);
@@ -911,7 +961,7 @@ function hoistedRunPoints(scopes: Scope[], decls: Map<Node, Binding>, refIds: No
     changed = false;
     for (const [fs, list] of refsOf) {
       let point = hoistedRun.get(fs)!;
-      for (const i of list) point = Math.min(point, runPoint(refScopes[i], refStarts[i], fs.parent!, hoistedRun, declaredFns));
+      for (const i of list) point = Math.min(point, runPoint(refScopes[i], refStarts[i], fs.parent!, hoistedRun));
       if (point < hoistedRun.get(fs)!) {
         hoistedRun.set(fs, point);
         changed = true;
