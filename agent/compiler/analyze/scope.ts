@@ -17,6 +17,7 @@ import { CompileError } from '../errors';
 import { NO_POSITION, positionOf } from '../position';
 import { GENERATED, RESERVED_PREFIX } from '../reserved';
 import { eachChild, isFunction, type Node } from '../walk';
+import { needsLowering } from '../normalize/lower-constructor-params';
 
 export type ScopeKind = 'module' | 'function' | 'block' | 'for' | 'switch' | 'catch' | 'class';
 export type BindingKind = 'var' | 'let' | 'const' | 'param' | 'function' | 'class' | 'catch' | 'fname';
@@ -230,11 +231,33 @@ export interface AnalyzeHints {
   noSuper?: boolean;
   /** The program has no private name (`#x`) anywhere. */
   noPrivate?: boolean;
+  /** The program has not been through normalize (normalize/index.ts): analyze() returns null
+   *  at the first construct that normalize would rewrite ('script': `import()` too, which a
+   *  module's compilation has already lowered), else the analysis, which is then the same as
+   *  after normalize (a program without those constructs has no `super` nor private name). */
+  unnormalized?: 'script' | 'module';
 }
 
-export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
-  const noSuper = !!hints.noSuper;
-  const noPrivate = !!hints.noPrivate;
+/** Thrown inside analyze() when an unnormalized program needs normalize. */
+const NEEDS_NORMALIZE = new Error('needs normalize');
+
+export function analyze(program: Node, hints: AnalyzeHints & { unnormalized: 'script' | 'module' }): Analysis | null;
+export function analyze(program: Node, hints?: AnalyzeHints): Analysis;
+export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis | null {
+  try {
+    return analyzeProgram(program, hints);
+  } catch (err) {
+    if (err === NEEDS_NORMALIZE) return null;
+    throw err;
+  }
+}
+
+function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
+  // Unnormalized: any `super` or private name stops the analysis (NEEDS_NORMALIZE).
+  const unnormalized = hints.unnormalized !== undefined;
+  const unnormalizedScript = hints.unnormalized === 'script';
+  const noSuper = !!hints.noSuper || unnormalized;
+  const noPrivate = !!hints.noPrivate || unnormalized;
   // A tree analysed before (normalize may analyse, then lower, then analyse again) first
   // loses the marks of that analysis.
   if (program[SCOPE] !== undefined) clearMarks(program);
@@ -476,7 +499,12 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         // Inside its body a declared class sees its own inner binding, initialised before
         // any static code runs (the outer one is still in its TDZ then).
         else if (n.id) cs.bindings = new Map([[n.id.name, { name: n.id.name, kind: 'class', scope: cs, captured: false }]]);
-        for (const el of n.body.body) if (el.type === 'MethodDefinition') el.value[FLAGS] = el.value[FLAGS] | MEMBER;
+        for (const el of n.body.body) {
+          if (el.type === 'MethodDefinition') el.value[FLAGS] = el.value[FLAGS] | MEMBER;
+          // (The walk does not visit private element names, nor decorators.)
+          if (unnormalized && (el.key?.type === 'PrivateIdentifier' || el.decorators?.length || (el.type === 'MethodDefinition' && el.kind === 'constructor' && needsLowering(el.value)))) throw NEEDS_NORMALIZE;
+        }
+        if (unnormalized && n.decorators?.length) throw NEEDS_NORMALIZE;
         classDepth++;
         build(n.body, cs);
         classDepth--;
@@ -632,6 +660,13 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         nonRef(n.meta, scope);
         nonRef(n.property, scope);
         return;
+      case 'Super':
+      case 'PrivateIdentifier':
+        if (unnormalized) throw NEEDS_NORMALIZE;
+        return;
+      case 'ImportExpression':
+        if (unnormalizedScript) throw NEEDS_NORMALIZE;
+        break;
       default:
         break;
     }

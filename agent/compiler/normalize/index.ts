@@ -30,7 +30,7 @@ interface Found {
 }
 
 /** A cheap test of the source text: false when none of the constructs can occur. */
-function mayNeed(text: string): boolean {
+export function mayNeedNormalize(text: string): boolean {
   return text.includes('class') || text.includes('super') || text.includes('import');
 }
 
@@ -81,7 +81,7 @@ function scanNode(n: Node): void {
  *  program may still contain `super` or private names (false: certainly not; the passes only
  *  remove them). */
 export function normalize(program: Node, text: string, script: boolean, filename: string): { mayHaveSuper: boolean; mayHavePrivate: boolean } {
-  if (!mayNeed(text)) return { mayHaveSuper: false, mayHavePrivate: false };
+  if (!mayNeedNormalize(text)) return { mayHaveSuper: false, mayHavePrivate: false };
   let found = scan(program);
   if (script && found.importExpr) {
     lowerDynamicImport(program, filename);
