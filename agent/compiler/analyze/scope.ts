@@ -59,6 +59,11 @@ export interface Scope {
   env: boolean | null;
   /** Where the scope's node starts, as a position in the analysis walk. */
   start: number;
+  /** For the scope of a unit: the ids of the records its factory takes (unitEnvs). */
+  envs: number[] | null;
+  /** For a function declaration hoisted in its parent scope: the earliest position there
+   *  from which it can run (hoistedRunPoints; undefined: not computed). */
+  hoistedRun: number | undefined;
 }
 
 /** A let/const/class binding's declEnd until the walk has left its declaration. */
@@ -77,7 +82,6 @@ const SCOPE = Symbol('thingsjs.scope');
 const REF = Symbol('thingsjs.ref');
 const DECL = Symbol('thingsjs.decl');
 const LEX = Symbol('thingsjs.lex');
-const ENVS = Symbol('thingsjs.envs');
 /** A function that is a declarator's initializer: the declarator's end (declaredFns). */
 const STORED_AT = Symbol('thingsjs.storedAt');
 const FLAGS = Symbol('thingsjs.flags');
@@ -86,7 +90,7 @@ const NATIVE = 2;
 const TDZ = 4;
 /** A function node that is a class member (not a unit of its own). */
 const MEMBER = 8;
-const MARKS = [SCOPE, REF, DECL, LEX, ENVS, STORED_AT, FLAGS];
+const MARKS = [SCOPE, REF, DECL, LEX, STORED_AT, FLAGS];
 
 /** Read access to a per-node table of the analysis. */
 export interface NodeTable<V> {
@@ -102,7 +106,11 @@ const scopeTable: NodeTable<Scope> = { get: (n) => n[SCOPE], has: (n) => n[SCOPE
 const refTable: NodeTable<Binding> = { get: (n) => n[REF], has: (n) => n[REF] !== undefined };
 const declTable: NodeTable<Binding> = { get: (n) => n[DECL], has: (n) => n[DECL] !== undefined };
 const lexTable: NodeTable<Scope> = { get: (n) => n[LEX], has: (n) => n[LEX] !== undefined };
-const envsTable: NodeTable<number[]> = { get: (n) => n[ENVS], has: (n) => n[ENVS] !== undefined };
+const unitScope = (n: Node): Scope | undefined => {
+  const s: Scope | undefined = n[SCOPE];
+  return s !== undefined && s.envs !== null && s.node === n ? s : undefined;
+};
+const envsTable: NodeTable<number[]> = { get: (n) => unitScope(n)?.envs ?? undefined, has: (n) => unitScope(n) !== undefined };
 const unitSet: NodeSet = { has: (n) => (n[FLAGS] & UNIT) !== 0 };
 const nativeSet: NodeSet = { has: (n) => (n[FLAGS] & NATIVE) !== 0 };
 const tdzSet: NodeSet = { has: (n) => (n[FLAGS] & TDZ) !== 0 };
@@ -290,6 +298,8 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
       nearestUnit: null,
       inParams: false,
       env: null,
+      envs: null,
+      hoistedRun: undefined,
       start: startOf(node, start),
     };
     s.nearestUnit = unit ? s : parent ? parent.nearestUnit : null;
@@ -300,7 +310,8 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
   };
 
   const checkReserved = (id: Node): void => {
-    if (typeof id.name === 'string' && id.name.startsWith(RESERVED_PREFIX) && !id[GENERATED]) {
+    const name = id.name;
+    if (typeof name === 'string' && name.charCodeAt(0) === 36 /* $ */ && name.startsWith(RESERVED_PREFIX) && !id[GENERATED]) {
       throw new CompileError('E_RESERVED_NAME', `identifier '${id.name}' uses the prefix '${RESERVED_PREFIX}' reserved for ThingsJS`, positionOf(id));
     }
   };
@@ -347,61 +358,73 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
   };
 
   // ---- pass 1: scopes, declarations and references (one walk: build) --------------------
+  // Finds `var` declarations (and their identifiers) anywhere in a function body, without
+  // entering nested functions. They are statements: only statements that contain statements
+  // are entered (an expression holds none outside a function or a class static block, which
+  // are var scopes of their own). Children in eachChild order.
+  let hoistScope: Scope;
   const hoistVarDecls = (n: Node, scope: Scope): void => {
-    // Finds `var` declarations (and their identifiers) anywhere in the function body,
-    // without entering nested functions. They are statements: only statements that
-    // contain statements are entered (an expression holds none outside a function or a
-    // class static block, which are var scopes of their own). Children in eachChild order.
-    const visit = (x: Node | null): void => {
-      if (!x) return;
-      switch (x.type) {
-        case 'VariableDeclaration':
-          if (x.kind === 'var') for (const d of x.declarations) declarePattern(scope, d.id, 'var');
-          return;
-        case 'Program':
-        case 'BlockStatement':
-        case 'StaticBlock':
-          for (const st of x.body) visit(st);
-          return;
-        case 'IfStatement':
-          visit(x.consequent);
-          visit(x.alternate);
-          return;
-        case 'ForStatement':
-          visit(x.init);
-          visit(x.body);
-          return;
-        case 'ForInStatement': // meriyah's key order: body, left, right
-          visit(x.body);
-          visit(x.left);
-          return;
-        case 'ForOfStatement':
-          visit(x.left);
-          visit(x.body);
-          return;
-        case 'WhileStatement':
-        case 'DoWhileStatement':
-        case 'LabeledStatement':
-        case 'WithStatement':
-          visit(x.body);
-          return;
-        case 'TryStatement':
-          visit(x.block);
-          if (x.handler) visit(x.handler.body);
-          visit(x.finalizer);
-          return;
-        case 'SwitchStatement':
-          for (const c of x.cases) for (const st of c.consequent) visit(st);
-          return;
-        case 'ExportNamedDeclaration':
-        case 'ExportDefaultDeclaration':
-          visit(x.declaration);
-          return;
-        default:
-          return;
-      }
-    };
-    visit(n);
+    hoistScope = scope;
+    hoistVisit(n);
+  };
+  const hoistVisit = (x: Node | null): void => {
+    if (!x) return;
+    const scope = hoistScope;
+    switch (x.type) {
+      // The most frequent statements first: they hold no declaration.
+      case 'ExpressionStatement':
+      case 'ReturnStatement':
+      case 'FunctionDeclaration':
+      case 'EmptyStatement':
+      case 'ThrowStatement':
+      case 'BreakStatement':
+      case 'ContinueStatement':
+        return;
+      case 'VariableDeclaration':
+        if (x.kind === 'var') for (const d of x.declarations) declarePattern(scope, d.id, 'var');
+        return;
+      case 'Program':
+      case 'BlockStatement':
+      case 'StaticBlock':
+        for (const st of x.body) hoistVisit(st);
+        return;
+      case 'IfStatement':
+        hoistVisit(x.consequent);
+        hoistVisit(x.alternate);
+        return;
+      case 'ForStatement':
+        hoistVisit(x.init);
+        hoistVisit(x.body);
+        return;
+      case 'ForInStatement': // meriyah's key order: body, left, right
+        hoistVisit(x.body);
+        hoistVisit(x.left);
+        return;
+      case 'ForOfStatement':
+        hoistVisit(x.left);
+        hoistVisit(x.body);
+        return;
+      case 'WhileStatement':
+      case 'DoWhileStatement':
+      case 'LabeledStatement':
+      case 'WithStatement':
+        hoistVisit(x.body);
+        return;
+      case 'TryStatement':
+        hoistVisit(x.block);
+        if (x.handler) hoistVisit(x.handler.body);
+        hoistVisit(x.finalizer);
+        return;
+      case 'SwitchStatement':
+        for (const c of x.cases) for (const st of c.consequent) hoistVisit(st);
+        return;
+      case 'ExportNamedDeclaration':
+      case 'ExportDefaultDeclaration':
+        hoistVisit(x.declaration);
+        return;
+      default:
+        return;
+    }
   };
 
   const declareLexical = (stmts: Node[], scope: Scope): void => {
@@ -434,6 +457,32 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
   const build = (n: Node, scope: Scope): void => {
     const at = seq++;
     switch (n.type) {
+      // The most frequent types first (a switch on strings tests its cases in order).
+      case 'Identifier':
+        checkReserved(n);
+        reference(n, scope, startOf(n, at));
+        return;
+      case 'MemberExpression':
+        build(n.object, scope);
+        if (n.computed) build(n.property, scope);
+        else nonRef(n.property, scope);
+        return;
+      case 'Literal':
+      case 'EmptyStatement':
+      case 'TemplateElement':
+        return;
+      case 'ExpressionStatement':
+        build(n.expression, scope);
+        return;
+      case 'CallExpression':
+        if (n.callee.type === 'Identifier' && n.callee.name === 'eval' && suppress === 0 && !lookup(scope, 'eval')) {
+          // Reported once the whole program is analysed (the first in source order), as
+          // before the declaration and reference walks were one.
+          if (!directEval || n.start < directEval.start) directEval = n;
+        }
+        build(n.callee, scope);
+        for (const a of n.arguments) build(a, scope);
+        return;
       case 'Program': {
         hoistVarDecls(n, scope);
         declareLexical(n.body, scope);
@@ -578,10 +627,6 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
       }
       case 'WithStatement':
         throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", positionOf(n));
-      case 'Identifier':
-        checkReserved(n);
-        reference(n, scope, startOf(n, at));
-        return;
       case 'ThisExpression':
         lexical(n, scope, 'this');
         return;
@@ -610,28 +655,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
         // Reached only as an assignment target (declarations go through buildPattern).
         buildPattern(n, scope, false);
         return;
-      case 'MemberExpression':
-        build(n.object, scope);
-        if (n.computed) build(n.property, scope);
-        else nonRef(n.property, scope);
-        return;
-      case 'CallExpression':
-        if (n.callee.type === 'Identifier' && n.callee.name === 'eval' && suppress === 0 && !lookup(scope, 'eval')) {
-          // Reported once the whole program is analysed (the first in source order), as
-          // before the declaration and reference walks were one.
-          if (!directEval || n.start < directEval.start) directEval = n;
-        }
-        build(n.callee, scope);
-        for (const a of n.arguments) build(a, scope);
-        return;
       // The most frequent remaining types, their children in eachChild's order without it.
-      case 'Literal':
-      case 'EmptyStatement':
-      case 'TemplateElement':
-        return;
-      case 'ExpressionStatement':
-        build(n.expression, scope);
-        return;
       case 'BinaryExpression':
       case 'LogicalExpression':
         build(n.left, scope);
@@ -786,6 +810,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
   // (each scope declares its hoisted and lexical names on entry), so it resolves at once.
   const lookup = (scope: Scope | null, name: string): Binding | undefined => {
     for (let s = scope; s; s = s.parent) {
+      if (s.bindings === NO_BINDINGS) continue;
       const b = s.bindings.get(name);
       if (b) return b;
     }
@@ -865,7 +890,9 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
   // ---- pass 2: which records each unit's factory takes ---------------------------------
   // Units first, then resumable members; each list of record ids sorted once complete.
   const envUnits = resumableMembers.length ? [...units, ...resumableMembers] : units;
-  for (const u of envUnits) u[ENVS] = [];
+  for (const u of envUnits) (u[SCOPE] as Scope).envs = [];
+  // (A node met twice has two scopes: they share its list.)
+  for (const s of scopes) if (s.unit && s.envs === null) s.envs = (s.node[SCOPE] as Scope).envs;
   // Consecutive references often come from one scope and reach one owner: done once.
   let lastFrom: Scope | null = null;
   let lastOwner: Scope | null = null;
@@ -875,7 +902,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
     lastOwner = owner;
     for (let s: Scope | null = from; s && s !== owner; s = s.parent) {
       if (!s.unit) continue;
-      const ids: number[] = s.node[ENVS];
+      const ids = s.envs!;
       if (!ids.includes(owner.id)) ids.push(owner.id);
     }
   };
@@ -895,7 +922,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
   let takes = false;
   const findTaker = (x: Node): void => {
     if (takes) return;
-    if ((x[FLAGS] & UNIT) !== 0) takes = (x[ENVS] as number[]).includes(wanted);
+    if ((x[FLAGS] & UNIT) !== 0) takes = (x[SCOPE] as Scope).envs!.includes(wanted);
     else eachChild(x, findTaker);
   };
   for (const u of envUnits) {
@@ -928,14 +955,14 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
   // from where it is created, or stored when it is a declarator's initializer; a function
   // declaration from where it can first be called (hoistedRunPoints), or, in a nested
   // block, from the block's start.
-  const hoistedRun = unrecordedRefs ? new Map<Scope, number>() : hoistedRunPoints(scopes, refIds, refScopes, refBindings, refStarts);
+  if (!unrecordedRefs) hoistedRunPoints(scopes, refIds, refScopes, refBindings, refStarts);
   const tdzBindings = new Set<Binding>();
   for (let i = 0; i < refIds.length; i++) {
     const id = refIds[i];
     const b = refBindings[i];
     if (!b.captured || b.declEnd === undefined || (id[FLAGS] & NATIVE) !== 0) continue;
     // A switch's cases are entered by a jump, past declarations: a position proves nothing.
-    const point = b.scope.kind === 'switch' ? -1 : runPoint(refScopes[i], refStarts[i], b.scope, hoistedRun);
+    const point = b.scope.kind === 'switch' ? -1 : runPoint(refScopes[i], refStarts[i], b.scope);
     if (point < b.declEnd) {
       id[FLAGS] = id[FLAGS] | TDZ;
       tdzBindings.add(b);
@@ -944,7 +971,10 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
 
   // The analysis is final: whether each scope has a record.
   for (const s of scopes) s.env = computeHasEnv(s);
-  for (const u of envUnits) if (u[ENVS].length > 1) u[ENVS].sort((a: number, b: number) => a - b);
+  for (const u of envUnits) {
+    const ids = (u[SCOPE] as Scope).envs!;
+    if (ids.length > 1) ids.sort((a, b) => a - b);
+  }
   const resumable = new Set<Node>([...resumableScopes].map((s) => s.node));
   return { scopeOf: scopeTable, refs: refTable, decls: declTable, lexicalThis: lexTable, unitEnvs: envsTable, nativeRefs: nativeSet, tdzRefs: tdzSet, tdzBindings, units: unitSet, scopes, lowerParams, resumable };
 }
@@ -954,12 +984,12 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
  * `position` in scope `from` can run: the position itself, unless a closure lies between;
  * then where the outermost such closure can first run.
  */
-function runPoint(from: Scope, position: number, owner: Scope, hoistedRun: Map<Scope, number>): number {
+function runPoint(from: Scope, position: number, owner: Scope): number {
   let point = position;
   for (let s: Scope | null = from; s && s !== owner; s = s.parent) {
     if (!s.unit) continue;
     if (s.node.type !== 'FunctionDeclaration') point = s.node[STORED_AT] ?? s.start;
-    else point = s.parent === owner ? (hoistedRun.get(s) ?? s.parent.start) : (s.parent?.start ?? 0);
+    else point = s.parent === owner ? (s.hoistedRun ?? s.parent.start) : (s.parent?.start ?? 0);
   }
   return point;
 }
@@ -972,20 +1002,21 @@ function runPoint(from: Scope, position: number, owner: Scope, hoistedRun: Map<S
  * itself aside; Infinity when nothing refers to it. A `switch` scope is left out: its cases
  * are entered by a jump, past declarations.
  */
-function hoistedRunPoints(scopes: Scope[], refIds: Node[], refScopes: Scope[], refBindings: Binding[], refStarts: number[]): Map<Scope, number> {
-  const hoistedRun = new Map<Scope, number>();
+function hoistedRunPoints(scopes: Scope[], refIds: Node[], refScopes: Scope[], refBindings: Binding[], refStarts: number[]): void {
   const byBinding = new Map<Binding, Scope>();
   for (const s of scopes) {
     if (!s.unit || s.node.type !== 'FunctionDeclaration' || !s.parent || s.parent.kind === 'switch') continue;
     const b: Binding | undefined = s.node.id?.[DECL];
     if (b === undefined || b.scope !== s.parent) continue;
-    hoistedRun.set(s, Infinity);
+    s.hoistedRun = Infinity;
     byBinding.set(b, s);
   }
-  if (byBinding.size === 0) return hoistedRun;
+  if (byBinding.size === 0) return;
   const refsOf = new Map<Scope, number[]>();
   for (let i = 0; i < refIds.length; i++) {
-    const fs = byBinding.get(refBindings[i]);
+    const b = refBindings[i];
+    if (b.kind !== 'function') continue; // (byBinding holds only function declarations)
+    const fs = byBinding.get(b);
     if (fs === undefined) continue;
     const list = refsOf.get(fs);
     if (list) list.push(i);
@@ -995,13 +1026,12 @@ function hoistedRunPoints(scopes: Scope[], refIds: Node[], refScopes: Scope[], r
   for (let changed = true; changed; ) {
     changed = false;
     for (const [fs, list] of refsOf) {
-      let point = hoistedRun.get(fs)!;
-      for (const i of list) point = Math.min(point, runPoint(refScopes[i], refStarts[i], fs.parent!, hoistedRun));
-      if (point < hoistedRun.get(fs)!) {
-        hoistedRun.set(fs, point);
+      let point = fs.hoistedRun!;
+      for (const i of list) point = Math.min(point, runPoint(refScopes[i], refStarts[i], fs.parent!));
+      if (point < fs.hoistedRun!) {
+        fs.hoistedRun = point;
         changed = true;
       }
     }
   }
-  return hoistedRun;
 }
