@@ -252,26 +252,54 @@ const NEEDS_NORMALIZE = new Error('needs normalize');
 export function analyze(program: Node, hints: AnalyzeHints & { unnormalized: 'script' | 'module' }): Analysis | null;
 export function analyze(program: Node, hints?: AnalyzeHints): Analysis;
 export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis | null {
+  const marked: Marked = { scopes: [], refIds: [], lexIds: [], declIds: [] };
   try {
-    return analyzeProgram(program, hints);
+    return analyzeProgram(program, hints, marked);
   } catch (err) {
+    // The tree may be analysed again (after normalize): it keeps no mark of this analysis.
+    unmark(marked);
     if (err === NEEDS_NORMALIZE) return null;
     throw err;
   }
 }
 
-function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
+/** What an analysis has marked, for unmark(). */
+interface Marked {
+  scopes: Scope[];
+  refIds: Node[];
+  lexIds: Node[];
+  declIds: Node[];
+}
+
+function unmark(m: Marked): void {
+  for (const s of m.scopes) {
+    const n = s.node;
+    n[SCOPE] = undefined;
+    if (n[FLAGS] !== undefined) n[FLAGS] = undefined;
+    if (n[STORED_AT] !== undefined) n[STORED_AT] = undefined;
+    if (n.body?.type === 'BlockStatement' && n.body[SCOPE] !== undefined) n.body[SCOPE] = undefined;
+    if (s.kind === 'class') for (const el of n.body.body) if (el.value && el.value[FLAGS] !== undefined) el.value[FLAGS] = undefined;
+  }
+  for (const id of m.refIds) {
+    id[REF] = undefined;
+    if (id[FLAGS] !== undefined) id[FLAGS] = undefined;
+  }
+  for (const id of m.declIds) id[DECL] = undefined;
+  for (const n of m.lexIds) n[LEX] = undefined;
+}
+
+function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Analysis {
   // Unnormalized: any `super` or private name stops the analysis (NEEDS_NORMALIZE).
   const unnormalized = hints.unnormalized !== undefined;
   const unnormalizedScript = hints.unnormalized === 'script';
   const noSuper = !!hints.noSuper || unnormalized;
   const noPrivate = !!hints.noPrivate || unnormalized;
-  // A tree analysed before (normalize may analyse, then lower, then analyse again) first
-  // loses the marks of that analysis.
+  // A tree analysed before first loses the marks of that analysis (one that fails removes
+  // its own: unmark; a successful one leaves them for the transform).
   if (program[SCOPE] !== undefined) clearMarks(program);
   /** Unit nodes (functions, classes), in the order found. */
   const units: Node[] = [];
-  const scopes: Scope[] = [];
+  const { scopes, declIds } = marked;
 
   // Positions in source order without source offsets (the parser is not asked for them):
   // the walk below visits nodes in source order, so a counter taken as it enters a node
@@ -331,6 +359,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
       b.kind = kind;
     }
     id[DECL] = b;
+    declIds.push(id);
   };
 
   /** Declares the identifiers of a binding pattern (patternIdentifiers' order). */
@@ -822,12 +851,12 @@ function analyzeProgram(program: Node, hints: AnalyzeHints): Analysis {
 
   /** Resolved references, in order: the identifier, the scope it is in, its binding, where it
    *  is (seq). */
-  const refIds: Node[] = [];
+  const refIds = marked.refIds;
   const refScopes: Scope[] = [];
   const refBindings: Binding[] = [];
   const refStarts: number[] = [];
   /** `this` / `arguments` nodes kept in a record: the node, the scope it is in, the owner. */
-  const lexIds: Node[] = [];
+  const lexIds = marked.lexIds;
   const lexScopes: Scope[] = [];
   const lexOwners: Scope[] = [];
   const reference = (id: Node, scope: Scope, at: number): void => {
