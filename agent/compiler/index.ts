@@ -10,8 +10,8 @@
 import { generate } from 'astring';
 import { parseModuleProgram, parseProgram } from './parse';
 import { esmToCjs } from './transform/esm-to-cjs';
-import { analyze } from './analyze/scope';
-import { normalize } from './normalize';
+import { analyze, type Analysis } from './analyze/scope';
+import { likelyNeedsNormalize, mayNeedNormalize, normalize } from './normalize';
 import { instrumentProgram, type InstrumentContext } from './transform/instrument-closures';
 import * as b from './transform/builders';
 import { CompileError } from './errors';
@@ -64,8 +64,7 @@ export function instrument(source: string, options: InstrumentOptions = {}): Ins
 function compile(text: string, filename: string, options: InstrumentOptions, ranges: boolean): InstrumentResult {
   const script = options.goal !== 'module';
   const program = script ? parseProgram(text, filename, ranges) : esmToCjs(parseModuleProgram(text, filename, ranges), filename);
-  const { mayHaveSuper, mayHavePrivate } = normalize(program, text, script, filename);
-  const analysis = analyze(program, { noSuper: !mayHaveSuper, noPrivate: !mayHavePrivate });
+  const analysis = normalizeAndAnalyze(program, text, script, filename);
   const ctx: InstrumentContext = { analysis, factories: [], nextUnit: 0, nextTemp: 0 };
   const { main, directives } = instrumentProgram(program, ctx);
 
@@ -99,4 +98,30 @@ function compile(text: string, filename: string, options: InstrumentOptions, ran
   }
   void RESERVED_PREFIX;
   return { code: `${INSTRUMENTED_MARKER}\n${code}`, units: ctx.nextUnit, unchanged: false };
+}
+
+/**
+ * normalize, then analyze. Most programs have nothing that normalize rewrites, yet finding
+ * that out is a walk of the whole tree: so the analysis runs first, in a mode that gives up at
+ * the first construct normalize would rewrite (then normalize and the analysis run as
+ * before), and that also gives up on any error (normalize could have failed first, or have
+ * changed the error): the outcome is always that of normalize then analyze. A program whose
+ * text suggests normalize has work (likelyNeedsNormalize: a guess, which only chooses the
+ * order) goes through normalize first: an analysis that gives up late is a walk wasted.
+ */
+function normalizeAndAnalyze(program: Node, text: string, script: boolean, filename: string): Analysis {
+  // A text without the keywords: nothing to normalize, nor `super` nor private names.
+  if (!mayNeedNormalize(text)) return analyze(program, { noSuper: true, noPrivate: true });
+  let analysis: Analysis | null = null;
+  // When the text suggests normalize has work, the analysis would likely give up: skipped.
+  if (!likelyNeedsNormalize(text, script)) {
+    try {
+      analysis = analyze(program, { unnormalized: script ? 'script' : 'module' });
+    } catch {
+      analysis = null;
+    }
+    if (analysis !== null) return analysis;
+  }
+  const { mayHaveSuper, mayHavePrivate } = normalize(program, text, script, filename);
+  return analyze(program, { noSuper: !mayHaveSuper, noPrivate: !mayHavePrivate });
 }

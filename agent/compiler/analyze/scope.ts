@@ -17,6 +17,7 @@ import { CompileError } from '../errors';
 import { NO_POSITION, positionOf } from '../position';
 import { GENERATED, RESERVED_PREFIX } from '../reserved';
 import { eachChild, isFunction, type Node } from '../walk';
+import { needsLowering } from '../normalize/lower-constructor-params';
 
 export type ScopeKind = 'module' | 'function' | 'block' | 'for' | 'switch' | 'catch' | 'class';
 export type BindingKind = 'var' | 'let' | 'const' | 'param' | 'function' | 'class' | 'catch' | 'fname';
@@ -63,6 +64,11 @@ export interface Scope {
   flat?: boolean;
   /** Where the scope's node starts, as a position in the analysis walk. */
   start: number;
+  /** For the scope of a unit: the ids of the records its factory takes (unitEnvs). */
+  envs: number[] | null;
+  /** For a function declaration hoisted in its parent scope: the earliest position there
+   *  from which it can run (hoistedRunPoints; undefined: not computed). */
+  hoistedRun: number | undefined;
 }
 
 /** A let/const/class binding's declEnd until the walk has left its declaration. */
@@ -71,27 +77,76 @@ const NOT_YET = -1;
 /** The bindings of a scope that declares none (most blocks): shared, never written. */
 const NO_BINDINGS: Map<string, Binding> = new Map();
 
+/**
+ * The analysis keeps its facts about nodes on the nodes, under these symbols (a Map keyed by
+ * node costs an identity hash and a table probe per lookup, several times a property read on
+ * trees of tens of thousands of nodes). The tables below read them. A tree analysed again is
+ * cleared first (clearMarks).
+ */
+const SCOPE = Symbol('thingsjs.scope');
+const REF = Symbol('thingsjs.ref');
+const DECL = Symbol('thingsjs.decl');
+const LEX = Symbol('thingsjs.lex');
+/** A function that is a declarator's initializer: the declarator's end (declaredFns). */
+const STORED_AT = Symbol('thingsjs.storedAt');
+const FLAGS = Symbol('thingsjs.flags');
+const UNIT = 1;
+const NATIVE = 2;
+const TDZ = 4;
+/** A function node that is a class member (not a unit of its own). */
+const MEMBER = 8;
+const MARKS = [SCOPE, REF, DECL, LEX, STORED_AT, FLAGS];
+
+/** Read access to a per-node table of the analysis. */
+export interface NodeTable<V> {
+  get(n: Node): V | undefined;
+  has(n: Node): boolean;
+}
+/** Read access to a set of nodes of the analysis. */
+export interface NodeSet {
+  has(n: Node): boolean;
+}
+
+const scopeTable: NodeTable<Scope> = { get: (n) => n[SCOPE], has: (n) => n[SCOPE] !== undefined };
+const refTable: NodeTable<Binding> = { get: (n) => n[REF], has: (n) => n[REF] !== undefined };
+const declTable: NodeTable<Binding> = { get: (n) => n[DECL], has: (n) => n[DECL] !== undefined };
+const lexTable: NodeTable<Scope> = { get: (n) => n[LEX], has: (n) => n[LEX] !== undefined };
+const unitScope = (n: Node): Scope | undefined => {
+  const s: Scope | undefined = n[SCOPE];
+  return s !== undefined && s.envs !== null && s.node === n ? s : undefined;
+};
+const envsTable: NodeTable<number[]> = { get: (n) => unitScope(n)?.envs ?? undefined, has: (n) => unitScope(n) !== undefined };
+const unitSet: NodeSet = { has: (n) => (n[FLAGS] & UNIT) !== 0 };
+const nativeSet: NodeSet = { has: (n) => (n[FLAGS] & NATIVE) !== 0 };
+const tdzSet: NodeSet = { has: (n) => (n[FLAGS] & TDZ) !== 0 };
+
+/** Removes the marks of an earlier analysis from a tree. */
+function clearMarks(n: Node): void {
+  for (let i = 0; i < MARKS.length; i++) if (n[MARKS[i]] !== undefined) n[MARKS[i]] = undefined;
+  eachChild(n, clearMarks);
+}
+
 export interface Analysis {
   /** The scope each scope-introducing node creates. */
-  scopeOf: Map<Node, Scope>;
+  scopeOf: NodeTable<Scope>;
   /** Identifier reference nodes (reads and writes) → the binding they resolve to. */
-  refs: Map<Node, Binding>;
+  refs: NodeTable<Binding>;
   /** Identifier nodes in binding position (declarations, params) → binding. */
-  decls: Map<Node, Binding>;
+  decls: NodeTable<Binding>;
   /** ThisExpression / `arguments` identifier nodes inside arrows → the scope that keeps them. */
-  lexicalThis: Map<Node, Scope>;
+  lexicalThis: NodeTable<Scope>;
   /** For each unit function node: the ids of the env records its factory takes, sorted. */
-  unitEnvs: Map<Node, number[]>;
+  unitEnvs: NodeTable<number[]>;
   /** References inside a function's parameter list to that function's own captured bindings:
    *  they run before the record exists, so they stay native. */
-  nativeRefs: Set<Node>;
+  nativeRefs: NodeSet;
   /** Captured let/const/class references that may run before the declaration (temporal
    *  dead zone): they are read through a check. */
-  tdzRefs: Set<Node>;
+  tdzRefs: NodeSet;
   /** Bindings with such references: their record field starts as the TDZ marker. */
   tdzBindings: Set<Binding>;
   /** Function nodes that are units. */
-  units: Set<Node>;
+  units: NodeSet;
   /** Units whose parameter defaults, from this index on, are evaluated in the body. */
   lowerParams: Map<Node, number>;
   /** Generator units compiled to resumable state machines: every binding of theirs lives in
@@ -189,18 +244,67 @@ export interface AnalyzeHints {
   noSuper?: boolean;
   /** The program has no private name (`#x`) anywhere. */
   noPrivate?: boolean;
+  /** The program has not been through normalize (normalize/index.ts): analyze() returns null
+   *  at the first construct that normalize would rewrite ('script': `import()` too, which a
+   *  module's compilation has already lowered), else the analysis, which is then the same as
+   *  after normalize (a program without those constructs has no `super` nor private name). */
+  unnormalized?: 'script' | 'module';
 }
 
-export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
-  const noSuper = !!hints.noSuper;
-  const noPrivate = !!hints.noPrivate;
-  const scopeOf = new Map<Node, Scope>();
-  const refs = new Map<Node, Binding>();
-  const decls = new Map<Node, Binding>();
-  const lexicalThis = new Map<Node, Scope>();
-  const nativeRefs = new Set<Node>();
-  const units = new Set<Node>();
-  const scopes: Scope[] = [];
+/** Thrown inside analyze() when an unnormalized program needs normalize. */
+const NEEDS_NORMALIZE = new Error('needs normalize');
+
+export function analyze(program: Node, hints: AnalyzeHints & { unnormalized: 'script' | 'module' }): Analysis | null;
+export function analyze(program: Node, hints?: AnalyzeHints): Analysis;
+export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis | null {
+  const marked: Marked = { scopes: [], refIds: [], lexIds: [], declIds: [] };
+  try {
+    return analyzeProgram(program, hints, marked);
+  } catch (err) {
+    // The tree may be analysed again (after normalize): it keeps no mark of this analysis.
+    unmark(marked);
+    if (err === NEEDS_NORMALIZE) return null;
+    throw err;
+  }
+}
+
+/** What an analysis has marked, for unmark(). */
+interface Marked {
+  scopes: Scope[];
+  refIds: Node[];
+  lexIds: Node[];
+  declIds: Node[];
+}
+
+function unmark(m: Marked): void {
+  for (const s of m.scopes) {
+    const n = s.node;
+    n[SCOPE] = undefined;
+    if (n[FLAGS] !== undefined) n[FLAGS] = undefined;
+    if (n[STORED_AT] !== undefined) n[STORED_AT] = undefined;
+    if (n.body?.type === 'BlockStatement' && n.body[SCOPE] !== undefined) n.body[SCOPE] = undefined;
+    if (s.kind === 'class') for (const el of n.body.body) if (el.value && el.value[FLAGS] !== undefined) el.value[FLAGS] = undefined;
+  }
+  for (const id of m.refIds) {
+    id[REF] = undefined;
+    if (id[FLAGS] !== undefined) id[FLAGS] = undefined;
+  }
+  for (const id of m.declIds) id[DECL] = undefined;
+  for (const n of m.lexIds) n[LEX] = undefined;
+}
+
+function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Analysis {
+  // Unnormalized: any `super` or private name stops the analysis (NEEDS_NORMALIZE).
+  const unnormalized = hints.unnormalized !== undefined;
+  const unnormalizedScript = hints.unnormalized === 'script';
+  const noSuper = !!hints.noSuper || unnormalized;
+  const noPrivate = !!hints.noPrivate || unnormalized;
+  // A tree analysed before first loses the marks of that analysis (one that fails removes
+  // its own: unmark; a successful one leaves them for the transform).
+  if (program[SCOPE] !== undefined) clearMarks(program);
+  /** Unit nodes (functions, classes), in the order found. */
+  const units: Node[] = [];
+  const { scopes, declIds } = marked;
 
   // Positions in source order without source offsets (the parser is not asked for them):
   // the walk below visits nodes in source order, so a counter taken as it enters a node
@@ -227,17 +331,20 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       nearestUnit: null,
       inParams: false,
       env: null,
+      envs: null,
+      hoistedRun: undefined,
       start: startOf(node, start),
     };
     s.nearestUnit = unit ? s : parent ? parent.nearestUnit : null;
     s.varScope = kind === 'function' || kind === 'module' || !parent ? s : parent.varScope;
     scopes.push(s);
-    scopeOf.set(node, s);
+    node[SCOPE] = s;
     return s;
   };
 
   const checkReserved = (id: Node): void => {
-    if (typeof id.name === 'string' && id.name.startsWith(RESERVED_PREFIX) && !id[GENERATED]) {
+    const name = id.name;
+    if (typeof name === 'string' && name.charCodeAt(0) === 36 /* $ */ && name.startsWith(RESERVED_PREFIX) && !id[GENERATED]) {
       throw new CompileError('E_RESERVED_NAME', `identifier '${id.name}' uses the prefix '${RESERVED_PREFIX}' reserved for ThingsJS`, positionOf(id));
     }
   };
@@ -256,7 +363,8 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     } else if (kind === 'function' || (b.kind === 'fname' && kind !== 'fname')) {
       b.kind = kind;
     }
-    decls.set(id, b);
+    id[DECL] = b;
+    declIds.push(id);
   };
 
   /** Declares the identifiers of a binding pattern (patternIdentifiers' order). */
@@ -284,61 +392,73 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   };
 
   // ---- pass 1: scopes, declarations and references (one walk: build) --------------------
+  // Finds `var` declarations (and their identifiers) anywhere in a function body, without
+  // entering nested functions. They are statements: only statements that contain statements
+  // are entered (an expression holds none outside a function or a class static block, which
+  // are var scopes of their own). Children in eachChild order.
+  let hoistScope: Scope;
   const hoistVarDecls = (n: Node, scope: Scope): void => {
-    // Finds `var` declarations (and their identifiers) anywhere in the function body,
-    // without entering nested functions. They are statements: only statements that
-    // contain statements are entered (an expression holds none outside a function or a
-    // class static block, which are var scopes of their own). Children in eachChild order.
-    const visit = (x: Node | null): void => {
-      if (!x) return;
-      switch (x.type) {
-        case 'VariableDeclaration':
-          if (x.kind === 'var') for (const d of x.declarations) declarePattern(scope, d.id, 'var');
-          return;
-        case 'Program':
-        case 'BlockStatement':
-        case 'StaticBlock':
-          for (const st of x.body) visit(st);
-          return;
-        case 'IfStatement':
-          visit(x.consequent);
-          visit(x.alternate);
-          return;
-        case 'ForStatement':
-          visit(x.init);
-          visit(x.body);
-          return;
-        case 'ForInStatement': // meriyah's key order: body, left, right
-          visit(x.body);
-          visit(x.left);
-          return;
-        case 'ForOfStatement':
-          visit(x.left);
-          visit(x.body);
-          return;
-        case 'WhileStatement':
-        case 'DoWhileStatement':
-        case 'LabeledStatement':
-        case 'WithStatement':
-          visit(x.body);
-          return;
-        case 'TryStatement':
-          visit(x.block);
-          if (x.handler) visit(x.handler.body);
-          visit(x.finalizer);
-          return;
-        case 'SwitchStatement':
-          for (const c of x.cases) for (const st of c.consequent) visit(st);
-          return;
-        case 'ExportNamedDeclaration':
-        case 'ExportDefaultDeclaration':
-          visit(x.declaration);
-          return;
-        default:
-          return;
-      }
-    };
-    visit(n);
+    hoistScope = scope;
+    hoistVisit(n);
+  };
+  const hoistVisit = (x: Node | null): void => {
+    if (!x) return;
+    const scope = hoistScope;
+    switch (x.type) {
+      // The most frequent statements first: they hold no declaration.
+      case 'ExpressionStatement':
+      case 'ReturnStatement':
+      case 'FunctionDeclaration':
+      case 'EmptyStatement':
+      case 'ThrowStatement':
+      case 'BreakStatement':
+      case 'ContinueStatement':
+        return;
+      case 'VariableDeclaration':
+        if (x.kind === 'var') for (const d of x.declarations) declarePattern(scope, d.id, 'var');
+        return;
+      case 'Program':
+      case 'BlockStatement':
+      case 'StaticBlock':
+        for (const st of x.body) hoistVisit(st);
+        return;
+      case 'IfStatement':
+        hoistVisit(x.consequent);
+        hoistVisit(x.alternate);
+        return;
+      case 'ForStatement':
+        hoistVisit(x.init);
+        hoistVisit(x.body);
+        return;
+      case 'ForInStatement': // meriyah's key order: body, left, right
+        hoistVisit(x.body);
+        hoistVisit(x.left);
+        return;
+      case 'ForOfStatement':
+        hoistVisit(x.left);
+        hoistVisit(x.body);
+        return;
+      case 'WhileStatement':
+      case 'DoWhileStatement':
+      case 'LabeledStatement':
+      case 'WithStatement':
+        hoistVisit(x.body);
+        return;
+      case 'TryStatement':
+        hoistVisit(x.block);
+        if (x.handler) hoistVisit(x.handler.body);
+        hoistVisit(x.finalizer);
+        return;
+      case 'SwitchStatement':
+        for (const c of x.cases) for (const st of c.consequent) hoistVisit(st);
+        return;
+      case 'ExportNamedDeclaration':
+      case 'ExportDefaultDeclaration':
+        hoistVisit(x.declaration);
+        return;
+      default:
+        return;
+    }
   };
 
   const declareLexical = (stmts: Node[], scope: Scope): void => {
@@ -357,13 +477,46 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   let inNative = 0;
   let classDepth = 0;
   const resumableScopes = new Set<Scope>();
-  /** Function nodes that are class members (not units of their own). */
-  const memberFns = new Set<Node>();
-  const resumableMembers = new Set<Node>();
+  /** Async and generator class members that are units of their own for captures (their
+   *  function nodes are marked MEMBER, as every class member's). */
+  const resumableMembers: Node[] = [];
+  const addUnit = (n: Node): void => {
+    const f = n[FLAGS] | 0;
+    if ((f & UNIT) === 0) {
+      n[FLAGS] = f | UNIT;
+      units.push(n);
+    }
+  };
 
   const build = (n: Node, scope: Scope): void => {
     const at = seq++;
     switch (n.type) {
+      // The most frequent types first (a switch on strings tests its cases in order).
+      case 'Identifier':
+        checkReserved(n);
+        reference(n, scope, startOf(n, at));
+        return;
+      case 'MemberExpression':
+        build(n.object, scope);
+        if (n.computed) build(n.property, scope);
+        else nonRef(n.property, scope);
+        return;
+      case 'Literal':
+      case 'EmptyStatement':
+      case 'TemplateElement':
+        return;
+      case 'ExpressionStatement':
+        build(n.expression, scope);
+        return;
+      case 'CallExpression':
+        if (n.callee.type === 'Identifier' && n.callee.name === 'eval' && suppress === 0 && !lookup(scope, 'eval')) {
+          // Reported once the whole program is analysed (the first in source order), as
+          // before the declaration and reference walks were one.
+          if (!directEval || n.start < directEval.start) directEval = n;
+        }
+        build(n.callee, scope);
+        for (const a of n.arguments) build(a, scope);
+        return;
       case 'Program': {
         hoistVarDecls(n, scope);
         declareLexical(n.body, scope);
@@ -376,14 +529,15 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         // Class members are part of their class's unit; arrows that use `super` need their
         // home object and stay in place.
         // Functions inside a class body that use its private names (#x) cannot leave it either.
-        const isUnit = inNative === 0 && !memberFns.has(n) && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && !noPrivate && usesOuterPrivateName(n));
+        const isMember = (n[FLAGS] & MEMBER) !== 0;
+        const isUnit = inNative === 0 && !isMember && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && !noPrivate && usesOuterPrivateName(n));
         // Async and generator class methods (their super and private references already go
         // through the runtime: normalize) run their bodies in a step function outside the
         // class: a unit boundary for captures, though the method itself stays in the class.
-        const member = inNative === 0 && memberFns.has(n) && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
+        const member = inNative === 0 && isMember && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
         const fs = newScope('function', n, scope, at, isUnit || member);
-        if (isUnit) units.add(n);
-        if (member) resumableMembers.add(n);
+        if (isUnit) addUnit(n);
+        if (member && !resumableMembers.includes(n)) resumableMembers.push(n);
         // Generators, async functions and async generators become state machines.
         if ((isUnit || member) && (n.generator || n.async)) resumableScopes.add(fs);
         if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
@@ -391,7 +545,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         if (n.body.type === 'BlockStatement') {
           hoistVarDecls(n.body, fs);
           declareLexical(n.body.body, fs);
-          scopeOf.set(n.body, fs); // the body block shares the function scope
+          n.body[SCOPE] = fs; // the body block shares the function scope
           buildParams(n, fs);
           for (const c of n.body.body) build(c, fs);
         } else {
@@ -423,12 +577,17 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         if (n.superClass) build(n.superClass, scope);
         const isUnit = inNative === 0;
         const cs = newScope('class', n, scope, at, isUnit);
-        if (isUnit) units.add(n);
+        if (isUnit) addUnit(n);
         if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
         // Inside its body a declared class sees its own inner binding, initialised before
         // any static code runs (the outer one is still in its TDZ then).
         else if (n.id) cs.bindings = new Map([[n.id.name, { name: n.id.name, kind: 'class', scope: cs, captured: false }]]);
-        for (const el of n.body.body) if (el.type === 'MethodDefinition') memberFns.add(el.value);
+        for (const el of n.body.body) {
+          if (el.type === 'MethodDefinition') el.value[FLAGS] = el.value[FLAGS] | MEMBER;
+          // (The walk does not visit private element names, nor decorators.)
+          if (unnormalized && (el.key?.type === 'PrivateIdentifier' || el.decorators?.length || (el.type === 'MethodDefinition' && el.kind === 'constructor' && needsLowering(el.value)))) throw NEEDS_NORMALIZE;
+        }
+        if (unnormalized && n.decorators?.length) throw NEEDS_NORMALIZE;
         classDepth++;
         build(n.body, cs);
         classDepth--;
@@ -502,10 +661,6 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       }
       case 'WithStatement':
         throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", positionOf(n));
-      case 'Identifier':
-        checkReserved(n);
-        reference(n, scope, startOf(n, at));
-        return;
       case 'ThisExpression':
         lexical(n, scope, 'this');
         return;
@@ -520,7 +675,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         buildPattern(n.id, scope, true);
         if (n.init) build(n.init, scope);
         // (After its walk: seq is then the declarator's end, as endDeclaration takes it.)
-        if (n.init && (n.init.type === 'ArrowFunctionExpression' || n.init.type === 'FunctionExpression')) declaredFns.set(n.init, startOf(n, seq));
+        if (n.init && (n.init.type === 'ArrowFunctionExpression' || n.init.type === 'FunctionExpression')) n.init[STORED_AT] = startOf(n, seq);
         return;
       case 'AssignmentExpression':
         if (n.left.type === 'ObjectPattern' || n.left.type === 'ArrayPattern') buildPattern(n.left, scope, false);
@@ -534,28 +689,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         // Reached only as an assignment target (declarations go through buildPattern).
         buildPattern(n, scope, false);
         return;
-      case 'MemberExpression':
-        build(n.object, scope);
-        if (n.computed) build(n.property, scope);
-        else nonRef(n.property, scope);
-        return;
-      case 'CallExpression':
-        if (n.callee.type === 'Identifier' && n.callee.name === 'eval' && suppress === 0 && !lookup(scope, 'eval')) {
-          // Reported once the whole program is analysed (the first in source order), as
-          // before the declaration and reference walks were one.
-          if (!directEval || n.start < directEval.start) directEval = n;
-        }
-        build(n.callee, scope);
-        for (const a of n.arguments) build(a, scope);
-        return;
       // The most frequent remaining types, their children in eachChild's order without it.
-      case 'Literal':
-      case 'EmptyStatement':
-      case 'TemplateElement':
-        return;
-      case 'ExpressionStatement':
-        build(n.expression, scope);
-        return;
       case 'BinaryExpression':
       case 'LogicalExpression':
         build(n.left, scope);
@@ -584,6 +718,13 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
         nonRef(n.meta, scope);
         nonRef(n.property, scope);
         return;
+      case 'Super':
+      case 'PrivateIdentifier':
+        if (unnormalized) throw NEEDS_NORMALIZE;
+        return;
+      case 'ImportExpression':
+        if (unnormalizedScript) throw NEEDS_NORMALIZE;
+        break;
       default:
         break;
     }
@@ -596,7 +737,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     if (!target) return;
     switch (target.type) {
       case 'Identifier': {
-        const b = decls.get(target);
+        const b: Binding | undefined = target[DECL];
         if (b !== undefined && b.declEnd === NOT_YET) b.declEnd = startOf(n, seq);
         return;
       }
@@ -677,9 +818,8 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       }
     }
   };
-  /** Functions that are the initializer of a declarator → the declarator's end: nothing
-   *  can call one before it is stored (creating it runs no code). */
-  const declaredFns = new Map<Node, number>();
+  // Functions that are the initializer of a declarator are marked STORED_AT with the
+  // declarator's end: nothing can call one before it is stored (creating it runs no code).
   /** Inside it, references are not recorded. */
   let suppress = 0;
   /** Some code's references were not recorded: a function may be called where no recorded
@@ -704,6 +844,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   // (each scope declares its hoisted and lexical names on entry), so it resolves at once.
   const lookup = (scope: Scope | null, name: string): Binding | undefined => {
     for (let s = scope; s; s = s.parent) {
+      if (s.bindings === NO_BINDINGS) continue;
       const b = s.bindings.get(name);
       if (b) return b;
     }
@@ -715,19 +856,19 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
 
   /** Resolved references, in order: the identifier, the scope it is in, its binding, where it
    *  is (seq). */
-  const refIds: Node[] = [];
+  const refIds = marked.refIds;
   const refScopes: Scope[] = [];
   const refBindings: Binding[] = [];
   const refStarts: number[] = [];
   /** `this` / `arguments` nodes kept in a record: the node, the scope it is in, the owner. */
-  const lexIds: Node[] = [];
+  const lexIds = marked.lexIds;
   const lexScopes: Scope[] = [];
   const lexOwners: Scope[] = [];
   const reference = (id: Node, scope: Scope, at: number): void => {
     if (suppress !== 0) return;
     const b = lookup(scope, id.name);
     if (b) {
-      refs.set(id, b);
+      id[REF] = b;
       refIds.push(id);
       refScopes.push(scope);
       refBindings.push(b);
@@ -735,7 +876,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       const owner = b.scope;
       if (owner.inParams && scope === owner) {
         // inside the owner's parameter list: evaluated before its record exists
-        nativeRefs.add(id);
+        id[FLAGS] = id[FLAGS] | NATIVE;
         return;
       }
       if (crossesUnit(scope, owner)) b.captured = true;
@@ -759,7 +900,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     }
     if (what === 'this') s.thisCaptured = true;
     else s.argsCaptured = true;
-    lexicalThis.set(node, s);
+    node[LEX] = s;
     lexIds.push(node);
     lexScopes.push(scope);
     lexOwners.push(s);
@@ -785,9 +926,10 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
 
   // ---- pass 2: which records each unit's factory takes ---------------------------------
   // Units first, then resumable members; each list of record ids sorted once complete.
-  const unitEnvs = new Map<Node, number[]>();
-  for (const u of units) unitEnvs.set(u, []);
-  for (const u of resumableMembers) unitEnvs.set(u, []);
+  const envUnits = resumableMembers.length ? [...units, ...resumableMembers] : units;
+  for (const u of envUnits) (u[SCOPE] as Scope).envs = [];
+  // (A node met twice has two scopes: they share its list.)
+  for (const s of scopes) if (s.unit && s.envs === null) s.envs = (s.node[SCOPE] as Scope).envs;
   // Consecutive references often come from one scope and reach one owner: done once.
   let lastFrom: Scope | null = null;
   let lastOwner: Scope | null = null;
@@ -797,13 +939,13 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
     lastOwner = owner;
     for (let s: Scope | null = from; s && s !== owner; s = s.parent) {
       if (!s.unit) continue;
-      const ids = unitEnvs.get(s.node)!;
+      const ids = s.envs!;
       if (!ids.includes(owner.id)) ids.push(owner.id);
     }
   };
   for (let i = 0; i < refIds.length; i++) {
     const b = refBindings[i];
-    if (b.captured && !nativeRefs.has(refIds[i])) need(refScopes[i], b.scope);
+    if (b.captured && (refIds[i][FLAGS] & NATIVE) === 0) need(refScopes[i], b.scope);
   }
   for (let i = 0; i < lexIds.length; i++) need(lexScopes[i], lexOwners[i]);
 
@@ -817,12 +959,12 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   let takes = false;
   const findTaker = (x: Node): void => {
     if (takes) return;
-    if (units.has(x)) takes = unitEnvs.get(x)!.includes(wanted);
+    if ((x[FLAGS] & UNIT) !== 0) takes = (x[SCOPE] as Scope).envs!.includes(wanted);
     else eachChild(x, findTaker);
   };
-  for (const u of unitEnvs.keys()) {
+  for (const u of envUnits) {
     if (!u.params) continue; // classes
-    const fs = scopeOf.get(u)!;
+    const fs: Scope = u[SCOPE];
     for (let pi = 0; pi < u.params.length && !lowerParams.has(u); pi++) {
       const p = u.params[pi];
       wanted = fs.id;
@@ -836,7 +978,7 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
       lowerParams.set(u, pi);
       // The lowered defaults run in the body, after the record: their references are ordinary.
       const forget = (x: Node): void => {
-        nativeRefs.delete(x);
+        if ((x[FLAGS] & NATIVE) !== 0) x[FLAGS] &= ~NATIVE;
         eachChild(x, forget);
       };
       for (let q = pi; q < u.params.length; q++) forget(u.params[q]);
@@ -850,26 +992,28 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
   // from where it is created, or stored when it is a declarator's initializer; a function
   // declaration from where it can first be called (hoistedRunPoints), or, in a nested
   // block, from the block's start.
-  const hoistedRun = unrecordedRefs ? new Map<Scope, number>() : hoistedRunPoints(scopes, decls, refIds, refScopes, refBindings, refStarts, declaredFns);
-  const tdzRefs = new Set<Node>();
+  if (!unrecordedRefs) hoistedRunPoints(scopes, refIds, refScopes, refBindings, refStarts);
   const tdzBindings = new Set<Binding>();
   for (let i = 0; i < refIds.length; i++) {
     const id = refIds[i];
     const b = refBindings[i];
-    if (!b.captured || b.declEnd === undefined || nativeRefs.has(id)) continue;
+    if (!b.captured || b.declEnd === undefined || (id[FLAGS] & NATIVE) !== 0) continue;
     // A switch's cases are entered by a jump, past declarations: a position proves nothing.
-    const point = b.scope.kind === 'switch' ? -1 : runPoint(refScopes[i], refStarts[i], b.scope, hoistedRun, declaredFns);
+    const point = b.scope.kind === 'switch' ? -1 : runPoint(refScopes[i], refStarts[i], b.scope);
     if (point < b.declEnd) {
-      tdzRefs.add(id);
+      id[FLAGS] = id[FLAGS] | TDZ;
       tdzBindings.add(b);
     }
   }
 
   // The analysis is final: whether each scope has a record.
   for (const s of scopes) s.env = computeHasEnv(s);
-  for (const ids of unitEnvs.values()) if (ids.length > 1) ids.sort((a, b) => a - b);
+  for (const u of envUnits) {
+    const ids = (u[SCOPE] as Scope).envs!;
+    if (ids.length > 1) ids.sort((a, b) => a - b);
+  }
   const resumable = new Set<Node>([...resumableScopes].map((s) => s.node));
-  return { scopeOf, refs, decls, lexicalThis, unitEnvs, nativeRefs, tdzRefs, tdzBindings, units, scopes, lowerParams, resumable };
+  return { scopeOf: scopeTable, refs: refTable, decls: declTable, lexicalThis: lexTable, unitEnvs: envsTable, nativeRefs: nativeSet, tdzRefs: tdzSet, tdzBindings, units: unitSet, scopes, lowerParams, resumable };
 }
 
 /**
@@ -877,12 +1021,12 @@ export function analyze(program: Node, hints: AnalyzeHints = {}): Analysis {
  * `position` in scope `from` can run: the position itself, unless a closure lies between;
  * then where the outermost such closure can first run.
  */
-function runPoint(from: Scope, position: number, owner: Scope, hoistedRun: Map<Scope, number>, declaredFns: Map<Node, number>): number {
+function runPoint(from: Scope, position: number, owner: Scope): number {
   let point = position;
   for (let s: Scope | null = from; s && s !== owner; s = s.parent) {
     if (!s.unit) continue;
-    if (s.node.type !== 'FunctionDeclaration') point = declaredFns.get(s.node) ?? s.start;
-    else point = s.parent === owner ? (hoistedRun.get(s) ?? s.parent.start) : (s.parent?.start ?? 0);
+    if (s.node.type !== 'FunctionDeclaration') point = s.node[STORED_AT] ?? s.start;
+    else point = s.parent === owner ? (s.hoistedRun ?? s.parent.start) : (s.parent?.start ?? 0);
   }
   return point;
 }
@@ -895,20 +1039,21 @@ function runPoint(from: Scope, position: number, owner: Scope, hoistedRun: Map<S
  * itself aside; Infinity when nothing refers to it. A `switch` scope is left out: its cases
  * are entered by a jump, past declarations.
  */
-function hoistedRunPoints(scopes: Scope[], decls: Map<Node, Binding>, refIds: Node[], refScopes: Scope[], refBindings: Binding[], refStarts: number[], declaredFns: Map<Node, number>): Map<Scope, number> {
-  const hoistedRun = new Map<Scope, number>();
+function hoistedRunPoints(scopes: Scope[], refIds: Node[], refScopes: Scope[], refBindings: Binding[], refStarts: number[]): void {
   const byBinding = new Map<Binding, Scope>();
   for (const s of scopes) {
     if (!s.unit || s.node.type !== 'FunctionDeclaration' || !s.parent || s.parent.kind === 'switch') continue;
-    const b = decls.get(s.node.id);
+    const b: Binding | undefined = s.node.id?.[DECL];
     if (b === undefined || b.scope !== s.parent) continue;
-    hoistedRun.set(s, Infinity);
+    s.hoistedRun = Infinity;
     byBinding.set(b, s);
   }
-  if (byBinding.size === 0) return hoistedRun;
+  if (byBinding.size === 0) return;
   const refsOf = new Map<Scope, number[]>();
   for (let i = 0; i < refIds.length; i++) {
-    const fs = byBinding.get(refBindings[i]);
+    const b = refBindings[i];
+    if (b.kind !== 'function') continue; // (byBinding holds only function declarations)
+    const fs = byBinding.get(b);
     if (fs === undefined) continue;
     const list = refsOf.get(fs);
     if (list) list.push(i);
@@ -918,13 +1063,12 @@ function hoistedRunPoints(scopes: Scope[], decls: Map<Node, Binding>, refIds: No
   for (let changed = true; changed; ) {
     changed = false;
     for (const [fs, list] of refsOf) {
-      let point = hoistedRun.get(fs)!;
-      for (const i of list) point = Math.min(point, runPoint(refScopes[i], refStarts[i], fs.parent!, hoistedRun, declaredFns));
-      if (point < hoistedRun.get(fs)!) {
-        hoistedRun.set(fs, point);
+      let point = fs.hoistedRun!;
+      for (const i of list) point = Math.min(point, runPoint(refScopes[i], refStarts[i], fs.parent!));
+      if (point < fs.hoistedRun!) {
+        fs.hoistedRun = point;
         changed = true;
       }
     }
   }
-  return hoistedRun;
 }

@@ -30,8 +30,41 @@ interface Found {
 }
 
 /** A cheap test of the source text: false when none of the constructs can occur. */
-function mayNeed(text: string): boolean {
+export function mayNeedNormalize(text: string): boolean {
   return text.includes('class') || text.includes('super') || text.includes('import');
+}
+
+/** Where normalize probably has work, in source text (see likelyNeedsNormalize). Each starts
+ *  with a literal, which a regular expression finds fast; the word boundary is tested after. */
+const LIKELY = [/super\s*[.([]/g, /\.#/g, /constructor\s*\([^)]*[=[{]/g, /import\s*\(/g];
+
+/** A character that can continue an identifier (ASCII letters, digits, `_`, `$`; any
+ *  non-ASCII character counts as one here). */
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c > 127;
+}
+
+/**
+ * A guess from the source text, used only to choose an order (normalizeAndAnalyze in
+ * ../index.ts): true when the program probably has a construct that normalize rewrites —
+ * `super`, a private name used as `.#x`, a constructor with a default or a pattern among its
+ * parameters (not `x.constructor(...)`), `import(` in a script — outside a comment (as far as
+ * its line tells).
+ */
+export function likelyNeedsNormalize(text: string, script: boolean): boolean {
+  for (let k = 0; k < LIKELY.length; k++) {
+    if (k === 3 && !script) break;
+    const re = LIKELY[k];
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const before = m.index > 0 ? text.charCodeAt(m.index - 1) : 32;
+      if (k !== 1 && (isWordChar(before) || (k === 2 && before === 46 /* . */))) continue;
+      const line = text.slice(text.lastIndexOf('\n', m.index) + 1, m.index);
+      if (line.includes('//') || /^\s*(\*|\/\*)/.test(line)) continue;
+      return true;
+    }
+  }
+  return false;
 }
 
 let found: Found;
@@ -81,7 +114,7 @@ function scanNode(n: Node): void {
  *  program may still contain `super` or private names (false: certainly not; the passes only
  *  remove them). */
 export function normalize(program: Node, text: string, script: boolean, filename: string): { mayHaveSuper: boolean; mayHavePrivate: boolean } {
-  if (!mayNeed(text)) return { mayHaveSuper: false, mayHavePrivate: false };
+  if (!mayNeedNormalize(text)) return { mayHaveSuper: false, mayHavePrivate: false };
   let found = scan(program);
   if (script && found.importExpr) {
     lowerDynamicImport(program, filename);
