@@ -117,7 +117,14 @@ const unitScope = (n: Node): Scope | undefined => {
 };
 const envsTable: NodeTable<number[]> = { get: (n) => unitScope(n)?.envs ?? undefined, has: (n) => unitScope(n) !== undefined };
 const unitSet: NodeSet = { has: (n) => (n[FLAGS] & UNIT) !== 0 };
-const nativeSet: NodeSet = { has: (n) => (n[FLAGS] & NATIVE) !== 0 };
+/** The transform marks some more references native (a loop head's own bindings read in its
+ *  defaults: instrument-closures.ts nativeInPattern). */
+const nativeSet: NodeSet & { add(n: Node): void } = {
+  has: (n) => (n[FLAGS] & NATIVE) !== 0,
+  add: (n) => {
+    n[FLAGS] = (n[FLAGS] ?? 0) | NATIVE;
+  },
+};
 const tdzSet: NodeSet = { has: (n) => (n[FLAGS] & TDZ) !== 0 };
 
 /** Removes the marks of an earlier analysis from a tree. */
@@ -139,7 +146,7 @@ export interface Analysis {
   unitEnvs: NodeTable<number[]>;
   /** References inside a function's parameter list to that function's own captured bindings:
    *  they run before the record exists, so they stay native. */
-  nativeRefs: NodeSet;
+  nativeRefs: NodeSet & { add(n: Node): void };
   /** Captured let/const/class references that may run before the declaration (temporal
    *  dead zone): they are read through a check. */
   tdzRefs: NodeSet;
