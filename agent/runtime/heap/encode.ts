@@ -367,6 +367,12 @@ export class HeapEncoder {
       return a as unknown as RecordBase;
     }
     const at = this.flat.length;
+    this.pushElements(a, n);
+    return this.kept(E_ARRAY, at, null);
+  }
+
+  /** Appends the `n` elements of `a` to `flat` (own data elements: reading them runs no code). */
+  private pushElements(a: unknown[], n: number): void {
     for (let m = 0; m < n; m++) {
       const x = a[m];
       if (isPlain(x)) this.pushFlatAs(x, 0);
@@ -375,7 +381,6 @@ export class HeapEncoder {
         this.pushFlat(x);
       }
     }
-    return this.kept(E_ARRAY, at, null);
   }
 
   /** Encodes a root value; `label` names it in error paths. */
@@ -1127,15 +1132,7 @@ export class HeapEncoder {
         }
         const at = this.flat.length;
         if (!json) {
-          // (Own data elements: reading them runs no code.)
-          for (let m = 0; m < n; m++) {
-            const x = a[m];
-            if (isPlain(x)) this.pushFlatAs(x, 0);
-            else {
-              this.currentEdge = m;
-              this.pushFlat(x);
-            }
-          }
+          this.pushElements(a, n);
           if (bare) {
             // The entry is a copy with encoded elements, made by finish().
             return this.kept(E_ARRAY, at, null);

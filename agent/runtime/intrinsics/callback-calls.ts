@@ -158,19 +158,12 @@ export class CallbackCalls {
     const original = this.ensure(key);
     if (!original) throw new TypeError(`${key} is not a function of this Node.js`);
     const cb = args[args.length - 1] as Fn;
-    let done = false;
-    const settle = (): void => {
-      if (done) return;
-      done = true;
-      this.inflight--;
-      if (this.inflight === 0 && this.idle.length) for (const wake of this.idle.splice(0)) wake();
-    };
+    const settle = this.track();
     const relayed = args.slice();
     relayed[relayed.length - 1] = function (this: unknown, ...results: unknown[]): unknown {
       settle();
       return Reflect.apply(cb, this, results);
     };
-    this.inflight++;
     try {
       return Reflect.apply(original, thisArg, relayed);
     } catch (err) {
@@ -178,6 +171,19 @@ export class CallbackCalls {
       settle();
       throw err;
     }
+  }
+
+  /** Counts a call as under way; the function returned counts it done (once), and wakes
+   *  whenIdle's waiters when it was the last one. */
+  private track(): () => void {
+    this.inflight++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.inflight--;
+      if (this.inflight === 0 && this.idle.length) for (const wake of this.idle.splice(0)) wake();
+    };
   }
 
   /** A PROMISE_APIS call: Node's promise settles the runtime's. */
@@ -192,14 +198,7 @@ export class CallbackCalls {
       else throw err;
       return undefined;
     }
-    this.inflight++;
-    let done = false;
-    const settle = (): void => {
-      if (done) return;
-      done = true;
-      this.inflight--;
-      if (this.inflight === 0 && this.idle.length) for (const wake of this.idle.splice(0)) wake();
-    };
+    const settle = this.track();
     const relay = (resolve: Settle, reject: Settle): void => {
       nativeThen.call(
         native,
