@@ -16,6 +16,7 @@ import { createLogger, programOutput, type Logger } from './logger';
 import { MqttSession } from './mqtt-session';
 import { RequestServer } from './request-server';
 import { StateDir } from './state-dir';
+import { closeSpoolDir, openSpoolDir } from './spool-dir';
 import { Supervisor } from './supervisor';
 import { CheckpointStore, type Saved } from './checkpoints';
 import { ProgramLogs } from './program-logs';
@@ -65,6 +66,8 @@ export class Agent {
   private readonly selfSampler = new SelfSampler();
   private readonly options: Required<Omit<AgentOptions, 'env'>>;
   private supervisor: Supervisor | undefined;
+  /** Large snapshots to and from the program hosts (./spool-dir.ts). */
+  private spoolDir: string | undefined;
   private requests: RequestServer | undefined;
   private presence: Presence | undefined;
   private requester: Requester | undefined;
@@ -144,6 +147,7 @@ export class Agent {
       checkpoints: this.checkpoints,
       logs: programLogs,
       memoryLimitBytes: this.config.memoryLimitBytes,
+      spoolDir: (this.spoolDir = openSpoolDir((m) => this.log.warn(m))),
       log: this.log.child('proc'),
     });
     this.supervisor = supervisor;
@@ -244,6 +248,7 @@ export class Agent {
     this.presence?.stop();
     await this.session.stop();
     this.programLogs?.closeAll();
+    closeSpoolDir(this.spoolDir);
     await this.notify.flush(500);
     this.log.info(`agent ${this.config.id} stopped in ${Date.now() - started} ms`);
   }

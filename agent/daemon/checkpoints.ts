@@ -23,7 +23,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, ThingsError } from '../shared/errors';
-import { openSnapshot } from '../snapshot/envelope';
+import { checkSnapshot } from '../snapshot/envelope';
 import type { RestartPolicy } from '../protocol/messages';
 import { isProcessId } from '../protocol/ids';
 import type { StateDir } from './state-dir';
@@ -157,7 +157,8 @@ export class CheckpointStore {
     const header = parseHeader(nl === -1 ? text : text.slice(0, nl), this.ckptFile(id), id);
     const snapshot = nl === -1 ? '' : text.slice(nl + 1);
     try {
-      openSnapshot(snapshot);
+      // Header and hash; the JSON is parsed once, by the host that restores it.
+      checkSnapshot(snapshot);
     } catch (err) {
       throw corrupt(this.ckptFile(id), (err as Error).message);
     }

@@ -3,13 +3,24 @@
  * agent/host/ipc.ts (request/reply by `req` number), output lines, and exit.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { ThingsError } from '../shared/errors';
-import type { ChildMessage, ReplyResult, Request } from '../host/ipc';
+import type { CaptureStats, ChildMessage, ReplyResult, Request } from '../host/ipc';
+import { isSpooledText, readSpooled, spoolText, SPOOL_MIN_CHARS, type SpooledText } from '../host/spool';
+import { sealBodyText } from '../snapshot/envelope';
 import { LineSplitter } from './line-splitter';
 
-/** A request without its `req` number (ChildHost assigns it). */
-export type HostRequest = Request extends infer R ? (R extends { req: number } ? Omit<R, 'req'> : never) : never;
+/** A request without its `req` number (ChildHost assigns it, and the spool fields). */
+export type HostRequest =
+  | { type: 'start'; program: { name: string; filename: string; source?: string }; root?: string; args?: string[]; paused?: boolean }
+  | { type: 'restore'; snapshot: string; hashChecked?: boolean; paused?: boolean; root?: string }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'capture' };
+
+/** A host's answer as the agent sees it: a capture is a sealed snapshot. */
+export type HostResult = Exclude<ReplyResult, { type: 'capture' }> | { type: 'capture'; snapshot: string; stats: CaptureStats };
 
 export interface ChildExit {
   code: number | null;
@@ -23,6 +34,8 @@ export interface ChildHostEvents {
   /** Emitted once, after all of the child's output has been emitted. */
   exit: [exit: ChildExit];
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 interface PendingReply {
   resolve(result: ReplyResult): void;
@@ -38,6 +51,9 @@ export interface ChildHostOptions {
   requestTimeoutMs: number;
   /** Extra Node options of the child (its heap limit). */
   execArgv?: string[];
+  /** Where large snapshots cross to and from the host (../host/spool.ts); through the IPC
+   *  channel when unset. */
+  spoolDir?: string;
 }
 
 export class ChildHost extends EventEmitter<ChildHostEvents> {
@@ -121,7 +137,42 @@ export class ChildHost extends EventEmitter<ChildHostEvents> {
   }
 
   /** Sends one request; resolves with the child's result or rejects with its error. */
-  request(message: HostRequest, timeoutMs = this.options.requestTimeoutMs): Promise<ReplyResult> {
+  async request(message: HostRequest, timeoutMs = this.options.requestTimeoutMs): Promise<HostResult> {
+    const { spoolDir } = this.options;
+    if (message.type === 'capture') {
+      const r = await this.send(spoolDir !== undefined ? { ...message, spool: spoolDir } : message, timeoutMs);
+      if (r.type !== 'capture') return r;
+      let body = r.body;
+      if (r.bodyFile !== undefined) {
+        if (!isSpooledText(r.bodyFile, spoolDir)) throw new ThingsError('E_CHILD_FAILED', 'the program host named a capture file outside the spool');
+        body = readSpooled(r.bodyFile, true);
+      }
+      if (typeof body !== 'string') throw new ThingsError('E_CHILD_FAILED', 'the program host answered a capture without its snapshot');
+      const snapshot = sealBodyText(body);
+      return { type: 'capture', snapshot, stats: { ...r.stats, bytes: snapshot.length } };
+    }
+    if (message.type === 'restore' && spoolDir !== undefined && message.snapshot.length >= SPOOL_MIN_CHARS) {
+      let file: SpooledText | undefined;
+      try {
+        file = spoolText(spoolDir, 'restore', message.snapshot);
+      } catch {
+        // No room in the spool (or it is gone): through the channel.
+      }
+      if (file !== undefined) {
+        const { snapshot: _inline, ...rest } = message;
+        void _inline;
+        try {
+          return (await this.send({ ...rest, snapshotFile: file }, timeoutMs)) as HostResult;
+        } finally {
+          fs.rm(file.path, { force: true }, () => undefined);
+        }
+      }
+    }
+    // Only a capture is answered with a snapshot (above).
+    return (await this.send(message, timeoutMs)) as HostResult;
+  }
+
+  private send(message: DistributiveOmit<Request, 'req'>, timeoutMs: number): Promise<ReplyResult> {
     const child = this.child;
     if (!child || this.exited || !child.connected) {
       return Promise.reject(new ThingsError('E_BAD_STATE', 'the program has ended'));

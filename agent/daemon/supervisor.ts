@@ -39,6 +39,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, ThingsError, toErrorPayload } from '../shared/errors';
+import { checkSnapshot } from '../snapshot/envelope';
 import { LIVE_STATUSES, type FileTree, type MigratingProgram, type MigrationPackage, type ProcessRecord, type ProcessStatus, type RestartPolicy } from '../protocol/messages';
 import { newProcessId } from '../protocol/ids';
 import { packDirectory, writeFileTree } from '../protocol/file-tree';
@@ -83,6 +84,8 @@ export interface SupervisorOptions {
   restartStableMs?: number;
   /** How long a host started ahead for a migration (`warmHost`) waits for its program. */
   spareTtlMs?: number;
+  /** Where large snapshots cross to and from the hosts (./spool-dir.ts). */
+  spoolDir?: string;
 }
 
 /** A program host started ahead of a migration's restore (see `warmHost`). */
@@ -141,7 +144,9 @@ interface Entry {
 
 type FirstRequest =
   | { type: 'start'; program: { name: string; filename: string; source?: string }; root?: string; args?: string[] }
-  | { type: 'restore'; snapshot: string; paused: boolean; root?: string };
+  /** `hashChecked`: the agent checks the snapshot's hash (CheckpointStore.read, restore()
+   *  before it keeps it, prepare() while the host restores), so the host takes none. */
+  | { type: 'restore'; snapshot: string; paused: boolean; root?: string; hashChecked?: boolean };
 
 interface Settings {
   restart: RestartPolicy;
@@ -158,7 +163,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Ids whose launch is under way (not in `entries` yet): a second launch must not share
    *  the id, nor its program directory. */
   private readonly launching = new Set<string>();
-  private readonly opts: Required<Omit<SupervisorOptions, 'memoryLimitBytes'>> & { memoryLimitBytes?: number };
+  private readonly opts: Required<Omit<SupervisorOptions, 'memoryLimitBytes' | 'spoolDir'>> & { memoryLimitBytes?: number; spoolDir?: string };
   private readonly sampler = new Sampler();
   private sampleTimer: NodeJS.Timeout | undefined;
   /** The agent is stopping: exits are not failures, and nothing is removed. */
@@ -244,11 +249,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const name = opts.name ?? 'snapshot';
     const settings = this.fromSnapshot(opts);
     const paused = opts.paused === true;
+    // Its hash checked here, before it is kept: a damaged snapshot is refused as such, and
+    // the host then takes no hash of its own (no crypto loaded there for it).
+    checkSnapshot(snapshot);
     if (opts.log) this.opts.logs.seed(id, opts.log);
     // Checkpointed before the answer: once the source hears it, it forgets the program.
     this.opts.checkpoints.write({ id, name, restart: settings.restart, memoryLimit: settings.memoryLimit, main: opts.files?.main, paused, restarts: opts.restarts ?? 0, outputSeq: opts.outputSeq ?? 0 }, snapshot);
     try {
-      const first: FirstRequest = { type: 'restore', snapshot, paused };
+      const first: FirstRequest = { type: 'restore', snapshot, paused, hashChecked: true };
       if (!opts.files) return await this.launch(id, name, first, settings);
       const dir = this.programDir(id);
       return await this.launch(id, name, { ...first, root: dir }, settings, { files: opts.files, dir, main: opts.files.main });
@@ -289,7 +297,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       startedFrom: ckpt ? 'checkpoint' : 'start',
     };
     const first: FirstRequest = ckpt
-      ? { type: 'restore', snapshot: ckpt.snapshot, paused: ckpt.header.paused, root: tree?.dir }
+      ? { type: 'restore', snapshot: ckpt.snapshot, hashChecked: true, paused: ckpt.header.paused, root: tree?.dir }
       : this.startRequest(base.name, start!, tree);
     try {
       if (ckpt) log.info(`process ${id} (${base.name}): restoring its checkpoint of ${ckpt.header.savedAt}`);
@@ -505,6 +513,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const checkpoint = this.opts.checkpoints.writeAsync({ preparedFor: migrationId, id, name, restart: settings.restart, memoryLimit: settings.memoryLimit, main: pkg.files?.main, paused: program.paused, restarts: program.restarts ?? 0, outputSeq: program.outputSeq ?? 0 }, pkg.snapshot);
       try {
         journal();
+        // The snapshot's own hash, end to end (a transfer's digest covers only its trip),
+        // taken here while the host parses it (two processes: out of the downtime on a
+        // multi-core board), so that the host takes none (and loads no crypto for it).
+        checkSnapshot(pkg.snapshot);
       } catch (err) {
         // The write under way ends before the caller removes what it wrote.
         await checkpoint.catch(() => undefined);
@@ -514,7 +526,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
     const prepared = { migrationId, paused: program.paused };
     try {
-      const first: FirstRequest = { type: 'restore', snapshot: pkg.snapshot, paused: true };
+      const first: FirstRequest = { type: 'restore', snapshot: pkg.snapshot, paused: true, hashChecked: true };
       if (!pkg.files) return await this.launch(id, name, first, settings, undefined, prepared, durable);
       const dir = this.programDir(id);
       return await this.launch(id, name, { ...first, root: dir }, settings, { files: pkg.files, dir, main: pkg.files.main }, prepared, durable);
@@ -543,7 +555,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const tree = h.main !== undefined ? { dir: this.programDir(id), main: h.main } : undefined;
     const settings: Settings = { restart: h.restart ?? 'never', memoryLimit: h.memoryLimit, restarts: h.restarts, outputSeq: h.outputSeq, startedFrom: 'snapshot' };
     try {
-      await this.launch(id, h.name, { type: 'restore', snapshot: ckpt.snapshot, paused: true, root: tree?.dir }, settings, tree, { migrationId, paused: h.paused });
+      await this.launch(id, h.name, { type: 'restore', snapshot: ckpt.snapshot, hashChecked: true, paused: true, root: tree?.dir }, settings, tree, { migrationId, paused: h.paused });
       return true;
     } catch (err) {
       const p = toErrorPayload(err);
@@ -567,7 +579,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         const ckpt = this.opts.checkpoints.read(id);
         if (!ckpt) throw new ThingsError(ErrorCodes.RESTORE_FAILED, `process ${id}: its prepared copy is gone and it has no checkpoint`);
         e.tail = [];
-        await this.spawn(e, { type: 'restore', snapshot: ckpt.snapshot, paused, root: e.tree?.dir });
+        await this.spawn(e, { type: 'restore', snapshot: ckpt.snapshot, hashChecked: true, paused, root: e.tree?.dir });
       }
       const resumedAt = performance.now();
       e.prepared = undefined;
@@ -809,6 +821,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       readyTimeoutMs: this.opts.readyTimeoutMs,
       requestTimeoutMs: this.opts.requestTimeoutMs,
       execArgv: limit !== undefined ? [`--max-old-space-size=${heapLimitMiB(limit)}`] : [],
+      spoolDir: this.opts.spoolDir,
     });
   }
 
@@ -1029,7 +1042,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         try {
           const ckpt = checkpoints.read(id);
           if (ckpt) {
-            first = { type: 'restore', snapshot: ckpt.snapshot, paused: false, root: e.tree?.dir };
+            first = { type: 'restore', snapshot: ckpt.snapshot, hashChecked: true, paused: false, root: e.tree?.dir };
             from = 'checkpoint';
           }
         } catch (err) {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ProgramHost } from './program';
 import type { ChildMessage, Reply, ReplyResult, Request } from './ipc';
 import { toErrorPayload } from '../shared/errors';
+import { readSpooled, spoolText, SPOOL_MIN_CHARS } from './spool';
 
 const host = new ProgramHost();
 /** The runtime is installed in this process (done ahead, see the end of this file). */
@@ -47,9 +48,12 @@ function handle(msg: Request): ReplyResult | Promise<ReplyResult> {
     }
     case 'restore': {
       if (loaded) throw Object.assign(new Error('this host already runs a program'), { code: 'E_BAD_STATE' });
+      // The agent removes the spool file once this is answered.
+      const text = msg.snapshotFile !== undefined ? readSpooled(msg.snapshotFile, false) : msg.snapshot;
+      if (typeof text !== 'string') throw Object.assign(new Error('a restore without a snapshot'), { code: 'E_BAD_REQUEST' });
       installFor(msg.root ?? process.cwd(), 'restored');
       loaded = true;
-      host.restore(msg.snapshot, undefined, msg.root);
+      host.restore(text, undefined, msg.root, msg.hashChecked === true);
       if (!msg.paused) host.runtime.resume();
       return { type: 'restore', status: status() };
     }
@@ -67,8 +71,16 @@ function handle(msg: Request): ReplyResult | Promise<ReplyResult> {
       host.runtime.pause();
       const capture = (): ReplyResult => {
         try {
-          const out = host.capture();
-          return { type: 'capture', snapshot: out.snapshot, stats: { bytes: out.bytes, objects: out.objects, timers: out.timers, captureMs: out.captureMs } };
+          const out = host.captureBody();
+          const stats = { bytes: out.bodyText.length, objects: out.objects, timers: out.timers, captureMs: out.captureMs };
+          if (msg.spool !== undefined && out.bodyText.length >= SPOOL_MIN_CHARS) {
+            try {
+              return { type: 'capture', bodyFile: spoolText(msg.spool, 'capture', out.bodyText), stats };
+            } catch {
+              // No room in the spool (or it is gone): through the channel, as a small one.
+            }
+          }
+          return { type: 'capture', body: out.bodyText, stats };
         } catch (err) {
           if (!wasPaused) host.runtime.resume();
           throw err;

@@ -28,20 +28,29 @@ export interface ProgramSource {
 export type Request =
   /** `root`: the program's directory (a directory program); else the main file's directory. */
   | { type: 'start'; req: number; program: ProgramSource; root?: string; args?: string[]; paused?: boolean }
-  /** `snapshot` is the snapshot text (JSON). With paused: true the program is rebuilt but no
-   *  callback runs until `resume` (the migration handoff's "prepared" state). `root`: where
-   *  the program's files are on this machine, when they were sent along (a directory
-   *  program); its modules are restored there instead of at their captured paths. */
-  | { type: 'restore'; req: number; snapshot: string; paused?: boolean; root?: string }
+  /** `snapshot` is the snapshot text (JSON), or `snapshotFile` names a spool file that holds
+   *  it (./spool.ts: large snapshots). `hashChecked`: the agent has checked its hash (a
+   *  checkpoint it read, a transfer's digest), so the host does not take it again. With
+   *  paused: true the program is rebuilt but no callback runs until `resume` (the migration
+   *  handoff's "prepared" state). `root`: where the program's files are on this machine, when
+   *  they were sent along (a directory program); its modules are restored there instead of
+   *  at their captured paths. */
+  | { type: 'restore'; req: number; snapshot?: string; snapshotFile?: SpooledText; hashChecked?: boolean; paused?: boolean; root?: string }
   | { type: 'pause'; req: number }
   | { type: 'resume'; req: number }
   /** Captures at the next event-loop turn boundary. The program is left PAUSED afterwards
-   *  (the source keeps a paused original until the handoff commits); send `resume` to go on. */
-  | { type: 'capture'; req: number };
+   *  (the source keeps a paused original until the handoff commits); send `resume` to go on.
+   *  `spool`: a directory where a large capture is written (./spool.ts). */
+  | { type: 'capture'; req: number; spool?: string };
 
 export type ReplyResult =
   | { type: 'start' | 'restore' | 'pause' | 'resume'; status: 'Running' | 'Paused' }
-  | { type: 'capture'; snapshot: string; stats: CaptureStats };
+  /** The snapshot's body as JSON text (`body`, or in the spool file `bodyFile`), not sealed:
+   *  the agent takes its hash (snapshot/envelope.ts sealBodyText), so that a host never
+   *  loads Node's crypto for it. */
+  | { type: 'capture'; body?: string; bodyFile?: SpooledText; stats: CaptureStats };
+
+import type { SpooledText } from './spool';
 
 export interface CaptureStats {
   bytes: number;

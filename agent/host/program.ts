@@ -16,7 +16,7 @@ import Module from 'node:module';
 import path from 'node:path';
 import type * as Compiler from '../compiler';
 import { Runtime, type SnapshotBody } from '../runtime';
-import { openSnapshot, sealSnapshot } from '../snapshot/envelope';
+import { openSnapshot, sealBodyText } from '../snapshot/envelope';
 import { entryKind } from '../runtime/heap/format';
 import { ErrorCodes, ThingsError } from '../shared/errors';
 
@@ -267,8 +267,9 @@ export class ProgramHost {
    * migrated directory program): modules under the captured root are placed under this one,
    * so __filename, module.paths and later require() calls find the files here.
    */
-  restore(text: string, filename?: string, root?: string): void {
-    const { body, version } = openSnapshot<SnapshotBody>(text);
+  /** `hashChecked`: the caller checked the snapshot's hash (see OpenOptions). */
+  restore(text: string, filename?: string, root?: string, hashChecked = false): void {
+    const { body, version } = openSnapshot<SnapshotBody>(text, { hashChecked });
     if (!body || !Array.isArray(body.modules) || !Array.isArray(body.heap) || !body.roots) {
       throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the snapshot body lacks modules, heap or roots');
     }
@@ -368,15 +369,25 @@ export class ProgramHost {
 
   warmUp(): void {
     this.runtime.warmUp();
-    openSnapshot(this.capture().snapshot);
+    JSON.parse(this.captureBody().bodyText);
   }
 
+  /** A capture, sealed (its hash taken: see captureBody for a host that leaves it to its
+   *  agent). */
   capture(): CaptureOutput {
+    const t0 = performance.now();
+    const { bodyText, objects, timers } = this.captureBody();
+    const snapshot = sealBodyText(bodyText);
+    return { snapshot, objects, timers, bytes: snapshot.length, captureMs: performance.now() - t0 };
+  }
+
+  /** A capture as the body's JSON text: sealBodyText() makes it a snapshot. */
+  captureBody(): { bodyText: string; objects: number; timers: number; captureMs: number } {
     const t0 = performance.now();
     const { body, objects, timers } = this.runtime.capture();
     this.describeGraph(body);
-    const snapshot = sealSnapshot(body);
-    return { snapshot, objects, timers, bytes: snapshot.length, captureMs: performance.now() - t0 };
+    const bodyText = JSON.stringify(body);
+    return { bodyText, objects, timers, captureMs: performance.now() - t0 };
   }
 
   /** Adds each module's parent, children and require() resolutions to the snapshot body. */

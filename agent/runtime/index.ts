@@ -592,12 +592,15 @@ export class Runtime {
 
   /**
    * Does ahead the one-time work of this process's first capture and restore, out of a
-   * migration's downtime: walks Node's lazily defined globals into the built-in table (call
-   * it before any program code runs: after, what the program hung on them would pass for
-   * built-ins), and runs the heap encoder and decoder once over a small throwaway graph, so
-   * that their code is compiled. Touches no program state.
+   * migration's downtime: walks the lazily defined globals that the table could not wrap
+   * (call it before any program code runs: after, what the program hung on them would pass
+   * for built-ins; the others are walked when first read), and runs the heap encoder and
+   * decoder once over a small throwaway graph, so that their code is compiled. Touches no
+   * program state.
    */
   warmUp(): void {
+    // Lazily defined globals are walked when first read (BuiltinTable.walkOnFirstRead); those
+    // that could not be wrapped, now.
     this.builtins.walkLazyGlobals();
     const shared = { s: 'shared' };
     const graph = { o: { a: 1, b: 'two', c: [true, null, 2.5, { d: [] }] }, l: [shared, shared, undefined, NaN, -0, 1n], m: new Map([['k', { v: [1] }]]), s: new Set([shared]), t: new Date(0) };

@@ -7,7 +7,7 @@
  * re-serialisation. A snapshot of a newer version is refused (E_SNAPSHOT_VERSION); one whose
  * hash, header or JSON is wrong is refused as corrupt (E_SNAPSHOT_CORRUPT).
  */
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import { ThingsError, ErrorCodes } from '../shared/errors';
 
 export const SNAPSHOT_FORMAT = 'thingsjs-snapshot';
@@ -18,10 +18,24 @@ export const SNAPSHOT_VERSION = 3;
 
 const HEADER = /^\{"format":"thingsjs-snapshot","version":(\d+),"hash":"sha256:([0-9a-f]{64})","body":/;
 
+let crypto: typeof Crypto | undefined;
+/** Node's crypto is loaded when a hash is first taken: a program host never takes one (the
+ *  agent seals what the host captures and checks what it restores), and loading it costs a
+ *  process ~2 MB. */
+function sha256Hex(text: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  crypto ??= require('node:crypto') as typeof Crypto;
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
 export function sealSnapshot(body: unknown): string {
-  const text = JSON.stringify(body);
-  const hash = createHash('sha256').update(text).digest('hex');
-  return `{"format":"${SNAPSHOT_FORMAT}","version":${SNAPSHOT_VERSION},"hash":"sha256:${hash}","body":${text}}`;
+  return sealBodyText(JSON.stringify(body));
+}
+
+/** The envelope around a body already written as JSON text (`bodyText` must be the
+ *  JSON.stringify of a body: it is not checked here). */
+export function sealBodyText(bodyText: string): string {
+  return `{"format":"${SNAPSHOT_FORMAT}","version":${SNAPSHOT_VERSION},"hash":"sha256:${sha256Hex(bodyText)}","body":${bodyText}}`;
 }
 
 export interface OpenedSnapshot<T> {
@@ -31,7 +45,32 @@ export interface OpenedSnapshot<T> {
   bytes: number;
 }
 
-export function openSnapshot<T = unknown>(text: string): OpenedSnapshot<T> {
+export interface OpenOptions {
+  /** The caller has checked the hash already (checkSnapshot, or a transfer's own sha256 over
+   *  the same bytes): only the header and the JSON are checked here. */
+  hashChecked?: boolean;
+}
+
+/** Checks the header and the body text: version, hash and JSON, and returns the body. */
+export function openSnapshot<T = unknown>(text: string, options: OpenOptions = {}): OpenedSnapshot<T> {
+  const { version, hash, bodyText } = envelopeOf(text, options.hashChecked !== true);
+  let body: T;
+  try {
+    body = JSON.parse(bodyText) as T;
+  } catch (err) {
+    throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, `the snapshot body is not valid JSON: ${(err as Error).message}`);
+  }
+  return { version, hash, body, bytes: text.length };
+}
+
+/** Checks the header and the hash of the body text without parsing it (the agent, before it
+ *  hands a snapshot to a program host, which then parses it: see OpenOptions.hashChecked). */
+export function checkSnapshot(text: string): { version: number; hash: string } {
+  const { version, hash } = envelopeOf(text, true);
+  return { version, hash };
+}
+
+function envelopeOf(text: string, checkHash: boolean): { version: number; hash: string; bodyText: string } {
   if (typeof text !== 'string' || !text.length) throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the snapshot is empty');
   const m = HEADER.exec(text.slice(0, 200));
   if (!m) {
@@ -45,15 +84,11 @@ export function openSnapshot<T = unknown>(text: string): OpenedSnapshot<T> {
   if (version > SNAPSHOT_VERSION) throw versionError(version);
   if (!text.endsWith('}')) throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the snapshot is truncated');
   const bodyText = text.slice(m[0].length, -1);
-  const hash = createHash('sha256').update(bodyText).digest('hex');
-  if (hash !== m[2]) throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, `the snapshot is corrupted: its content hash is ${hash.slice(0, 12)}…, the header says ${m[2].slice(0, 12)}…`);
-  let body: T;
-  try {
-    body = JSON.parse(bodyText) as T;
-  } catch (err) {
-    throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, `the snapshot body is not valid JSON: ${(err as Error).message}`);
+  if (checkHash) {
+    const hash = sha256Hex(bodyText);
+    if (hash !== m[2]) throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, `the snapshot is corrupted: its content hash is ${hash.slice(0, 12)}…, the header says ${m[2].slice(0, 12)}…`);
   }
-  return { version, hash: `sha256:${hash}`, body, bytes: text.length };
+  return { version, hash: `sha256:${m[2]}`, bodyText };
 }
 
 function versionError(v: number): ThingsError {

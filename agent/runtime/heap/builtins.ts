@@ -92,6 +92,7 @@ export class BuiltinTable {
       // `process` and `Buffer`: always loaded (their getters load nothing), and places where
       // programs hang state (process.cache = ...), which a walk after the program has run
       // would take for built-ins.
+      let desc = d;
       if (d.get && !('value' in d)) {
         if (EAGER_ACCESSORS.has(name)) {
           let v: unknown;
@@ -101,13 +102,49 @@ export class BuiltinTable {
             v = undefined;
           }
           this.visit(v, null, name, undefined, 0, false);
-        } else this.lazyGlobals.push(name);
+        } else desc = this.walkOnFirstRead(name, d);
       }
-      this.visitDescriptor(d, null, name, 0);
+      this.visitDescriptor(desc, null, name, 0);
     }
     // Intrinsics no global names (the constructors of generator and async functions, the
     // iterator prototypes): named as the specification does, %Name%.
     for (const [name, value] of Object.entries(INTRINSICS)) this.visit(value, null, name, undefined, 0, false);
+  }
+
+  /**
+   * A global that Node defines as a lazy getter (ReadableStream, performance, crypto, fetch...:
+   * its module loads when the global is first read) is walked when it is first read, by
+   * anyone: its getter is wrapped. Then it is walked as Node made it, before the program can
+   * hang anything on it, and a host whose program never reads it does not load it (the web
+   * streams, performance and webcrypto globals are ~2.5 MB of a process). Nothing of such a
+   * global can be in a program's state before it is read (a core module required is walked
+   * when it is required). Node's getter turns the global into a data property when it runs;
+   * the wrapper also walks only once. Where the getter cannot be wrapped (not configurable),
+   * the global is walked when a capture first meets an object it does not know (pathOf).
+   * Returns the global's descriptor as it now is.
+   */
+  private walkOnFirstRead(name: string, d: PropertyDescriptor): PropertyDescriptor {
+    const get = d.get as () => unknown;
+    if (!d.configurable || process.env.THINGSJS_LAZY_GLOBALS === 'eager') {
+      this.lazyGlobals.push(name);
+      return d;
+    }
+    const table = this;
+    let walked = false;
+    const wrapper = {
+      get(this: unknown): unknown {
+        const v = Reflect.apply(get, this, []);
+        if (!walked) {
+          walked = true;
+          table.visit(v, null, name, undefined, 0, false);
+        }
+        return v;
+      },
+    }.get;
+    Object.defineProperty(wrapper, 'name', { value: get.name, configurable: true });
+    const wrapped: PropertyDescriptor = { get: wrapper, set: d.set, enumerable: d.enumerable, configurable: true };
+    Object.defineProperty(globalThis, name, wrapped);
+    return wrapped;
   }
 
   /** Adds a core module (and what hangs off it) under `node:<name>`. */

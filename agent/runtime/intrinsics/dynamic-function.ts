@@ -14,8 +14,12 @@
  * Syntax errors are the engine's too: the arguments are checked by the native Function first.
  * Not covered: indirect eval, and the GeneratorFunction / AsyncFunction constructors.
  */
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import vm from 'node:vm';
+
+/** Node's crypto, loaded when a program first makes a function from text (not with the
+ *  runtime: a host that needs no hash does not load it). */
+let crypto: typeof Crypto | undefined;
 
 export interface DynamicEntry {
   source: string;
@@ -53,7 +57,9 @@ export class DynamicFunctions {
     const strings = args.map(String);
     const body = strings.length ? strings[strings.length - 1] : '';
     const source = `(function anonymous(${strings.slice(0, -1).join(',')}\n) {\n${body}\n})`;
-    const key = DYNAMIC_KEY_PREFIX + createHash('sha256').update(source).digest('hex').slice(0, 24);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    crypto ??= require('node:crypto') as typeof Crypto;
+    const key = DYNAMIC_KEY_PREFIX + crypto.createHash('sha256').update(source).digest('hex').slice(0, 24);
     let entry = this.entries.get(key);
     if (!entry) {
       // The engine's checks (and its SyntaxError) come first.
