@@ -117,6 +117,24 @@ test('a snapshot taken by code instrumented before steps took their frame resume
   assert.equal(r.stdout, lines.slice(4).join('\n'));
 });
 
+test('a call under way whose own steps come while the program is paused (fs.writeFile) ends, and a capture after it succeeds', () => {
+  // In a fresh process: the program runs in this host (the runtime patches its globals).
+  const driver = `
+    const { ProgramHost } = require(${JSON.stringify(path.join(root, 'dist', 'lib.js'))});
+    const host = new ProgramHost();
+    host.install(${JSON.stringify(fixtures)}, 'w');
+    host.start(${JSON.stringify(path.join(fixtures, 'paused-write-file.js'))});
+    host.runtime.pause(); // the writeFile's open is under way; its write and close come now
+    host.settle(3000).then(() => {
+      const out = host.capture();
+      console.log('captured', out.bytes > 0);
+    }, (err) => console.log('settle failed:', err.code, err.message));
+  `;
+  const r = spawnSync(process.execPath, ['-e', driver], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TJS_TMP: tmp } });
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout, 'written 100000\ncaptured true\n');
+});
+
 test('a call on a file descriptor waiting to start at a capture refuses the capture, and the program goes on', () => {
   const file = path.join(fixtures, 'fd-reads.js');
   const snap = path.join(tmp, 'fd.snap');

@@ -64,6 +64,35 @@ const ON_DESCRIPTOR = new Set(['fs.close', 'fs.fchmod', 'fs.fchown', 'fs.fdatasy
  *  function of PROMISE_APIS, also the settling functions of the promise the program holds. */
 export type QueuedCall = [string, unknown[]] | [string, unknown[], Settle, Settle];
 
+/**
+ * Whether the wrapped function was called by Node's own code, not by the program. Node's
+ * fs.writeFile, fs.appendFile, fs.copyFile's fallback... call fs.open, fs.write and fs.close
+ * through the module's exports, so through these wrappers: such a call is a step of a call
+ * under way, and must go on while the program is paused, or that call never ends (a capture
+ * then waited for it until its time ran out). Asked only while the program is paused: a stack
+ * trace of a few frames, read as call sites (whatever the program did to
+ * Error.prepareStackTrace).
+ */
+function calledByNode(): boolean {
+  const E = Error as ErrorConstructor & { prepareStackTrace?: unknown };
+  const prepare = E.prepareStackTrace;
+  const limit = E.stackTraceLimit;
+  E.prepareStackTrace = (_e: unknown, frames: NodeJS.CallSite[]): NodeJS.CallSite[] => frames;
+  E.stackTraceLimit = 4;
+  try {
+    const holder: { stack?: NodeJS.CallSite[] } = {};
+    // Frames from the wrapper down: [wrapper, its caller, ...].
+    Error.captureStackTrace(holder, CALL_FRAME);
+    const caller = holder.stack?.[1];
+    const file = caller?.getFileName?.() ?? '';
+    return file.startsWith('node:');
+  } finally {
+    E.prepareStackTrace = prepare;
+    E.stackTraceLimit = limit;
+  }
+}
+let CALL_FRAME: (...args: never[]) => unknown;
+
 export class CallbackCalls {
   /** Calls made while the program was paused, in the order it made them. */
   queued: QueuedCall[] = [];
@@ -147,7 +176,7 @@ export class CallbackCalls {
       });
     }
     if (typeof args[args.length - 1] !== 'function') return Reflect.apply(this.originals.get(key)!, thisArg, args);
-    if (this.paused) {
+    if (this.paused && !calledByNode()) {
       this.queued.push([key, args]);
       return undefined;
     }
@@ -290,3 +319,5 @@ export class CallbackCalls {
     }
   }
 }
+// The method every wrapper calls: calledByNode's frames start at the wrapper below it.
+CALL_FRAME = (CallbackCalls.prototype as unknown as { call: typeof CALL_FRAME }).call;
