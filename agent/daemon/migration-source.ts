@@ -141,7 +141,7 @@ export class MigrationSource {
     // Its answer also says whether it takes the package in the binary format.
     const warm = supervisor.hasFiles(id) ? undefined : await this.warmTarget(migrationId, target, record.memoryLimit, Math.min(WARM_WAIT_MS, budget / 4));
     const format: TransferFormat = warm?.transfer?.includes('binary') ? 'binary' : 'json';
-    const digest: TransferDigest = warm?.transfer?.includes('chunk-digests') ? 'chunks' : 'whole';
+    const digest: TransferDigest = !warm?.transfer?.includes('chunk-digests') ? 'whole' : format === 'binary' && warm.transfer.includes('late-digest') ? 'chunks-late' : 'chunks';
     progress({ phase: 'capture' });
     const captureStarted = now();
     const cap = await supervisor.beginMigration(id);
@@ -297,7 +297,7 @@ export class MigrationSource {
     const raw = format === 'binary';
     timing.chunks = out.chunks;
     for (;;) {
-      const begun = await requester.request(target, 'prepare-begin', { migrationId, source: agentId, size: out.size, sha256: out.sha256, chunks: out.chunks, chunkSize: out.chunkSize, ...(raw ? { format } : {}), ...(digest === 'chunks' ? { digest } : {}) }, remaining(), resend);
+      const begun = await requester.request(target, 'prepare-begin', { migrationId, source: agentId, size: out.size, sha256: out.beginSha256, chunks: out.chunks, chunkSize: out.chunkSize, ...(raw ? { format } : {}), ...(out.digest !== 'whole' ? { digest: out.digest } : {}) }, remaining(), resend);
       const have = new Set(begun.received);
       let acked = 0;
       for (const i of have) acked += out.chunkBytes(i);

@@ -258,8 +258,11 @@ export interface PrepareBeginArgs {
   format?: 'json' | 'binary';
   /** What `sha256` is of: 'whole' (absent), the package's bytes; 'chunks' (a target whose
    *  warm answer offered `chunk-digests`), the chunks' sha256 digests (32 bytes each, in
-   *  order): each side then hashes the package's bytes once, chunk by chunk. */
-  digest?: 'whole' | 'chunks';
+   *  order): each side then hashes the package's bytes once, chunk by chunk. 'chunks-late'
+   *  (a target that also offered `late-digest`, binary packages): as 'chunks', but that
+   *  sha256 comes with the prepare (PrepareArgs.transfer); `sha256` here is the snapshot's own
+   *  (its envelope's), which names the transfer. */
+  digest?: 'whole' | 'chunks' | 'chunks-late';
 }
 /** The chunks the target holds already (a transfer resumed after a lost message). */
 export interface PrepareBeginResult {

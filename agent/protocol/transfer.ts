@@ -14,6 +14,11 @@
  * (`chunks`, PrepareBeginArgs.digest): as strong a check of the whole, but each side then
  * reads the package's bytes once instead of twice (a 10 MB package: ~25 ms less on each side
  * on an x86-64 core, several hundred ms on an ARM board without SHA instructions).
+ * With a target that also offers `late-digest` (`chunks-late`), that sha256 comes with the
+ * final `prepare` instead of the begin, so that the source hashes each chunk as it sends it
+ * (the hashing overlaps the trip of the chunks before it) instead of all of them before the
+ * first leaves; the begin then names the transfer by the snapshot's own hash (its envelope's,
+ * already taken), which a resumed transfer of the same capture repeats.
  * Two formats (PrepareBeginArgs.format):
  *   json    the package is one JSON text; a chunk is base64 inside its request's JSON;
  *   binary  the package is a JSON line of its other fields, then the snapshot text as it is;
@@ -28,9 +33,12 @@ import type { MigrationPackage, PrepareBeginArgs } from './messages';
 
 export type TransferFormat = 'json' | 'binary';
 /** What the transfer's sha256 is of: the whole package, or the chunks' digests. */
-export type TransferDigest = 'whole' | 'chunks';
+export type TransferDigest = 'whole' | 'chunks' | 'chunks-late';
 /** What this agent's transfer accepts (WarmResult.transfer). */
-export const TRANSFER_FEATURES = ['binary', 'chunk-digests'];
+export const TRANSFER_FEATURES = ['binary', 'chunk-digests', 'late-digest'];
+
+/** The envelope hash at the start of a binary package's snapshot (after its header line). */
+const ENVELOPE_HASH = /^\{"format":"thingsjs-snapshot","version":\d+,"hash":"sha256:([0-9a-f]{64})"/;
 
 /** The package's text in `format`. (JSON text never holds a raw line break, so the first one
  *  ends the header line.) */
@@ -69,28 +77,45 @@ export function chunkSizeFor(maxPacket: number, format: TransferFormat = 'json')
 
 export class OutgoingTransfer {
   readonly bytes: Buffer;
-  readonly sha256: string;
   readonly chunks: number;
+  /** What the begin names the transfer by: its sha256, or with `chunks-late` the snapshot's. */
+  readonly beginSha256: string;
+  readonly digest: TransferDigest;
   /** Each chunk's sha256 (hex), taken once: a chunk sent again is not hashed again. */
   private readonly chunkHashes: string[];
+  private whole: string | undefined;
 
   constructor(
     text: string,
     readonly chunkSize: number,
-    readonly digest: TransferDigest = 'whole',
+    digest: TransferDigest = 'whole',
   ) {
     this.bytes = Buffer.from(text, 'utf8');
     this.chunks = Math.ceil(this.bytes.length / chunkSize);
     this.chunkHashes = new Array<string>(this.chunks);
-    if (digest === 'chunks') {
-      const digests: Buffer[] = [];
-      for (let i = 0; i < this.chunks; i++) {
-        const d = digestOf(this.slice(i));
-        digests.push(d);
-        this.chunkHashes[i] = d.toString('hex');
-      }
-      this.sha256 = sha256(Buffer.concat(digests));
-    } else this.sha256 = sha256(this.bytes);
+    let named: string | undefined;
+    if (digest === 'chunks-late') {
+      // Only a binary package (header line, then the snapshot as it is) names its snapshot.
+      const nl = text.indexOf('\n');
+      named = nl === -1 ? undefined : ENVELOPE_HASH.exec(text.slice(nl + 1, nl + 200))?.[1];
+      if (named === undefined) digest = 'chunks';
+    }
+    this.digest = digest;
+    this.beginSha256 = named ?? this.sha256;
+  }
+
+  /** The transfer's sha256 (see the top of this file). With `chunks` or `chunks-late`, it
+   *  hashes the chunks not hashed yet (with `chunks-late`, after they have been sent: none). */
+  get sha256(): string {
+    if (this.whole !== undefined) return this.whole;
+    if (this.digest === 'whole') return (this.whole = sha256(this.bytes));
+    const digests: Buffer[] = [];
+    for (let i = 0; i < this.chunks; i++) digests.push(Buffer.from(this.chunkHash(i), 'hex'));
+    return (this.whole = sha256(Buffer.concat(digests)));
+  }
+
+  private chunkHash(index: number): string {
+    return (this.chunkHashes[index] ??= sha256(this.slice(index)));
   }
 
   private slice(index: number): Buffer {
@@ -104,8 +129,7 @@ export class OutgoingTransfer {
   /** Chunk `index`: its bytes as they are (`raw`) or in base64. */
   chunk(index: number, raw = false): { index: number; data: string | Buffer; sha256: string; bytes: number } {
     const slice = this.slice(index);
-    const hash = (this.chunkHashes[index] ??= sha256(slice));
-    return { index, data: raw ? slice : slice.toString('base64'), sha256: hash, bytes: slice.length };
+    return { index, data: raw ? slice : slice.toString('base64'), sha256: this.chunkHash(index), bytes: slice.length };
   }
 
   /** Bytes of chunk `index` (without encoding it). */
@@ -139,7 +163,7 @@ export class IncomingTransfer {
     const d = digestOf(bytes);
     if (d.toString('hex') !== hash) throw new ThingsError(ErrorCodes.BAD_REQUEST, `chunk ${index} does not match its sha256 (damaged on the way)`);
     this.parts.set(index, bytes);
-    if (this.begin.digest === 'chunks') this.digests.set(index, d);
+    if (this.begin.digest === 'chunks' || this.begin.digest === 'chunks-late') this.digests.set(index, d);
   }
 
   missing(): number[] {
@@ -152,11 +176,13 @@ export class IncomingTransfer {
   assemble(expect: { size: number; sha256: string }): string {
     const missing = this.missing();
     if (missing.length > 0) throw new ThingsError(ErrorCodes.TRANSFER_INCOMPLETE, `${missing.length} of ${this.begin.chunks} chunks are missing`, { missing: missing.slice(0, 1000) });
-    if (expect.size !== this.begin.size || expect.sha256 !== this.begin.sha256) throw new ThingsError(ErrorCodes.BAD_REQUEST, 'the prepare names another transfer than the one begun');
+    // With `chunks-late` the begin named the transfer by its snapshot; its sha256 is the prepare's.
+    const late = this.begin.digest === 'chunks-late';
+    if (expect.size !== this.begin.size || (!late && expect.sha256 !== this.begin.sha256)) throw new ThingsError(ErrorCodes.BAD_REQUEST, 'the prepare names another transfer than the one begun');
     const order = this.received;
     const whole = Buffer.concat(order.map((i) => this.parts.get(i) as Buffer));
-    const hash = this.begin.digest === 'chunks' ? sha256(Buffer.concat(order.map((i) => this.digests.get(i) as Buffer))) : sha256(whole);
-    if (whole.length !== this.begin.size || hash !== this.begin.sha256) throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the reassembled package does not match its sha256');
+    const hash = this.begin.digest === 'chunks' || late ? sha256(Buffer.concat(order.map((i) => this.digests.get(i) as Buffer))) : sha256(whole);
+    if (whole.length !== this.begin.size || hash !== expect.sha256) throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the reassembled package does not match its sha256');
     return whole.toString('utf8');
   }
 }

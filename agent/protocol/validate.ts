@@ -173,7 +173,7 @@ const validators: { [A in ActionName]: Validator<A> } = {
     if (chunks !== Math.ceil(size / chunkSize)) throw bad(`args.chunks must be ceil(size / chunkSize) = ${Math.ceil(size / chunkSize)}`);
     if (!isSha256(a.sha256)) throw bad('args.sha256 must be 64 hex digits');
     const format = optional(a, 'format', (v): v is 'json' | 'binary' => v === 'json' || v === 'binary', "'json' or 'binary'");
-    const digest = optional(a, 'digest', (v): v is 'whole' | 'chunks' => v === 'whole' || v === 'chunks', "'whole' or 'chunks'");
+    const digest = optional(a, 'digest', (v): v is 'whole' | 'chunks' | 'chunks-late' => v === 'whole' || v === 'chunks' || v === 'chunks-late', "'whole', 'chunks' or 'chunks-late'");
     return { migrationId: migrationId(a), source: agentIdArg(a, 'source'), size, sha256: a.sha256, chunks, chunkSize, ...(format === undefined ? {} : { format }), ...(digest === undefined ? {} : { digest }) };
   },
   'prepare-chunk': (a, attachment) => {

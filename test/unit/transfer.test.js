@@ -5,7 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { OutgoingTransfer, IncomingTransfer, chunkSizeFor, packageText, parsePackageText, parseRequest } = require(path.join(__dirname, '..', '..', 'dist', 'lib.js'));
+const { OutgoingTransfer, IncomingTransfer, chunkSizeFor, packageText, parsePackageText, parseRequest, sealSnapshot, openSnapshot } = require(path.join(__dirname, '..', '..', 'dist', 'lib.js'));
 
 const text = JSON.stringify({ snapshot: 'é'.repeat(5000) + 'x'.repeat(30001), log: ['line ✓'] });
 
@@ -115,10 +115,30 @@ test('a chunk-digests transfer checks the whole through its chunks: a chunk of a
   assert.throws(() => mixed.assemble({ size: out.size, sha256: out.sha256 }), { code: 'E_SNAPSHOT_CORRUPT', message: /does not match its sha256/ });
 });
 
-test('prepare-begin takes digest "whole" or "chunks" and refuses anything else', () => {
+test('a late-digest transfer hashes chunks as they go, is named by its snapshot, and checks the whole against the prepare', () => {
+  const snapshot = sealSnapshot({ heap: ['é'.repeat(3000), 'x'.repeat(20000)] });
+  const pkgText = packageText({ snapshot, log: ['a line'] }, 'binary');
+  const size = chunkSizeFor(4096, 'binary');
+  const out = new OutgoingTransfer(pkgText, size, 'chunks-late');
+  assert.equal(out.digest, 'chunks-late');
+  // Named by the snapshot's own hash; the transfer's sha256 is that of its chunks' digests.
+  assert.equal(`sha256:${out.beginSha256}`, openSnapshot(snapshot).hash);
+  assert.equal(out.sha256, new OutgoingTransfer(pkgText, size, 'chunks').sha256);
+  const args = { ...begin(out), sha256: out.beginSha256, format: 'binary', digest: 'chunks-late' };
+  const t = new IncomingTransfer(args);
+  for (let i = 0; i < out.chunks; i++) t.add(i, out.chunk(i, true).data, out.chunk(i, true).sha256);
+  assert.equal(t.assemble({ size: out.size, sha256: out.sha256 }), pkgText);
+  // A prepare whose sha256 is not that of these chunks (another capture, the same size).
+  assert.throws(() => t.assemble({ size: out.size, sha256: 'f'.repeat(64) }), { code: 'E_SNAPSHOT_CORRUPT' });
+  // A package without a snapshot header (JSON format) cannot be named so: plain chunk digests.
+  assert.equal(new OutgoingTransfer(text, size, 'chunks-late').digest, 'chunks');
+});
+
+test('prepare-begin takes digest "whole", "chunks" or "chunks-late" and refuses anything else', () => {
   const req = (args) => Buffer.from(JSON.stringify({ v: 1, correlationId: 'c1', replyTo: 'thingsjs/clients/x/reply', action: 'prepare-begin', args }));
   const args = { migrationId: 'abcdefgh', source: 'a', size: 10, sha256: 'a'.repeat(64), chunks: 1, chunkSize: 10 };
   assert.equal(parseRequest(req({ ...args, digest: 'chunks' })).request.args.digest, 'chunks');
+  assert.equal(parseRequest(req({ ...args, digest: 'chunks-late' })).request.args.digest, 'chunks-late');
   assert.equal(parseRequest(req(args)).request.args.digest, undefined);
   const bad = parseRequest(req({ ...args, digest: 'md5' }));
   assert.equal(bad.error.code, 'E_BAD_REQUEST');
