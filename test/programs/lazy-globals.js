@@ -3,7 +3,9 @@
 // read): read by the program at its start and later, inside timers, and held in its state
 // across captures. Each must come back as the same built-in. The runtime walks such a global
 // into its built-in table when it is first read, not ahead.
-const early = { b64: btoa, RS: ReadableStream };
+// (Function.prototype.toString: what hangs off every function, lazy getters included, must be
+// named by a path that a restore finds, whichever globals were read by then.)
+const early = { b64: btoa, RS: ReadableStream, fts: Function.prototype.toString };
 const held = {};
 let n = 0;
 const same = (a, b) => (a === undefined ? '-' : String(a === b));
@@ -18,6 +20,7 @@ const t = setInterval(() => {
   console.log(
     n,
     early.b64('hi'),
+    early.fts.call(same).length > 0,
     same(early.RS, ReadableStream),
     same(held.now, performance.now),
     same(held.CS, CompressionStream),

@@ -142,9 +142,12 @@ export class BuiltinTable {
       },
     }.get;
     Object.defineProperty(wrapper, 'name', { value: get.name, configurable: true });
-    const wrapped: PropertyDescriptor = { get: wrapper, set: d.set, enumerable: d.enumerable, configurable: true };
-    Object.defineProperty(globalThis, name, wrapped);
-    return wrapped;
+    Object.defineProperty(globalThis, name, { get: wrapper, set: d.set, enumerable: d.enumerable, configurable: true });
+    // The wrapper is named by its path but not walked: what hangs off it (Function.prototype…)
+    // would be named through a getter that the first read removes.
+    this.paths.set(wrapper, [name, '[get]']);
+    this.depths.set(wrapper, 0);
+    return { set: d.set, enumerable: d.enumerable, configurable: true };
   }
 
   /** Adds a core module (and what hangs off it) under `node:<name>`. */
