@@ -86,7 +86,7 @@ function handle(msg: Request): ReplyResult | Promise<ReplyResult> {
           throw err;
         }
       };
-      // Calls of fs, zlib or crypto under way finish first (their callbacks run here).
+      // Calls of fs, zlib, crypto or dns under way finish first (their callbacks run here).
       if (host.runtime.calls.inflight === 0) return capture();
       return host.settle().then(capture, (err: unknown) => {
         if (!wasPaused) host.runtime.resume();

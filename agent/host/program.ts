@@ -359,7 +359,7 @@ export class ProgramHost {
    *  envelope's check, so that their code is compiled). Optional: a capture or restore does
    *  it itself otherwise. Costs ~10-15 ms and ~3 MB (Node's web streams and other lazily
    *  loaded globals). */
-  /** Resolves when none of the program's callback calls of fs, zlib or crypto is under way
+  /** Resolves when none of the program's callback calls of fs, zlib, crypto or dns is under way
    *  (their callbacks have run, here); rejects with E_NOT_CAPTURABLE after `maxMs`. Call it
    *  with the program paused before a capture: what those callbacks call in turn waits in
    *  the queue that the snapshot carries (runtime/intrinsics/callback-calls.ts). */

@@ -1,5 +1,5 @@
 /**
- * The program's one-shot asynchronous calls of Node's callback APIs (fs, zlib, crypto): the
+ * The program's one-shot asynchronous calls of Node's callback APIs (fs, zlib, crypto, dns): the
  * work runs in Node's thread pool, and the program's callback is handed to Node's own code,
  * where no capture can see it. Without this, a capture while one was under way lost it: the
  * callback never ran after the restore, and the program silently stopped waiting.
@@ -42,6 +42,12 @@ export const CALLBACK_APIS: Readonly<Record<string, readonly string[]>> = {
   ],
   zlib: ['brotliCompress', 'brotliDecompress', 'deflate', 'deflateRaw', 'gunzip', 'gzip', 'inflate', 'inflateRaw', 'unzip'],
   crypto: ['checkPrime', 'generateKey', 'generateKeyPair', 'generatePrime', 'hkdf', 'pbkdf2', 'randomBytes', 'randomFill', 'randomInt', 'scrypt'],
+  // A name is looked up where the program is when the call is issued: a queued lookup, on the
+  // machine it resumes on.
+  dns: [
+    'lookup', 'lookupService', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr', 'resolveNs',
+    'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt', 'reverse',
+  ],
 };
 
 /** Functions that return a promise of Node's, by module: the program gets a runtime promise
@@ -281,7 +287,7 @@ export class CallbackCalls {
     return new Promise((resolve, reject) => {
       const timer = nativeSetTimeout(() => {
         this.idle = this.idle.filter((w) => w !== wake);
-        reject(Object.assign(new Error(`${this.inflight} asynchronous call(s) of fs, zlib or crypto did not finish within ${maxMs} ms`), { code: 'E_NOT_CAPTURABLE' }));
+        reject(Object.assign(new Error(`${this.inflight} asynchronous call(s) of fs, zlib, crypto or dns did not finish within ${maxMs} ms`), { code: 'E_NOT_CAPTURABLE' }));
       }, maxMs);
       const wake = (): void => {
         nativeClearTimeout(timer);
@@ -293,7 +299,7 @@ export class CallbackCalls {
 
   /** Why the calls cannot be captured now, or undefined. */
   refusal(): string | undefined {
-    if (this.inflight > 0) return `${this.inflight} asynchronous call(s) of fs, zlib or crypto are under way (a capture waits for them first)`;
+    if (this.inflight > 0) return `${this.inflight} asynchronous call(s) of fs, zlib, crypto or dns are under way (a capture waits for them first)`;
     const fd = this.queued.find(([key]) => ON_DESCRIPTOR.has(key));
     if (fd) return `a call of ${fd[0]} on a file descriptor is waiting to start, and a descriptor belongs to this machine`;
     return undefined;
