@@ -672,7 +672,10 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
         lexical(n, scope, 'this');
         return;
       case 'VariableDeclaration':
-        if (n.kind === 'var') break;
+        if (n.kind === 'var') {
+          buildList(n.declarations, scope);
+          return;
+        }
         for (const d of n.declarations) {
           build(d, scope);
           endDeclaration(d, d.id);
@@ -732,6 +735,46 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
       case 'ImportExpression':
         if (unnormalizedScript) throw NEEDS_NORMALIZE;
         break;
+      // More frequent types that only walk their children: eachChild's order (CHILD_KEYS),
+      // without it. Every child node is still visited (each visit counts in seq).
+      case 'ObjectExpression':
+        buildList(n.properties, scope);
+        return;
+      case 'ArrayExpression':
+        buildList(n.elements, scope); // (holes are null)
+        return;
+      case 'NewExpression':
+        build(n.callee, scope);
+        buildList(n.arguments, scope);
+        return;
+      case 'SequenceExpression':
+        buildList(n.expressions, scope);
+        return;
+      case 'ThrowStatement':
+      case 'SpreadElement':
+      case 'AwaitExpression':
+        build(n.argument, scope);
+        return;
+      case 'ChainExpression':
+        build(n.expression, scope);
+        return;
+      case 'TryStatement':
+        build(n.block, scope);
+        if (n.handler) build(n.handler, scope);
+        if (n.finalizer) build(n.finalizer, scope);
+        return;
+      case 'WhileStatement':
+        build(n.test, scope);
+        build(n.body, scope);
+        return;
+      case 'DoWhileStatement':
+        build(n.body, scope);
+        build(n.test, scope);
+        return;
+      case 'TemplateLiteral':
+        buildList(n.expressions, scope);
+        buildList(n.quasis, scope);
+        return;
       default:
         break;
     }
@@ -837,6 +880,13 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
   // Children without a closure per node: the scope goes through a variable.
   let childScope: Scope;
   const buildChild = (c: Node): void => build(c, childScope);
+  /** The nodes of a list of children (null entries skipped, as eachChild does). */
+  const buildList = (list: (Node | null)[], scope: Scope): void => {
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      if (c !== null) build(c, scope);
+    }
+  };
   const buildChildren = (n: Node, scope: Scope): void => {
     const saved = childScope;
     childScope = scope;
