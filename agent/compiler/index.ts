@@ -92,13 +92,43 @@ function compile(text: string, filename: string, options: InstrumentOptions, ran
   const out: Node = { type: 'Program', sourceType: 'script', body: [...directives, ...prologue, ...ctx.factories, register] };
   let code: string;
   try {
-    code = generate(out as never);
+    const sink = new ChunkSink();
+    generate(out as never, { output: sink as never });
+    code = sink.text();
   } catch (err) {
     throw new CompileError('E_INTERNAL', `${filename}: could not print the instrumented program: ${(err as Error).message}`);
   }
   void RESERVED_PREFIX;
   return { code: `${INSTRUMENTED_MARKER}\n${code}`, units: ctx.nextUnit, unchanged: false };
 }
+
+/**
+ * Where astring writes the program's text. Written to one string (astring's default), each
+ * of the several hundred thousand pieces of a large program is a cons string of its own,
+ * and all of them live until the print ends: the young-generation GC copies them (once or
+ * twice) like the tree. Here the pieces are appended to a short chunk that is flattened
+ * into one sequential string every few KB (charCodeAt flattens a cons string): the cons
+ * strings of a chunk die young, only the chunks' characters survive. The text is the same
+ * (a string made of the chunks, as astring's is made of the pieces).
+ */
+class ChunkSink {
+  private done = '';
+  private cur = '';
+  write(code: string): void {
+    const cur = this.cur + code;
+    if (cur.length < CHUNK) {
+      this.cur = cur;
+      return;
+    }
+    cur.charCodeAt(0);
+    this.done += cur;
+    this.cur = '';
+  }
+  text(): string {
+    return this.done + this.cur;
+  }
+}
+const CHUNK = 4096;
 
 /**
  * normalize, then analyze. Most programs have nothing that normalize rewrites, yet finding

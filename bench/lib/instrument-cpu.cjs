@@ -31,6 +31,7 @@ const cpu = () => {
 let coldTotal = 0;
 let warmTotal = 0;
 let bestTotal = 0;
+let sumTotal = 0;
 let bytesTotal = 0;
 for (const [name, files] of corpora) {
   const texts = files.map((f) => fs.readFileSync(f, 'utf8'));
@@ -48,9 +49,10 @@ for (const [name, files] of corpora) {
   coldTotal += cold;
   warmTotal += med;
   bestTotal += warm[0];
+  sumTotal += warm.reduce((a, b) => a + b, 0);
   bytesTotal += bytes;
   const mbps = (ms) => ((bytes / 1e6) / (ms / 1000)).toFixed(2);
   console.log(`${name.padEnd(10)} cold ${cold.toFixed(0).padStart(5)} ms (${mbps(cold)} MB/s)  warm best ${warm[0].toFixed(0).padStart(4)} median ${med.toFixed(0).padStart(4)} ms (${mbps(med)} MB/s)`);
 }
 const mbps = (ms) => ((bytesTotal / 1e6) / (ms / 1000)).toFixed(2);
-console.log(`all        cold ${coldTotal.toFixed(0)} ms (${mbps(coldTotal)} MB/s)  warm median ${warmTotal.toFixed(0)} ms (${mbps(warmTotal)} MB/s)  best ${bestTotal.toFixed(0)} ms (${mbps(bestTotal)} MB/s)`);
+console.log(`all        cold ${coldTotal.toFixed(0)} ms (${mbps(coldTotal)} MB/s)  warm median ${warmTotal.toFixed(0)} ms (${mbps(warmTotal)} MB/s)  best ${bestTotal.toFixed(0)} ms (${mbps(bestTotal)} MB/s)  all warm passes ${sumTotal.toFixed(0)} ms (${mbps(sumTotal / passes)} MB/s)`);

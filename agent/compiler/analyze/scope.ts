@@ -33,6 +33,9 @@ export interface Binding {
   /** For let/const/class: where the binding becomes initialised, as a position in the
    *  analysis walk (see `seq` in analyze()). */
   declEnd?: number;
+  /** The transform's key of the binding's field in its record (see capturedRef), made at
+   *  its first use and shared. */
+  fieldKey?: Node;
 }
 
 export interface Scope {
@@ -69,6 +72,9 @@ export interface Scope {
   /** For a function declaration hoisted in its parent scope: the earliest position there
    *  from which it can run (hoistedRunPoints; undefined: not computed). */
   hoistedRun: number | undefined;
+  /** The transform's identifier of the scope's record (`$tjs_e<id>`), made at its first
+   *  use and shared by every reference to the record. */
+  envIdent: Node | null;
 }
 
 /** A let/const/class binding's declEnd until the walk has left its declaration. */
@@ -340,6 +346,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
       env: null,
       envs: null,
       hoistedRun: undefined,
+      envIdent: null,
       start: startOf(node, start),
     };
     s.nearestUnit = unit ? s : parent ? parent.nearestUnit : null;
@@ -1067,10 +1074,24 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
   for (const s of scopes) s.env = computeHasEnv(s);
   for (const u of envUnits) {
     const ids = (u[SCOPE] as Scope).envs!;
-    if (ids.length > 1) ids.sort((a, b) => a - b);
+    if (ids.length > 1) sortIds(ids);
   }
   const resumable = new Set<Node>([...resumableScopes].map((s) => s.node));
   return { scopeOf: scopeTable, refs: refTable, decls: declTable, lexicalThis: lexTable, unitEnvs: envsTable, nativeRefs: nativeSet, tdzRefs: tdzSet, tdzBindings, units: unitSet, scopes, lowerParams, resumable };
+}
+
+/** Sorts a short list of distinct record ids in place, ascending (as sort((a, b) => a - b),
+ *  without the temporary arrays of Array.prototype.sort, for the one or two ids of most units). */
+function sortIds(ids: number[]): void {
+  for (let i = 1; i < ids.length; i++) {
+    const v = ids[i];
+    let j = i - 1;
+    while (j >= 0 && ids[j] > v) {
+      ids[j + 1] = ids[j];
+      j--;
+    }
+    ids[j + 1] = v;
+  }
 }
 
 /**
