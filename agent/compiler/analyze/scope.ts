@@ -262,6 +262,9 @@ export interface AnalyzeHints {
    *  module's compilation has already lowered), else the analysis, which is then the same as
    *  after normalize (a program without those constructs has no `super` nor private name). */
   unnormalized?: 'script' | 'module';
+  /** No node of the tree is marked NO_POSITION (only esmToCjs marks nodes: a script's tree
+   *  has none), so the mark is not looked for. */
+  allPositioned?: boolean;
 }
 
 /** Thrown inside analyze() when an unnormalized program needs normalize. */
@@ -325,7 +328,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
   // exception, a for-in's body walked before its head, orders nothing compared here).
   // Generated nodes placed at no source node (NO_POSITION) count as being at position 0.
   let seq = 0;
-  const startOf = (n: Node, at: number): number => (n[NO_POSITION] === true ? 0 : at);
+  const startOf = hints.allPositioned ? (_n: Node, at: number): number => at : (n: Node, at: number): number => (n[NO_POSITION] === true ? 0 : at);
 
   const newScope = (kind: ScopeKind, node: Node, parent: Scope | null, start: number, unit = false): Scope => {
     const s: Scope = {
@@ -529,12 +532,12 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
           if (!directEval || n.start < directEval.start) directEval = n;
         }
         build(n.callee, scope);
-        for (const a of n.arguments) build(a, scope);
+        buildList(n.arguments, scope);
         return;
       case 'Program': {
         hoistVarDecls(n, scope);
         declareLexical(n.body, scope);
-        for (const c of n.body) build(c, scope);
+        buildList(n.body, scope);
         return;
       }
       case 'FunctionDeclaration':
@@ -561,7 +564,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
           declareLexical(n.body.body, fs);
           n.body[SCOPE] = fs; // the body block shares the function scope
           buildParams(n, fs);
-          for (const c of n.body.body) build(c, fs);
+          buildList(n.body.body, fs);
         } else {
           buildParams(n, fs);
           build(n.body, fs);
@@ -615,7 +618,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
           const fs = newScope('function', n, scope, at);
           hoistVarDecls(n, fs);
           declareLexical(n.body, fs);
-          for (const c of n.body) build(c, fs);
+          buildList(n.body, fs);
           return;
         }
         if (n.computed) build(n.key, scope);
@@ -631,7 +634,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
       case 'BlockStatement': {
         const bs = newScope('block', n, scope, at);
         declareLexical(n.body, bs);
-        for (const c of n.body) build(c, bs);
+        buildList(n.body, bs);
         return;
       }
       case 'ForStatement':
@@ -662,7 +665,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
         for (const c of n.cases) declareLexical(c.consequent, ss);
         for (const c of n.cases) {
           if (c.test) build(c.test, ss);
-          for (const st of c.consequent) build(st, ss);
+          buildList(c.consequent, ss);
         }
         return;
       }
