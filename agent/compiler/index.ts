@@ -104,31 +104,28 @@ function compile(text: string, filename: string, options: InstrumentOptions, ran
 
 /**
  * Where astring writes the program's text. Written to one string (astring's default), each
- * of the several hundred thousand pieces of a large program is a cons string of its own,
- * and all of them live until the print ends: the young-generation GC copies them (once or
- * twice) like the tree. Here the pieces are appended to a short chunk that is flattened
- * into one sequential string every few KB (charCodeAt flattens a cons string): the cons
- * strings of a chunk die young, only the chunks' characters survive. The text is the same
- * (a string made of the chunks, as astring's is made of the pieces).
+ * of the several hundred thousand pieces of a large program makes a cons string, and all of
+ * them live until the print ends: the young-generation GC copies them (once or twice) like
+ * the tree, and the text is flattened again when it is compiled. Here the pieces go into a
+ * fixed array, joined into one flat string every CHUNK_PARTS pieces: no allocation per piece,
+ * and only the chunks' characters survive. The text is the same.
  */
 class ChunkSink {
+  private readonly parts: string[] = new Array<string>(CHUNK_PARTS).fill('');
+  private n = 0;
   private done = '';
-  private cur = '';
   write(code: string): void {
-    const cur = this.cur + code;
-    if (cur.length < CHUNK) {
-      this.cur = cur;
-      return;
+    this.parts[this.n++] = code;
+    if (this.n === CHUNK_PARTS) {
+      this.done += this.parts.join('');
+      this.n = 0;
     }
-    cur.charCodeAt(0);
-    this.done += cur;
-    this.cur = '';
   }
   text(): string {
-    return this.done + this.cur;
+    return this.n === 0 ? this.done : this.done + this.parts.slice(0, this.n).join('');
   }
 }
-const CHUNK = 4096;
+const CHUNK_PARTS = 1024;
 
 /**
  * normalize, then analyze. Most programs have nothing that normalize rewrites, yet finding
