@@ -92,40 +92,13 @@ function compile(text: string, filename: string, options: InstrumentOptions, ran
   const out: Node = { type: 'Program', sourceType: 'script', body: [...directives, ...prologue, ...ctx.factories, register] };
   let code: string;
   try {
-    const sink = new ChunkSink();
-    generate(out as never, { output: sink as never });
-    code = sink.text();
+    code = generate(out as never);
   } catch (err) {
     throw new CompileError('E_INTERNAL', `${filename}: could not print the instrumented program: ${(err as Error).message}`);
   }
   void RESERVED_PREFIX;
   return { code: `${INSTRUMENTED_MARKER}\n${code}`, units: ctx.nextUnit, unchanged: false };
 }
-
-/**
- * Where astring writes the program's text. Written to one string (astring's default), each
- * of the several hundred thousand pieces of a large program makes a cons string, and all of
- * them live until the print ends: the young-generation GC copies them (once or twice) like
- * the tree, and the text is flattened again when it is compiled. Here the pieces go into a
- * fixed array, joined into one flat string every CHUNK_PARTS pieces: no allocation per piece,
- * and only the chunks' characters survive. The text is the same.
- */
-class ChunkSink {
-  private readonly parts: string[] = new Array<string>(CHUNK_PARTS).fill('');
-  private n = 0;
-  private done = '';
-  write(code: string): void {
-    this.parts[this.n++] = code;
-    if (this.n === CHUNK_PARTS) {
-      this.done += this.parts.join('');
-      this.n = 0;
-    }
-  }
-  text(): string {
-    return this.n === 0 ? this.done : this.done + this.parts.slice(0, this.n).join('');
-  }
-}
-const CHUNK_PARTS = 1024;
 
 /**
  * normalize, then analyze. Most programs have nothing that normalize rewrites, yet finding
