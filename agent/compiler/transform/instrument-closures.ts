@@ -246,6 +246,47 @@ function asStatement(r: Out): Node {
 
 /** Rewrites every child of `n` as an expression, in place. */
 function exprChildren(n: Node, ctx: InstrumentContext): Node {
+  // The most frequent types with their children written out (CHILD_KEYS' order): named
+  // reads instead of reads by computed key.
+  switch (n.type) {
+    case 'Literal':
+    case 'ThisExpression':
+    case 'EmptyStatement':
+    case 'TemplateElement':
+      return n;
+    case 'ExpressionStatement':
+      n.expression = expr(n.expression, ctx);
+      return n;
+    case 'CallExpression':
+    case 'NewExpression':
+      n.callee = expr(n.callee, ctx);
+      exprList(n.arguments, ctx);
+      return n;
+    case 'BinaryExpression':
+    case 'LogicalExpression':
+      n.left = expr(n.left, ctx);
+      n.right = expr(n.right, ctx);
+      return n;
+    case 'ReturnStatement':
+    case 'UnaryExpression':
+    case 'ThrowStatement':
+    case 'SpreadElement':
+      if (n.argument) n.argument = expr(n.argument, ctx);
+      return n;
+    case 'ConditionalExpression':
+      n.test = expr(n.test, ctx);
+      n.consequent = expr(n.consequent, ctx);
+      n.alternate = expr(n.alternate, ctx);
+      return n;
+    case 'ArrayExpression':
+      exprList(n.elements, ctx);
+      return n;
+    case 'SequenceExpression':
+      exprList(n.expressions, ctx);
+      return n;
+    default:
+      break;
+  }
   const keys = childKeys(n.type);
   if (keys === undefined) {
     eachChild(n, (c, key, index) => {
@@ -270,6 +311,14 @@ function exprChildren(n: Node, ctx: InstrumentContext): Node {
     }
   }
   return n;
+}
+
+/** Rewrites the nodes of a list of children in place (null entries stay). */
+function exprList(list: (Node | null)[], ctx: InstrumentContext): void {
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (c !== null) list[i] = expr(c, ctx);
+  }
 }
 
 function classDeclaration(st: Node, ctx: InstrumentContext): Out {
@@ -1079,7 +1128,10 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
     const keyName = methodKey.type === 'Identifier' ? methodKey.name : String(methodKey.value);
     value = b.member(b.object([{ type: 'Property', key: methodKey, value: { ...fn, type: 'FunctionExpression', id: null }, kind: 'init', method: true, shorthand: false, computed: false }]), keyName);
   } else {
-    value = fn.type === 'FunctionDeclaration' ? { ...fn, type: 'FunctionExpression' } : fn;
+    // A declaration becomes the expression in its factory: the node itself (nothing reads the
+    // declaration afterwards; tagFor treats both types alike), not a copy of it.
+    if (fn.type === 'FunctionDeclaration') fn.type = 'FunctionExpression';
+    value = fn;
   }
   // The closure's `name` must be what the engine would have inferred at the original site.
   let t = TEMP0;
