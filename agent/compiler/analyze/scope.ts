@@ -77,6 +77,13 @@ export interface Scope {
   envIdent: Node | null;
 }
 
+/** A new binding. Every field is there from the start, those set later too: one hidden
+ *  class for all bindings (a field added later makes another, and the optimised code that
+ *  had seen only the first is thrown away and compiled again). */
+function newBinding(name: string, kind: BindingKind, scope: Scope, declEnd: number | undefined): Binding {
+  return { name, kind, scope, captured: false, closure: undefined, declEnd, fieldKey: undefined };
+}
+
 /** A let/const/class binding's declEnd until the walk has left its declaration. */
 const NOT_YET = -1;
 
@@ -350,6 +357,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
       envs: null,
       hoistedRun: undefined,
       envIdent: null,
+      flat: undefined,
       start: startOf(node, start),
     };
     s.nearestUnit = unit ? s : parent ? parent.nearestUnit : null;
@@ -374,8 +382,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
     if (scope.bindings === NO_BINDINGS) scope.bindings = new Map();
     let b = scope.bindings.get(name);
     if (!b) {
-      b = { name, kind, scope, captured: false };
-      if (tdz) b.declEnd = NOT_YET;
+      b = newBinding(name, kind, scope, tdz ? NOT_YET : undefined);
       scope.bindings.set(name, b);
     } else if (kind === 'function' || (b.kind === 'fname' && kind !== 'fname')) {
       b.kind = kind;
@@ -598,7 +605,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
         if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
         // Inside its body a declared class sees its own inner binding, initialised before
         // any static code runs (the outer one is still in its TDZ then).
-        else if (n.id) cs.bindings = new Map([[n.id.name, { name: n.id.name, kind: 'class', scope: cs, captured: false }]]);
+        else if (n.id) cs.bindings = new Map([[n.id.name, newBinding(n.id.name, 'class', cs, undefined)]]);
         for (const el of n.body.body) {
           if (el.type === 'MethodDefinition') el.value[FLAGS] = el.value[FLAGS] | MEMBER;
           // (The walk does not visit private element names, nor decorators.)
