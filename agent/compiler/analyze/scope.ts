@@ -549,35 +549,9 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
       }
       case 'FunctionDeclaration':
       case 'FunctionExpression':
-      case 'ArrowFunctionExpression': {
-        // Class members are part of their class's unit; arrows that use `super` need their
-        // home object and stay in place.
-        // Functions inside a class body that use its private names (#x) cannot leave it either.
-        const isMember = (n[FLAGS] & MEMBER) !== 0;
-        const isUnit = inNative === 0 && !isMember && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && !noPrivate && usesOuterPrivateName(n));
-        // Async and generator class methods (their super and private references already go
-        // through the runtime: normalize) run their bodies in a step function outside the
-        // class: a unit boundary for captures, though the method itself stays in the class.
-        const member = inNative === 0 && isMember && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
-        const fs = newScope('function', n, scope, at, isUnit || member);
-        if (isUnit) addUnit(n);
-        if (member && !resumableMembers.includes(n)) resumableMembers.push(n);
-        // Generators, async functions and async generators become state machines.
-        if ((isUnit || member) && (n.generator || n.async)) resumableScopes.add(fs);
-        if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
-        for (const p of n.params) declarePattern(fs, p, 'param');
-        if (n.body.type === 'BlockStatement') {
-          hoistVarDecls(n.body, fs);
-          declareLexical(n.body.body, fs);
-          n.body[SCOPE] = fs; // the body block shares the function scope
-          buildParams(n, fs);
-          buildList(n.body.body, fs);
-        } else {
-          buildParams(n, fs);
-          build(n.body, fs);
-        }
+      case 'ArrowFunctionExpression':
+        buildFunction(n, scope, at);
         return;
-      }
       case 'Property': {
         // Object-literal methods that use `super` depend on their home object: keep native.
         // Accessors with computed keys are left native for now (they run, but a snapshot that
@@ -595,49 +569,14 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
         return;
       }
       case 'ClassDeclaration':
-      case 'ClassExpression': {
-        // A class is one unit: its factory re-creates the class (methods, accessors, field
-        // initializers, static blocks) from its environment records and heritage.
-        if (n.superClass) build(n.superClass, scope);
-        const isUnit = inNative === 0;
-        const cs = newScope('class', n, scope, at, isUnit);
-        if (isUnit) addUnit(n);
-        if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
-        // Inside its body a declared class sees its own inner binding, initialised before
-        // any static code runs (the outer one is still in its TDZ then).
-        else if (n.id) cs.bindings = new Map([[n.id.name, newBinding(n.id.name, 'class', cs, undefined)]]);
-        for (const el of n.body.body) {
-          if (el.type === 'MethodDefinition') el.value[FLAGS] = el.value[FLAGS] | MEMBER;
-          // (The walk does not visit private element names, nor decorators.)
-          if (unnormalized && (el.key?.type === 'PrivateIdentifier' || el.decorators?.length || (el.type === 'MethodDefinition' && el.kind === 'constructor' && needsLowering(el.value)))) throw NEEDS_NORMALIZE;
-        }
-        if (unnormalized && n.decorators?.length) throw NEEDS_NORMALIZE;
-        classDepth++;
-        build(n.body, cs);
-        classDepth--;
-        if (n.id && n.type === 'ClassDeclaration') endDeclaration(n, n.id);
+      case 'ClassExpression':
+        buildClass(n, scope, at);
         return;
-      }
       case 'MethodDefinition':
       case 'PropertyDefinition':
-      case 'StaticBlock': {
-        if (n.type === 'StaticBlock') {
-          const fs = newScope('function', n, scope, at);
-          hoistVarDecls(n, fs);
-          declareLexical(n.body, fs);
-          buildList(n.body, fs);
-          return;
-        }
-        if (n.computed) build(n.key, scope);
-        if (n.value) {
-          if (n.type === 'PropertyDefinition') {
-            // A field initializer is evaluated like a method body (own `this`).
-            const fs = newScope('function', n, scope, at);
-            build(n.value, fs);
-          } else build(n.value, scope);
-        }
+      case 'StaticBlock':
+        buildClassElement(n, scope, at);
         return;
-      }
       case 'BlockStatement': {
         const bs = newScope('block', n, scope, at);
         declareLexical(n.body, bs);
@@ -646,43 +585,15 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
       }
       case 'ForStatement':
       case 'ForInStatement':
-      case 'ForOfStatement': {
-        const head = n.type === 'ForStatement' ? n.init : n.left;
-        let s = scope;
-        if (head && head.type === 'VariableDeclaration' && head.kind !== 'var') {
-          s = newScope('for', n, scope, at);
-          for (const d of head.declarations) declarePattern(s, d.id, head.kind);
-        }
-        if (n.type === 'ForStatement') buildChildren(n, s);
-        else if (n.type === 'ForInStatement') {
-          // Children in eachChild's order (meriyah's: body, left, right).
-          build(n.body, s);
-          buildForHead(n.left, s);
-          build(n.right, s);
-        } else {
-          buildForHead(n.left, s);
-          build(n.right, s);
-          build(n.body, s);
-        }
+      case 'ForOfStatement':
+        buildFor(n, scope, at);
         return;
-      }
-      case 'SwitchStatement': {
-        build(n.discriminant, scope);
-        const ss = newScope('switch', n, scope, at);
-        for (const c of n.cases) declareLexical(c.consequent, ss);
-        for (const c of n.cases) {
-          if (c.test) build(c.test, ss);
-          buildList(c.consequent, ss);
-        }
+      case 'SwitchStatement':
+        buildSwitch(n, scope, at);
         return;
-      }
-      case 'CatchClause': {
-        const cs = newScope('catch', n, scope, at);
-        if (n.param) declarePattern(cs, n.param, 'catch');
-        if (n.param) buildPattern(n.param, cs, true);
-        build(n.body, cs);
+      case 'CatchClause':
+        buildCatch(n, scope, at);
         return;
-      }
       case 'WithStatement':
         throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", positionOf(n));
       case 'ThisExpression':
@@ -796,6 +707,128 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
         break;
     }
     buildChildren(n, scope);
+  };
+
+  // build's larger cases, as functions of their own: build stays small, so the optimising
+  // compiler compiles it quickly (again each time a node shape it has not seen, or a field
+  // that changes, throws its optimised code away: the first program with classes, say).
+
+  /** A function. */
+  const buildFunction = (n: Node, scope: Scope, at: number): void => {
+    // Class members are part of their class's unit; arrows that use `super` need their
+    // home object and stay in place.
+    // Functions inside a class body that use its private names (#x) cannot leave it either.
+    const isMember = (n[FLAGS] & MEMBER) !== 0;
+    const isUnit = inNative === 0 && !isMember && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && !noPrivate && usesOuterPrivateName(n));
+    // Async and generator class methods (their super and private references already go
+    // through the runtime: normalize) run their bodies in a step function outside the
+    // class: a unit boundary for captures, though the method itself stays in the class.
+    const member = inNative === 0 && isMember && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
+    const fs = newScope('function', n, scope, at, isUnit || member);
+    if (isUnit) addUnit(n);
+    if (member && !resumableMembers.includes(n)) resumableMembers.push(n);
+    // Generators, async functions and async generators become state machines.
+    if ((isUnit || member) && (n.generator || n.async)) resumableScopes.add(fs);
+    if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
+    for (const p of n.params) declarePattern(fs, p, 'param');
+    if (n.body.type === 'BlockStatement') {
+      hoistVarDecls(n.body, fs);
+      declareLexical(n.body.body, fs);
+      n.body[SCOPE] = fs; // the body block shares the function scope
+      buildParams(n, fs);
+      buildList(n.body.body, fs);
+    } else {
+      buildParams(n, fs);
+      build(n.body, fs);
+    }
+  };
+
+  /** A class. */
+  const buildClass = (n: Node, scope: Scope, at: number): void => {
+    // A class is one unit: its factory re-creates the class (methods, accessors, field
+    // initializers, static blocks) from its environment records and heritage.
+    if (n.superClass) build(n.superClass, scope);
+    const isUnit = inNative === 0;
+    const cs = newScope('class', n, scope, at, isUnit);
+    if (isUnit) addUnit(n);
+    if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
+    // Inside its body a declared class sees its own inner binding, initialised before
+    // any static code runs (the outer one is still in its TDZ then).
+    else if (n.id) cs.bindings = new Map([[n.id.name, newBinding(n.id.name, 'class', cs, undefined)]]);
+    for (const el of n.body.body) {
+      if (el.type === 'MethodDefinition') el.value[FLAGS] = el.value[FLAGS] | MEMBER;
+      // (The walk does not visit private element names, nor decorators.)
+      if (unnormalized && (el.key?.type === 'PrivateIdentifier' || el.decorators?.length || (el.type === 'MethodDefinition' && el.kind === 'constructor' && needsLowering(el.value)))) throw NEEDS_NORMALIZE;
+    }
+    if (unnormalized && n.decorators?.length) throw NEEDS_NORMALIZE;
+    classDepth++;
+    build(n.body, cs);
+    classDepth--;
+    if (n.id && n.type === 'ClassDeclaration') endDeclaration(n, n.id);
+  };
+
+  /** A method, field or static block of a class body. */
+  const buildClassElement = (n: Node, scope: Scope, at: number): void => {
+    if (n.type === 'StaticBlock') {
+      const fs = newScope('function', n, scope, at);
+      hoistVarDecls(n, fs);
+      declareLexical(n.body, fs);
+      buildList(n.body, fs);
+      return;
+    }
+    if (n.computed) build(n.key, scope);
+    if (n.value) {
+      if (n.type === 'PropertyDefinition') {
+        // A field initializer is evaluated like a method body (own `this`).
+        const fs = newScope('function', n, scope, at);
+        build(n.value, fs);
+      } else build(n.value, scope);
+    }
+  };
+
+  /** A for, for-in or for-of statement. */
+  const buildFor = (n: Node, scope: Scope, at: number): void => {
+    const head = n.type === 'ForStatement' ? n.init : n.left;
+    let s = scope;
+    if (head && head.type === 'VariableDeclaration' && head.kind !== 'var') {
+      s = newScope('for', n, scope, at);
+      for (const d of head.declarations) declarePattern(s, d.id, head.kind);
+    }
+    if (n.type === 'ForStatement') {
+      // (eachChild's order: init, test, update, body.)
+      if (n.init) build(n.init, s);
+      if (n.test) build(n.test, s);
+      if (n.update) build(n.update, s);
+      build(n.body, s);
+    } else if (n.type === 'ForInStatement') {
+      // Children in eachChild's order (meriyah's: body, left, right).
+      build(n.body, s);
+      buildForHead(n.left, s);
+      build(n.right, s);
+    } else {
+      buildForHead(n.left, s);
+      build(n.right, s);
+      build(n.body, s);
+    }
+  };
+
+  /** A switch statement. */
+  const buildSwitch = (n: Node, scope: Scope, at: number): void => {
+    build(n.discriminant, scope);
+    const ss = newScope('switch', n, scope, at);
+    for (const c of n.cases) declareLexical(c.consequent, ss);
+    for (const c of n.cases) {
+      if (c.test) build(c.test, ss);
+      buildList(c.consequent, ss);
+    }
+  };
+
+  /** A catch clause. */
+  const buildCatch = (n: Node, scope: Scope, at: number): void => {
+    const cs = newScope('catch', n, scope, at);
+    if (n.param) declarePattern(cs, n.param, 'catch');
+    if (n.param) buildPattern(n.param, cs, true);
+    build(n.body, cs);
   };
 
   /** The walk leaves a let/const declarator or a class declaration (`n`) that declares
