@@ -111,17 +111,19 @@ function compile(text: string, filename: string, options: InstrumentOptions, ran
  */
 function normalizeAndAnalyze(program: Node, text: string, script: boolean, filename: string): Analysis {
   // A text without the keywords: nothing to normalize, nor `super` nor private names.
-  if (!mayNeedNormalize(text)) return analyze(program, { noSuper: true, noPrivate: true });
+  // (A script's tree has no node marked NO_POSITION: only esmToCjs makes such nodes.)
+  const allPositioned = script;
+  if (!mayNeedNormalize(text)) return analyze(program, { noSuper: true, noPrivate: true, allPositioned });
   let analysis: Analysis | null = null;
   // When the text suggests normalize has work, the analysis would likely give up: skipped.
   if (!likelyNeedsNormalize(text, script)) {
     try {
-      analysis = analyze(program, { unnormalized: script ? 'script' : 'module' });
+      analysis = analyze(program, { unnormalized: script ? 'script' : 'module', allPositioned });
     } catch {
       analysis = null;
     }
     if (analysis !== null) return analysis;
   }
   const { mayHaveSuper, mayHavePrivate } = normalize(program, text, script, filename);
-  return analyze(program, { noSuper: !mayHaveSuper, noPrivate: !mayHavePrivate });
+  return analyze(program, { noSuper: !mayHaveSuper, noPrivate: !mayHavePrivate, allPositioned });
 }

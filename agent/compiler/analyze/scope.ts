@@ -33,6 +33,9 @@ export interface Binding {
   /** For let/const/class: where the binding becomes initialised, as a position in the
    *  analysis walk (see `seq` in analyze()). */
   declEnd?: number;
+  /** The transform's key of the binding's field in its record (see capturedRef), made at
+   *  its first use and shared. */
+  fieldKey?: Node;
 }
 
 export interface Scope {
@@ -69,6 +72,16 @@ export interface Scope {
   /** For a function declaration hoisted in its parent scope: the earliest position there
    *  from which it can run (hoistedRunPoints; undefined: not computed). */
   hoistedRun: number | undefined;
+  /** The transform's identifier of the scope's record (`$tjs_e<id>`), made at its first
+   *  use and shared by every reference to the record. */
+  envIdent: Node | null;
+}
+
+/** A new binding. Every field is there from the start, those set later too: one hidden
+ *  class for all bindings (a field added later makes another, and the optimised code that
+ *  had seen only the first is thrown away and compiled again). */
+function newBinding(name: string, kind: BindingKind, scope: Scope, declEnd: number | undefined): Binding {
+  return { name, kind, scope, captured: false, closure: undefined, declEnd, fieldKey: undefined };
 }
 
 /** A let/const/class binding's declEnd until the walk has left its declaration. */
@@ -256,6 +269,9 @@ export interface AnalyzeHints {
    *  module's compilation has already lowered), else the analysis, which is then the same as
    *  after normalize (a program without those constructs has no `super` nor private name). */
   unnormalized?: 'script' | 'module';
+  /** No node of the tree is marked NO_POSITION (only esmToCjs marks nodes: a script's tree
+   *  has none), so the mark is not looked for. */
+  allPositioned?: boolean;
 }
 
 /** Thrown inside analyze() when an unnormalized program needs normalize. */
@@ -319,7 +335,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
   // exception, a for-in's body walked before its head, orders nothing compared here).
   // Generated nodes placed at no source node (NO_POSITION) count as being at position 0.
   let seq = 0;
-  const startOf = (n: Node, at: number): number => (n[NO_POSITION] === true ? 0 : at);
+  const startOf = hints.allPositioned ? (_n: Node, at: number): number => at : (n: Node, at: number): number => (n[NO_POSITION] === true ? 0 : at);
 
   const newScope = (kind: ScopeKind, node: Node, parent: Scope | null, start: number, unit = false): Scope => {
     const s: Scope = {
@@ -340,6 +356,8 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
       env: null,
       envs: null,
       hoistedRun: undefined,
+      envIdent: null,
+      flat: undefined,
       start: startOf(node, start),
     };
     s.nearestUnit = unit ? s : parent ? parent.nearestUnit : null;
@@ -364,8 +382,7 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
     if (scope.bindings === NO_BINDINGS) scope.bindings = new Map();
     let b = scope.bindings.get(name);
     if (!b) {
-      b = { name, kind, scope, captured: false };
-      if (tdz) b.declEnd = NOT_YET;
+      b = newBinding(name, kind, scope, tdz ? NOT_YET : undefined);
       scope.bindings.set(name, b);
     } else if (kind === 'function' || (b.kind === 'fname' && kind !== 'fname')) {
       b.kind = kind;
@@ -522,45 +539,19 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
           if (!directEval || n.start < directEval.start) directEval = n;
         }
         build(n.callee, scope);
-        for (const a of n.arguments) build(a, scope);
+        buildList(n.arguments, scope);
         return;
       case 'Program': {
         hoistVarDecls(n, scope);
         declareLexical(n.body, scope);
-        for (const c of n.body) build(c, scope);
+        buildList(n.body, scope);
         return;
       }
       case 'FunctionDeclaration':
       case 'FunctionExpression':
-      case 'ArrowFunctionExpression': {
-        // Class members are part of their class's unit; arrows that use `super` need their
-        // home object and stay in place.
-        // Functions inside a class body that use its private names (#x) cannot leave it either.
-        const isMember = (n[FLAGS] & MEMBER) !== 0;
-        const isUnit = inNative === 0 && !isMember && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && !noPrivate && usesOuterPrivateName(n));
-        // Async and generator class methods (their super and private references already go
-        // through the runtime: normalize) run their bodies in a step function outside the
-        // class: a unit boundary for captures, though the method itself stays in the class.
-        const member = inNative === 0 && isMember && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
-        const fs = newScope('function', n, scope, at, isUnit || member);
-        if (isUnit) addUnit(n);
-        if (member && !resumableMembers.includes(n)) resumableMembers.push(n);
-        // Generators, async functions and async generators become state machines.
-        if ((isUnit || member) && (n.generator || n.async)) resumableScopes.add(fs);
-        if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
-        for (const p of n.params) declarePattern(fs, p, 'param');
-        if (n.body.type === 'BlockStatement') {
-          hoistVarDecls(n.body, fs);
-          declareLexical(n.body.body, fs);
-          n.body[SCOPE] = fs; // the body block shares the function scope
-          buildParams(n, fs);
-          for (const c of n.body.body) build(c, fs);
-        } else {
-          buildParams(n, fs);
-          build(n.body, fs);
-        }
+      case 'ArrowFunctionExpression':
+        buildFunction(n, scope, at);
         return;
-      }
       case 'Property': {
         // Object-literal methods that use `super` depend on their home object: keep native.
         // Accessors with computed keys are left native for now (they run, but a snapshot that
@@ -578,101 +569,41 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
         return;
       }
       case 'ClassDeclaration':
-      case 'ClassExpression': {
-        // A class is one unit: its factory re-creates the class (methods, accessors, field
-        // initializers, static blocks) from its environment records and heritage.
-        if (n.superClass) build(n.superClass, scope);
-        const isUnit = inNative === 0;
-        const cs = newScope('class', n, scope, at, isUnit);
-        if (isUnit) addUnit(n);
-        if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
-        // Inside its body a declared class sees its own inner binding, initialised before
-        // any static code runs (the outer one is still in its TDZ then).
-        else if (n.id) cs.bindings = new Map([[n.id.name, { name: n.id.name, kind: 'class', scope: cs, captured: false }]]);
-        for (const el of n.body.body) {
-          if (el.type === 'MethodDefinition') el.value[FLAGS] = el.value[FLAGS] | MEMBER;
-          // (The walk does not visit private element names, nor decorators.)
-          if (unnormalized && (el.key?.type === 'PrivateIdentifier' || el.decorators?.length || (el.type === 'MethodDefinition' && el.kind === 'constructor' && needsLowering(el.value)))) throw NEEDS_NORMALIZE;
-        }
-        if (unnormalized && n.decorators?.length) throw NEEDS_NORMALIZE;
-        classDepth++;
-        build(n.body, cs);
-        classDepth--;
-        if (n.id && n.type === 'ClassDeclaration') endDeclaration(n, n.id);
+      case 'ClassExpression':
+        buildClass(n, scope, at);
         return;
-      }
       case 'MethodDefinition':
       case 'PropertyDefinition':
-      case 'StaticBlock': {
-        if (n.type === 'StaticBlock') {
-          const fs = newScope('function', n, scope, at);
-          hoistVarDecls(n, fs);
-          declareLexical(n.body, fs);
-          for (const c of n.body) build(c, fs);
-          return;
-        }
-        if (n.computed) build(n.key, scope);
-        if (n.value) {
-          if (n.type === 'PropertyDefinition') {
-            // A field initializer is evaluated like a method body (own `this`).
-            const fs = newScope('function', n, scope, at);
-            build(n.value, fs);
-          } else build(n.value, scope);
-        }
+      case 'StaticBlock':
+        buildClassElement(n, scope, at);
         return;
-      }
       case 'BlockStatement': {
         const bs = newScope('block', n, scope, at);
         declareLexical(n.body, bs);
-        for (const c of n.body) build(c, bs);
+        buildList(n.body, bs);
         return;
       }
       case 'ForStatement':
       case 'ForInStatement':
-      case 'ForOfStatement': {
-        const head = n.type === 'ForStatement' ? n.init : n.left;
-        let s = scope;
-        if (head && head.type === 'VariableDeclaration' && head.kind !== 'var') {
-          s = newScope('for', n, scope, at);
-          for (const d of head.declarations) declarePattern(s, d.id, head.kind);
-        }
-        if (n.type === 'ForStatement') buildChildren(n, s);
-        else if (n.type === 'ForInStatement') {
-          // Children in eachChild's order (meriyah's: body, left, right).
-          build(n.body, s);
-          buildForHead(n.left, s);
-          build(n.right, s);
-        } else {
-          buildForHead(n.left, s);
-          build(n.right, s);
-          build(n.body, s);
-        }
+      case 'ForOfStatement':
+        buildFor(n, scope, at);
         return;
-      }
-      case 'SwitchStatement': {
-        build(n.discriminant, scope);
-        const ss = newScope('switch', n, scope, at);
-        for (const c of n.cases) declareLexical(c.consequent, ss);
-        for (const c of n.cases) {
-          if (c.test) build(c.test, ss);
-          for (const st of c.consequent) build(st, ss);
-        }
+      case 'SwitchStatement':
+        buildSwitch(n, scope, at);
         return;
-      }
-      case 'CatchClause': {
-        const cs = newScope('catch', n, scope, at);
-        if (n.param) declarePattern(cs, n.param, 'catch');
-        if (n.param) buildPattern(n.param, cs, true);
-        build(n.body, cs);
+      case 'CatchClause':
+        buildCatch(n, scope, at);
         return;
-      }
       case 'WithStatement':
         throw new CompileError('E_UNSUPPORTED_SYNTAX', "the 'with' statement cannot be instrumented (its scope is only known at run time)", positionOf(n));
       case 'ThisExpression':
         lexical(n, scope, 'this');
         return;
       case 'VariableDeclaration':
-        if (n.kind === 'var') break;
+        if (n.kind === 'var') {
+          buildList(n.declarations, scope);
+          return;
+        }
         for (const d of n.declarations) {
           build(d, scope);
           endDeclaration(d, d.id);
@@ -732,10 +663,172 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
       case 'ImportExpression':
         if (unnormalizedScript) throw NEEDS_NORMALIZE;
         break;
+      // More frequent types that only walk their children: eachChild's order (CHILD_KEYS),
+      // without it. Every child node is still visited (each visit counts in seq).
+      case 'ObjectExpression':
+        buildList(n.properties, scope);
+        return;
+      case 'ArrayExpression':
+        buildList(n.elements, scope); // (holes are null)
+        return;
+      case 'NewExpression':
+        build(n.callee, scope);
+        buildList(n.arguments, scope);
+        return;
+      case 'SequenceExpression':
+        buildList(n.expressions, scope);
+        return;
+      case 'ThrowStatement':
+      case 'SpreadElement':
+      case 'AwaitExpression':
+        build(n.argument, scope);
+        return;
+      case 'ChainExpression':
+        build(n.expression, scope);
+        return;
+      case 'TryStatement':
+        build(n.block, scope);
+        if (n.handler) build(n.handler, scope);
+        if (n.finalizer) build(n.finalizer, scope);
+        return;
+      case 'WhileStatement':
+        build(n.test, scope);
+        build(n.body, scope);
+        return;
+      case 'DoWhileStatement':
+        build(n.body, scope);
+        build(n.test, scope);
+        return;
+      case 'TemplateLiteral':
+        buildList(n.expressions, scope);
+        buildList(n.quasis, scope);
+        return;
       default:
         break;
     }
     buildChildren(n, scope);
+  };
+
+  // build's larger cases, as functions of their own: build stays small, so the optimising
+  // compiler compiles it quickly (again each time a node shape it has not seen, or a field
+  // that changes, throws its optimised code away: the first program with classes, say).
+
+  /** A function. */
+  const buildFunction = (n: Node, scope: Scope, at: number): void => {
+    // Class members are part of their class's unit; arrows that use `super` need their
+    // home object and stay in place.
+    // Functions inside a class body that use its private names (#x) cannot leave it either.
+    const isMember = (n[FLAGS] & MEMBER) !== 0;
+    const isUnit = inNative === 0 && !isMember && !(n.type === 'ArrowFunctionExpression' && !noSuper && usesSuper(n)) && !(classDepth > 0 && !noPrivate && usesOuterPrivateName(n));
+    // Async and generator class methods (their super and private references already go
+    // through the runtime: normalize) run their bodies in a step function outside the
+    // class: a unit boundary for captures, though the method itself stays in the class.
+    const member = inNative === 0 && isMember && (n.generator || n.async) && (noSuper || !usesSuper(n)) && (noPrivate || !usesOuterPrivateName(n));
+    const fs = newScope('function', n, scope, at, isUnit || member);
+    if (isUnit) addUnit(n);
+    if (member && !resumableMembers.includes(n)) resumableMembers.push(n);
+    // Generators, async functions and async generators become state machines.
+    if ((isUnit || member) && (n.generator || n.async)) resumableScopes.add(fs);
+    if (n.type === 'FunctionExpression' && n.id) declare(fs, n.id, 'fname');
+    for (const p of n.params) declarePattern(fs, p, 'param');
+    if (n.body.type === 'BlockStatement') {
+      hoistVarDecls(n.body, fs);
+      declareLexical(n.body.body, fs);
+      n.body[SCOPE] = fs; // the body block shares the function scope
+      buildParams(n, fs);
+      buildList(n.body.body, fs);
+    } else {
+      buildParams(n, fs);
+      build(n.body, fs);
+    }
+  };
+
+  /** A class. */
+  const buildClass = (n: Node, scope: Scope, at: number): void => {
+    // A class is one unit: its factory re-creates the class (methods, accessors, field
+    // initializers, static blocks) from its environment records and heritage.
+    if (n.superClass) build(n.superClass, scope);
+    const isUnit = inNative === 0;
+    const cs = newScope('class', n, scope, at, isUnit);
+    if (isUnit) addUnit(n);
+    if (n.id && n.type === 'ClassExpression') declare(cs, n.id, 'class');
+    // Inside its body a declared class sees its own inner binding, initialised before
+    // any static code runs (the outer one is still in its TDZ then).
+    else if (n.id) cs.bindings = new Map([[n.id.name, newBinding(n.id.name, 'class', cs, undefined)]]);
+    for (const el of n.body.body) {
+      if (el.type === 'MethodDefinition') el.value[FLAGS] = el.value[FLAGS] | MEMBER;
+      // (The walk does not visit private element names, nor decorators.)
+      if (unnormalized && (el.key?.type === 'PrivateIdentifier' || el.decorators?.length || (el.type === 'MethodDefinition' && el.kind === 'constructor' && needsLowering(el.value)))) throw NEEDS_NORMALIZE;
+    }
+    if (unnormalized && n.decorators?.length) throw NEEDS_NORMALIZE;
+    classDepth++;
+    build(n.body, cs);
+    classDepth--;
+    if (n.id && n.type === 'ClassDeclaration') endDeclaration(n, n.id);
+  };
+
+  /** A method, field or static block of a class body. */
+  const buildClassElement = (n: Node, scope: Scope, at: number): void => {
+    if (n.type === 'StaticBlock') {
+      const fs = newScope('function', n, scope, at);
+      hoistVarDecls(n, fs);
+      declareLexical(n.body, fs);
+      buildList(n.body, fs);
+      return;
+    }
+    if (n.computed) build(n.key, scope);
+    if (n.value) {
+      if (n.type === 'PropertyDefinition') {
+        // A field initializer is evaluated like a method body (own `this`).
+        const fs = newScope('function', n, scope, at);
+        build(n.value, fs);
+      } else build(n.value, scope);
+    }
+  };
+
+  /** A for, for-in or for-of statement. */
+  const buildFor = (n: Node, scope: Scope, at: number): void => {
+    const head = n.type === 'ForStatement' ? n.init : n.left;
+    let s = scope;
+    if (head && head.type === 'VariableDeclaration' && head.kind !== 'var') {
+      s = newScope('for', n, scope, at);
+      for (const d of head.declarations) declarePattern(s, d.id, head.kind);
+    }
+    if (n.type === 'ForStatement') {
+      // (eachChild's order: init, test, update, body.)
+      if (n.init) build(n.init, s);
+      if (n.test) build(n.test, s);
+      if (n.update) build(n.update, s);
+      build(n.body, s);
+    } else if (n.type === 'ForInStatement') {
+      // Children in eachChild's order (meriyah's: body, left, right).
+      build(n.body, s);
+      buildForHead(n.left, s);
+      build(n.right, s);
+    } else {
+      buildForHead(n.left, s);
+      build(n.right, s);
+      build(n.body, s);
+    }
+  };
+
+  /** A switch statement. */
+  const buildSwitch = (n: Node, scope: Scope, at: number): void => {
+    build(n.discriminant, scope);
+    const ss = newScope('switch', n, scope, at);
+    for (const c of n.cases) declareLexical(c.consequent, ss);
+    for (const c of n.cases) {
+      if (c.test) build(c.test, ss);
+      buildList(c.consequent, ss);
+    }
+  };
+
+  /** A catch clause. */
+  const buildCatch = (n: Node, scope: Scope, at: number): void => {
+    const cs = newScope('catch', n, scope, at);
+    if (n.param) declarePattern(cs, n.param, 'catch');
+    if (n.param) buildPattern(n.param, cs, true);
+    build(n.body, cs);
   };
 
   /** The walk leaves a let/const declarator or a class declaration (`n`) that declares
@@ -837,6 +930,13 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
   // Children without a closure per node: the scope goes through a variable.
   let childScope: Scope;
   const buildChild = (c: Node): void => build(c, childScope);
+  /** The nodes of a list of children (null entries skipped, as eachChild does). */
+  const buildList = (list: (Node | null)[], scope: Scope): void => {
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      if (c !== null) build(c, scope);
+    }
+  };
   const buildChildren = (n: Node, scope: Scope): void => {
     const saved = childScope;
     childScope = scope;
@@ -1017,10 +1117,24 @@ function analyzeProgram(program: Node, hints: AnalyzeHints, marked: Marked): Ana
   for (const s of scopes) s.env = computeHasEnv(s);
   for (const u of envUnits) {
     const ids = (u[SCOPE] as Scope).envs!;
-    if (ids.length > 1) ids.sort((a, b) => a - b);
+    if (ids.length > 1) sortIds(ids);
   }
   const resumable = new Set<Node>([...resumableScopes].map((s) => s.node));
   return { scopeOf: scopeTable, refs: refTable, decls: declTable, lexicalThis: lexTable, unitEnvs: envsTable, nativeRefs: nativeSet, tdzRefs: tdzSet, tdzBindings, units: unitSet, scopes, lowerParams, resumable };
+}
+
+/** Sorts a short list of distinct record ids in place, ascending (as sort((a, b) => a - b),
+ *  without the temporary arrays of Array.prototype.sort, for the one or two ids of most units). */
+function sortIds(ids: number[]): void {
+  for (let i = 1; i < ids.length; i++) {
+    const v = ids[i];
+    let j = i - 1;
+    while (j >= 0 && ids[j] > v) {
+      ids[j + 1] = ids[j];
+      j--;
+    }
+    ids[j + 1] = v;
+  }
 }
 
 /**

@@ -103,10 +103,88 @@ function scanNode(n: Node): void {
   if (isObject) objectDepth++;
   const saved = parentNode;
   parentNode = n;
-  eachChild(n, scanNode);
+  scanChildren(n);
   parentNode = saved;
   if (isClass) classDepth--;
   if (isObject) objectDepth--;
+}
+
+/** eachChild(n, scanNode), with the most frequent types written out: calls of scanNode
+ *  itself (eachChild's callback call is shared by every walk, so none is inlined), in
+ *  eachChild's order; a child slot may be null (skipped, as eachChild does). */
+function scanChildren(n: Node): void {
+  switch (n.type) {
+    case 'Identifier':
+    case 'Literal':
+    case 'ThisExpression':
+    case 'EmptyStatement':
+    case 'TemplateElement':
+      return;
+    case 'MemberExpression':
+      scanNode(n.object);
+      scanNode(n.property);
+      return;
+    case 'CallExpression':
+    case 'NewExpression':
+      scanNode(n.callee);
+      scanList(n.arguments);
+      return;
+    case 'ExpressionStatement':
+      scanNode(n.expression);
+      return;
+    case 'BinaryExpression':
+    case 'LogicalExpression':
+    case 'AssignmentExpression':
+      scanNode(n.left);
+      scanNode(n.right);
+      return;
+    case 'ReturnStatement':
+    case 'UnaryExpression':
+    case 'UpdateExpression':
+      if (n.argument) scanNode(n.argument);
+      return;
+    case 'BlockStatement':
+      scanList(n.body);
+      return;
+    case 'IfStatement':
+    case 'ConditionalExpression':
+      scanNode(n.test);
+      scanNode(n.consequent);
+      if (n.alternate) scanNode(n.alternate);
+      return;
+    case 'VariableDeclaration':
+      scanList(n.declarations);
+      return;
+    case 'VariableDeclarator':
+      scanNode(n.id);
+      if (n.init) scanNode(n.init);
+      return;
+    case 'Property':
+      scanNode(n.key);
+      scanNode(n.value);
+      return;
+    case 'ObjectExpression':
+      scanList(n.properties);
+      return;
+    case 'ArrayExpression':
+      scanList(n.elements);
+      return;
+    case 'FunctionExpression':
+    case 'FunctionDeclaration':
+      if (n.id) scanNode(n.id);
+      scanList(n.params);
+      scanNode(n.body);
+      return;
+    default:
+      eachChild(n, scanNode);
+  }
+}
+
+function scanList(list: (Node | null)[]): void {
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (c !== null) scanNode(c);
+  }
 }
 
 /** Runs the normalize passes a program needs. `script`: a CommonJS script (its `import()`

@@ -18,10 +18,11 @@ export function isPlainIdentifier(name: string): boolean {
 export const id = (name: string): Node => ({ type: 'Identifier', name });
 export const literal = (value: string | number | boolean | null): Node => ({ type: 'Literal', value });
 export const undef = (): Node => ({ type: 'UnaryExpression', operator: 'void', prefix: true, argument: literal(0) });
-export const member = (object: Node, name: string): Node =>
-  isPlainIdentifier(name) && name !== '__proto__'
-    ? { type: 'MemberExpression', object, property: id(name), computed: false, optional: false }
-    : { type: 'MemberExpression', object, property: literal(name), computed: true, optional: false };
+/** The key of `object.name`: the name, or a string literal where it must be `object["name"]`. */
+export const memberKey = (name: string): Node => (isPlainIdentifier(name) && name !== '__proto__' ? id(name) : literal(name));
+/** `object.name` (a key from memberKey: an Identifier is a plain key, a Literal a computed one). */
+export const memberWithKey = (object: Node, property: Node): Node => ({ type: 'MemberExpression', object, property, computed: property.type !== 'Identifier', optional: false });
+export const member = (object: Node, name: string): Node => memberWithKey(object, memberKey(name));
 export const computedMember = (object: Node, property: Node): Node => ({ type: 'MemberExpression', object, property, computed: true, optional: false });
 export const call = (callee: Node, args: Node[]): Node => ({ type: 'CallExpression', callee, arguments: args, optional: false });
 export const assign = (left: Node, right: Node, operator = '='): Node => ({ type: 'AssignmentExpression', operator, left, right });

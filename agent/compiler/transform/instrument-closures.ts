@@ -51,7 +51,13 @@ export function instrumentProgram(program: Node, ctx: InstrumentContext): { main
   return { main, directives };
 }
 
-const envName = (s: Scope): string => names.env(s.id);
+/** The identifier of a scope's record: one node per scope, shared by every place that names
+ *  the record (nothing changes an emitted identifier node, and the printer only reads). */
+const envIdent = (s: Scope): Node => s.envIdent ?? (s.envIdent = b.id(names.env(s.id)));
+const envName = (s: Scope): string => envIdent(s).name;
+/** Temporaries' names, made once. */
+const TEMP0 = names.temp(0);
+const TEMP3 = names.temp(3);
 let currentTdz: Set<Binding> = new Set();
 /** Scopes of derived-class constructors whose `this` arrows capture. Weak: a long-lived
  *  process (an agent, a host loading modules late) must not keep every compiled tree. */
@@ -68,7 +74,7 @@ const frameOf = (s: Scope): Scope | null => (s.kind !== 'function' && s.kind !==
 let currentFn: Scope | null = null;
 const envRef = (s: Scope): Node => {
   const frame = frameOf(s);
-  return frame && frame === currentFn ? b.member(b.id(envName(frame)), envName(s)) : b.id(envName(s));
+  return frame && frame === currentFn ? b.member(envIdent(frame), envName(s)) : envIdent(s);
 };
 const envArgs = (ids: number[]): Node[] => ids.map((i) => envRef(scopeById[i]));
 
@@ -97,8 +103,9 @@ function fieldName(bd: Binding): string {
 }
 
 function capturedRef(binding: Binding): Node {
-  if (isFlat(binding.scope)) return b.member(b.id(envName(frameOf(binding.scope)!)), fieldName(binding));
-  return b.member(envRef(binding.scope), fieldName(binding));
+  if (isFlat(binding.scope)) return b.member(envIdent(frameOf(binding.scope)!), fieldName(binding));
+  // The key node is made once per binding and shared.
+  return b.memberWithKey(envRef(binding.scope), (binding.fieldKey ??= b.memberKey(fieldName(binding))));
 }
 
 /** `const $tjs_eN = { a: a, x: void 0, $tjs_this: this }` for a scope entered now. */
@@ -123,21 +130,29 @@ function envCreation(scope: Scope, initFromNative: (bd: Binding) => boolean): No
  * switch's cases when `scope` is the switch scope). Emits the scope's record and its
  * function declarations first.
  */
-function statements(list: Node[], scope: Scope, ctx: InstrumentContext, opensScope: boolean, initFromNative: (bd: Binding) => boolean = () => false, prelude: () => Node[] = () => []): Node[] {
-  const hoisted: Node[] = [];
+function statements(list: Node[], scope: Scope, ctx: InstrumentContext, opensScope: boolean, initFromNative: (bd: Binding) => boolean = never, preludeOf: Node | null = null): Node[] {
+  let hoisted: Node[] | null = null;
   const out: Node[] = [];
-  for (const st of list) {
+  for (let i = 0; i < list.length; i++) {
+    const st = list[i];
     if (st.type === 'FunctionDeclaration') {
-      hoisted.push(functionDeclarationInit(st, ctx));
+      (hoisted ??= []).push(functionDeclarationInit(st, ctx));
       continue;
     }
     const r = statement(st, scope, ctx);
-    if (Array.isArray(r)) out.push(...r);
+    if (Array.isArray(r)) for (let k = 0; k < r.length; k++) out.push(r[k]);
     else if (r) out.push(r);
   }
-  const head = opensScope ? envCreation(scope, initFromNative) : [];
-  return [...head, ...prelude(), ...hoisted, ...out];
+  const head = opensScope ? envCreation(scope, initFromNative) : NONE;
+  // (After the statements: the prelude's closures are numbered after theirs.)
+  const prelude = preludeOf !== null ? functionPrelude(preludeOf, scope, ctx) : NONE;
+  if (head.length === 0 && prelude.length === 0 && hoisted === null) return out;
+  return [...head, ...prelude, ...(hoisted ?? NONE), ...out];
 }
+
+const never = (_bd: Binding): boolean => false;
+/** An empty list, never written to. */
+const NONE: readonly Node[] = [];
 
 function functionDeclarationInit(fn: Node, ctx: InstrumentContext): Node {
   const binding = ctx.analysis.decls.get(fn.id)!;
@@ -231,6 +246,47 @@ function asStatement(r: Out): Node {
 
 /** Rewrites every child of `n` as an expression, in place. */
 function exprChildren(n: Node, ctx: InstrumentContext): Node {
+  // The most frequent types with their children written out (CHILD_KEYS' order): named
+  // reads instead of reads by computed key.
+  switch (n.type) {
+    case 'Literal':
+    case 'ThisExpression':
+    case 'EmptyStatement':
+    case 'TemplateElement':
+      return n;
+    case 'ExpressionStatement':
+      n.expression = expr(n.expression, ctx);
+      return n;
+    case 'CallExpression':
+    case 'NewExpression':
+      n.callee = expr(n.callee, ctx);
+      exprList(n.arguments, ctx);
+      return n;
+    case 'BinaryExpression':
+    case 'LogicalExpression':
+      n.left = expr(n.left, ctx);
+      n.right = expr(n.right, ctx);
+      return n;
+    case 'ReturnStatement':
+    case 'UnaryExpression':
+    case 'ThrowStatement':
+    case 'SpreadElement':
+      if (n.argument) n.argument = expr(n.argument, ctx);
+      return n;
+    case 'ConditionalExpression':
+      n.test = expr(n.test, ctx);
+      n.consequent = expr(n.consequent, ctx);
+      n.alternate = expr(n.alternate, ctx);
+      return n;
+    case 'ArrayExpression':
+      exprList(n.elements, ctx);
+      return n;
+    case 'SequenceExpression':
+      exprList(n.expressions, ctx);
+      return n;
+    default:
+      break;
+  }
   const keys = childKeys(n.type);
   if (keys === undefined) {
     eachChild(n, (c, key, index) => {
@@ -257,6 +313,14 @@ function exprChildren(n: Node, ctx: InstrumentContext): Node {
   return n;
 }
 
+/** Rewrites the nodes of a list of children in place (null entries stay). */
+function exprList(list: (Node | null)[], ctx: InstrumentContext): void {
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (c !== null) list[i] = expr(c, ctx);
+  }
+}
+
 function classDeclaration(st: Node, ctx: InstrumentContext): Out {
   const binding = ctx.analysis.decls.get(st.id)!;
   if (ctx.analysis.units.has(st)) {
@@ -271,8 +335,25 @@ function classDeclaration(st: Node, ctx: InstrumentContext): Out {
 }
 
 /** True if any identifier the pattern declares is captured. */
-function anyCaptured(pattern: Node, ctx: InstrumentContext): boolean {
-  return patternIdentifiers(pattern).some((i) => ctx.analysis.decls.get(i)?.captured);
+function anyCaptured(pattern: Node | null, ctx: InstrumentContext): boolean {
+  // patternIdentifiers(pattern).some(captured), without the list.
+  if (!pattern) return false;
+  switch (pattern.type) {
+    case 'Identifier':
+      return ctx.analysis.decls.get(pattern)?.captured === true;
+    case 'ObjectPattern':
+      for (const prop of pattern.properties) if (anyCaptured(prop.type === 'RestElement' ? prop.argument : prop.value, ctx)) return true;
+      return false;
+    case 'ArrayPattern':
+      for (const el of pattern.elements) if (anyCaptured(el, ctx)) return true;
+      return false;
+    case 'AssignmentPattern':
+      return anyCaptured(pattern.left, ctx);
+    case 'RestElement':
+      return anyCaptured(pattern.argument, ctx);
+    default:
+      return false;
+  }
 }
 
 /** Rewrites a binding pattern into an assignment target: captured identifiers become
@@ -352,7 +433,11 @@ function declaration(st: Node, ctx: InstrumentContext): Node[] {
     const init = d.init ? named(d.init, nameOf(d.id), ctx) : null;
     if (!anyCaptured(d.id, ctx)) {
       patternExprs(d.id, ctx);
-      out.push({ type: 'VariableDeclaration', kind, declarations: [{ ...d, init }] });
+      if (st.declarations.length === 1) {
+        // The statement itself, as it prints the same as a copy.
+        d.init = init;
+        out.push(st);
+      } else out.push({ type: 'VariableDeclaration', kind, declarations: [{ ...d, init }] });
       continue;
     }
     if (d.id.type === 'Identifier') {
@@ -580,7 +665,7 @@ function expr(n: Node, ctx: InstrumentContext): Node {
       return n;
     case 'AssignmentExpression':
       if (isCapturedConst(n.left, ctx)) return constAssign(n.left, expr(n.right, ctx));
-      if (n.left.type === 'Identifier' && ['=', '||=', '&&=', '??='].includes(n.operator)) {
+      if (n.left.type === 'Identifier' && (n.operator === '=' || n.operator === '||=' || n.operator === '&&=' || n.operator === '??=')) {
         const left = target(n.left, ctx);
         n.right = named(n.right, n.left.name, ctx);
         n.left = left;
@@ -625,10 +710,18 @@ function unboundCall(n: Node, calleeKey: 'callee' | 'tag', ctx: InstrumentContex
  *   { a: 1, get x() {...} }  →  $tjs_rt.acc({ a: 1, x: void 0 }, "x", $tjs_f3(...), void 0)
  */
 function objectExpression(n: Node, ctx: InstrumentContext): Node {
-  const accessors = new Map<string, { get?: Node; set?: Node }>();
-  const props: Node[] = [];
-  for (const p of n.properties) {
+  const list: Node[] = n.properties;
+  // Until the first accessor, the properties are rewritten in place; from there on into a
+  // new list (accessors of one key share a placeholder).
+  let accessors: Map<string, { get?: Node; set?: Node }> | null = null;
+  let props: Node[] | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i];
     if (p.type === 'Property' && (p.kind === 'get' || p.kind === 'set') && ctx.analysis.units.has(p.value)) {
+      if (accessors === null || props === null) {
+        accessors = new Map();
+        props = list.slice(0, i);
+      }
       const key = p.key.type === 'Identifier' ? p.key.name : String(p.key.value);
       let entry = accessors.get(key);
       if (!entry) {
@@ -639,10 +732,12 @@ function objectExpression(n: Node, ctx: InstrumentContext): Node {
       entry[p.kind as 'get' | 'set'] = unit(p.value, ctx, p.key, p.kind);
       continue;
     }
-    props.push(expr(p, ctx));
+    const v = expr(p, ctx);
+    if (props === null) list[i] = v;
+    else props.push(v);
   }
+  if (accessors === null || props === null) return n;
   n.properties = props;
-  if (!accessors.size) return n;
   const args: Node[] = [n];
   for (const [key, { get, set }] of accessors) args.push(b.literal(key), get ?? b.undef(), set ?? b.undef());
   return b.call(b.member(b.id(names.runtime), 'acc'), args);
@@ -892,11 +987,22 @@ function stampGuard(derived: boolean, stamping: Node): Node {
 
 function functionBody(fn: Node, fs: Scope, ctx: InstrumentContext): Node[] {
   const list: Node[] = fn.body.body;
-  const directives: Node[] = [];
   let i = 0;
-  while (i < list.length && list[i].type === 'ExpressionStatement' && typeof list[i].directive === 'string') directives.push(list[i++]);
-  const isSelf = (bd: Binding): boolean => bd.kind === 'param' || bd.kind === 'fname';
-  return [...directives, ...statements(list.slice(i), fs, ctx, true, isSelf, () => [...mappedArguments(fn, fs, ctx), ...lowerDefaults(fn, ctx)])];
+  while (i < list.length && list[i].type === 'ExpressionStatement' && typeof list[i].directive === 'string') i++;
+  // The directives stay first.
+  if (i === 0) return statements(list, fs, ctx, true, isSelf, fn);
+  return [...list.slice(0, i), ...statements(list.slice(i), fs, ctx, true, isSelf, fn)];
+}
+
+/** A function's parameters and its name start in its record with their native values. */
+const isSelf = (bd: Binding): boolean => bd.kind === 'param' || bd.kind === 'fname';
+
+/** What a function's body runs after its record: mapped arguments, lowered defaults. */
+function functionPrelude(fn: Node, fs: Scope, ctx: InstrumentContext): readonly Node[] {
+  const mapped = mappedArguments(fn, fs, ctx);
+  const lowered = lowerDefaults(fn, ctx);
+  if (mapped.length === 0) return lowered;
+  return lowered.length === 0 ? mapped : [...mapped, ...lowered];
 }
 
 /**
@@ -925,7 +1031,6 @@ function resumableBody(fn: Node, fs: Scope, envs: number[], ctx: InstrumentConte
   const directives: Node[] = [];
   let i = 0;
   while (i < list.length && list[i].type === 'ExpressionStatement' && typeof list[i].directive === 'string') directives.push(list[i++]);
-  const isSelf = (bd: Binding): boolean => bd.kind === 'param' || bd.kind === 'fname';
   const creation = envCreation(fs, isSelf);
   const head = [...directives, ...creation, ...mappedArguments(fn, fs, ctx), ...lowerDefaults(fn, ctx)];
   const rest = statements(list.slice(i), fs, ctx, false);
@@ -988,9 +1093,8 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
   const factoryName = names.factory(unitId);
 
   const lowered = analysis.lowerParams.get(fn);
-  fn.params.forEach((p: Node, i: number) => {
-    if (lowered === undefined || i < lowered) patternExprs(p, ctx);
-  });
+  const params: Node[] = fn.params;
+  for (let i = 0; i < params.length; i++) if (lowered === undefined || i < lowered) patternExprs(params[i], ctx);
   if (fn.body.type !== 'BlockStatement' && (lowered !== undefined || analysis.resumable.has(fn))) {
     fn.body = b.block([b.ret(fn.body)]);
     fn.expression = false;
@@ -1010,7 +1114,7 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
   currentFn = savedFn;
 
   let value: Node;
-  const keyParam = `${names.temp(3)}`;
+  const keyParam = TEMP3;
   if (computedKey) {
     // ({ [k](...) {...} })[k] — a genuine method under a key known only at run time.
     value = b.computedMember(b.object([{ type: 'Property', key: b.id(keyParam), value: { ...fn, type: 'FunctionExpression', id: null }, kind: 'init', method: true, shorthand: false, computed: true }]), b.id(keyParam));
@@ -1024,10 +1128,13 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
     const keyName = methodKey.type === 'Identifier' ? methodKey.name : String(methodKey.value);
     value = b.member(b.object([{ type: 'Property', key: methodKey, value: { ...fn, type: 'FunctionExpression', id: null }, kind: 'init', method: true, shorthand: false, computed: false }]), keyName);
   } else {
-    value = fn.type === 'FunctionDeclaration' ? { ...fn, type: 'FunctionExpression' } : fn;
+    // A declaration becomes the expression in its factory: the node itself (nothing reads the
+    // declaration afterwards; tagFor treats both types alike), not a copy of it.
+    if (fn.type === 'FunctionDeclaration') fn.type = 'FunctionExpression';
+    value = fn;
   }
   // The closure's `name` must be what the engine would have inferred at the original site.
-  let t = names.temp(0);
+  let t = TEMP0;
   if (!methodKey && !computedKey && !fn.id) {
     if (inferredName === undefined) {
       value = b.seq([b.literal(0), value]); // (0, () => ...): no name is inferred
@@ -1037,13 +1144,13 @@ function unit(fn: Node, ctx: InstrumentContext, methodKey?: Node, accessor?: 'ge
       value = b.computedMember(b.object([b.prop(inferredName, value)]), b.literal(inferredName)); // ({ "a b": () => ... })["a b"]
     }
   }
-  const envIds = envs.map((e) => names.env(e));
-  const params = computedKey ? [...envIds, keyParam] : envIds;
+  const envIds = envs.map((e) => envName(scopeById[e]));
+  const factoryParams = computedKey ? [...envIds, keyParam] : envIds;
   ctx.factories.push(
-    b.fnDecl(factoryName, params, [
+    b.fnDecl(factoryName, factoryParams, [
       b.varDecl('const', t, value),
       // The tag is a private field stamped on the closure: invisible to the program.
-      stamp(t, factoryName, params, methodKey || computedKey ? (fn.async || fn.generator ? names.otherTag : names.metaKey) : tagFor(fn)),
+      stamp(t, factoryName, factoryParams, methodKey || computedKey ? (fn.async || fn.generator ? names.otherTag : names.metaKey) : tagFor(fn)),
       b.ret(b.id(t)),
     ]),
   );
