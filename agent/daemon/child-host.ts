@@ -11,12 +11,14 @@ import { isSpooledText, readSpooled, spoolText, SPOOL_MIN_CHARS, type SpooledTex
 import { sealBodyText } from '../snapshot/envelope';
 import { LineSplitter } from './line-splitter';
 
-/** A request without its `req` number (ChildHost assigns it, and the spool fields). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type WireRequest = DistributiveOmit<Request, 'req'>;
+
+/** A request without its `req` number (ChildHost assigns it) nor its spool fields (ChildHost
+ *  fills them in: a restore's snapshot is always given as text here). */
 export type HostRequest =
-  | { type: 'start'; program: { name: string; filename: string; source?: string }; root?: string; args?: string[]; paused?: boolean }
-  | { type: 'restore'; snapshot: string; hashChecked?: boolean; paused?: boolean; root?: string }
-  | { type: 'pause' }
-  | { type: 'resume' }
+  | Exclude<WireRequest, { type: 'restore' | 'capture' }>
+  | (Omit<Extract<WireRequest, { type: 'restore' }>, 'snapshot' | 'snapshotFile'> & { snapshot: string })
   | { type: 'capture' };
 
 /** A host's answer as the agent sees it: a capture is a sealed snapshot. */
@@ -34,8 +36,6 @@ export interface ChildHostEvents {
   /** Emitted once, after all of the child's output has been emitted. */
   exit: [exit: ChildExit];
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 interface PendingReply {
   resolve(result: ReplyResult): void;
@@ -144,7 +144,8 @@ export class ChildHost extends EventEmitter<ChildHostEvents> {
       if (r.type !== 'capture') return r;
       let body = r.body;
       if (r.bodyFile !== undefined) {
-        if (!isSpooledText(r.bodyFile, spoolDir)) throw new ThingsError('E_CHILD_FAILED', 'the program host named a capture file outside the spool');
+        // Only a file of our spool (which is then removed): never one the host names elsewhere.
+        if (spoolDir === undefined || !isSpooledText(r.bodyFile, spoolDir)) throw new ThingsError('E_CHILD_FAILED', 'the program host named a capture file outside the spool');
         body = readSpooled(r.bodyFile, true);
       }
       if (typeof body !== 'string') throw new ThingsError('E_CHILD_FAILED', 'the program host answered a capture without its snapshot');
@@ -172,7 +173,7 @@ export class ChildHost extends EventEmitter<ChildHostEvents> {
     return (await this.send(message, timeoutMs)) as HostResult;
   }
 
-  private send(message: DistributiveOmit<Request, 'req'>, timeoutMs: number): Promise<ReplyResult> {
+  private send(message: WireRequest, timeoutMs: number): Promise<ReplyResult> {
     const child = this.child;
     if (!child || this.exited || !child.connected) {
       return Promise.reject(new ThingsError('E_BAD_STATE', 'the program has ended'));

@@ -50,14 +50,14 @@ export function readSpooled(f: SpooledText, remove: boolean): string {
   }
 }
 
-/** A spool file named in a message, checked: in `dir` and nothing else. */
-export function isSpooledText(v: unknown, dir: string | undefined): v is SpooledText {
+/** A spool file named in a message, checked: directly in `dir`. */
+export function isSpooledText(v: unknown, dir: string): v is SpooledText {
   if (!v || typeof v !== 'object') return false;
   const f = v as Partial<SpooledText>;
   return (
     typeof f.path === 'string' &&
     (f.encoding === 'latin1' || f.encoding === 'utf8') &&
     typeof f.length === 'number' &&
-    (dir === undefined || path.dirname(f.path) === dir)
+    path.dirname(f.path) === dir
   );
 }
