@@ -5,9 +5,9 @@ export { instrument, isInstrumented, CompileError, INSTRUMENTED_MARKER, RESERVED
 export { Runtime, CaptureError, RestoreError } from './runtime';
 export { ProgramHost } from './host/program';
 export { shapeStats, setShapeChecks } from './runtime/heap/shapes';
-export { sealSnapshot, sealBodyText, openSnapshot, checkSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot/envelope';
+export { sealSnapshot, sealBodyText, sealBodyBytes, SEAL_HEAD_BYTES, SEAL_TAIL_BYTES, openSnapshot, checkSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot/envelope';
 export { ChildHost } from './daemon/child-host';
 export { summarize, formatSummary, SUSPENDED_KINDS, KIND_NAMES } from './snapshot/summary';
 export { ThingsError, ErrorCodes } from './shared/errors';
-export { OutgoingTransfer, IncomingTransfer, chunkSizeFor, packageText, parsePackageText } from './protocol/transfer';
+export { OutgoingTransfer, IncomingTransfer, chunkSizeFor, packageText, packageParts, parsePackageText } from './protocol/transfer';
 export { parseRequest } from './protocol/validate';

@@ -23,10 +23,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, ThingsError } from '../shared/errors';
-import { checkSnapshot } from '../snapshot/envelope';
+import { checkSnapshot, type SnapshotData } from '../snapshot/envelope';
 import type { RestartPolicy } from '../protocol/messages';
 import { isProcessId } from '../protocol/ids';
-import type { StateDir } from './state-dir';
+import { byteLength, type FileData, type StateDir } from './state-dir';
 
 export const CHECKPOINT_FORMAT = 'thingsjs-checkpoint';
 export const PROGRAM_FORMAT = 'thingsjs-program';
@@ -104,22 +104,24 @@ export class CheckpointStore {
   }
 
   /** Durably writes a checkpoint; returns its size in bytes. */
-  write(header: Omit<CheckpointHeader, 'format' | 'version' | 'savedAt'>, snapshot: string): number {
-    const text = this.text(header, snapshot);
-    this.stateDir.writeDurably(this.ckptFile(header.id), text);
-    return Buffer.byteLength(text);
+  write(header: Omit<CheckpointHeader, 'format' | 'version' | 'savedAt'>, snapshot: SnapshotData): number {
+    const parts = this.parts(header, snapshot);
+    this.stateDir.writeDurably(this.ckptFile(header.id), parts);
+    return byteLength(parts);
   }
 
   /** `write` without blocking the event loop (see StateDir.writeDurablyAsync). */
-  async writeAsync(header: Omit<CheckpointHeader, 'format' | 'version' | 'savedAt'>, snapshot: string): Promise<number> {
-    const text = this.text(header, snapshot);
-    await this.stateDir.writeDurablyAsync(this.ckptFile(header.id), text);
-    return Buffer.byteLength(text);
+  async writeAsync(header: Omit<CheckpointHeader, 'format' | 'version' | 'savedAt'>, snapshot: SnapshotData): Promise<number> {
+    const parts = this.parts(header, snapshot);
+    await this.stateDir.writeDurablyAsync(this.ckptFile(header.id), parts);
+    return byteLength(parts);
   }
 
-  private text(header: Omit<CheckpointHeader, 'format' | 'version' | 'savedAt'>, snapshot: string): string {
+  /** The file's header line and snapshot (a snapshot held as bytes is written as it is). */
+  private parts(header: Omit<CheckpointHeader, 'format' | 'version' | 'savedAt'>, snapshot: SnapshotData): FileData {
     const head: CheckpointHeader = { format: CHECKPOINT_FORMAT, version: 1, savedAt: new Date().toISOString(), ...header };
-    return `${JSON.stringify(head)}\n${snapshot}`;
+    if (typeof snapshot === 'string') return `${JSON.stringify(head)}\n${snapshot}`;
+    return [Buffer.from(`${JSON.stringify(head)}\n`, 'utf8'), snapshot];
   }
 
   /** Rewrites `id`'s checkpoint without its `preparedFor` mark (the copy is committed: it is

@@ -7,22 +7,23 @@ import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { ThingsError } from '../shared/errors';
 import type { CaptureStats, ChildMessage, ReplyResult, Request } from '../host/ipc';
-import { isSpooledText, readSpooled, spoolText, SPOOL_MIN_CHARS, type SpooledText } from '../host/spool';
-import { sealBodyText } from '../snapshot/envelope';
+import { isSpooledText, readSpooledInto, spoolBytes, spoolText, SPOOL_MIN_CHARS, type SpooledText } from '../host/spool';
+import { SEAL_HEAD_BYTES, SEAL_TAIL_BYTES, sealBodyBytes, sealBodyText, snapshotText, type SnapshotData } from '../snapshot/envelope';
 import { LineSplitter } from './line-splitter';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type WireRequest = DistributiveOmit<Request, 'req'>;
 
 /** A request without its `req` number (ChildHost assigns it) nor its spool fields (ChildHost
- *  fills them in: a restore's snapshot is always given as text here). */
+ *  fills them in: a restore's snapshot is given here as text, or as its UTF-8 bytes). */
 export type HostRequest =
   | Exclude<WireRequest, { type: 'restore' | 'capture' }>
-  | (Omit<Extract<WireRequest, { type: 'restore' }>, 'snapshot' | 'snapshotFile'> & { snapshot: string })
+  | (Omit<Extract<WireRequest, { type: 'restore' }>, 'snapshot' | 'snapshotFile'> & { snapshot: SnapshotData })
   | { type: 'capture' };
 
-/** A host's answer as the agent sees it: a capture is a sealed snapshot. */
-export type HostResult = Exclude<ReplyResult, { type: 'capture' }> | { type: 'capture'; snapshot: string; stats: CaptureStats };
+/** A host's answer as the agent sees it: a capture is a sealed snapshot (a large one, which
+ *  came through a spool file, as its UTF-8 bytes). */
+export type HostResult = Exclude<ReplyResult, { type: 'capture' }> | { type: 'capture'; snapshot: SnapshotData; stats: CaptureStats };
 
 export interface ChildExit {
   code: number | null;
@@ -142,20 +143,23 @@ export class ChildHost extends EventEmitter<ChildHostEvents> {
     if (message.type === 'capture') {
       const r = await this.send(spoolDir !== undefined ? { ...message, spool: spoolDir } : message, timeoutMs);
       if (r.type !== 'capture') return r;
-      let body = r.body;
+      let snapshot: SnapshotData;
       if (r.bodyFile !== undefined) {
         // Only a file of our spool (which is then removed): never one the host names elsewhere.
         if (spoolDir === undefined || !isSpooledText(r.bodyFile, spoolDir)) throw new ThingsError('E_CHILD_FAILED', 'the program host named a capture file outside the spool');
-        body = readSpooled(r.bodyFile, true);
+        // Its bytes, read into their place in the sealed snapshot: not decoded, not copied.
+        snapshot = sealBodyBytes(readSpooledInto(r.bodyFile, true, SEAL_HEAD_BYTES, SEAL_TAIL_BYTES));
+      } else {
+        if (typeof r.body !== 'string') throw new ThingsError('E_CHILD_FAILED', 'the program host answered a capture without its snapshot');
+        snapshot = sealBodyText(r.body);
       }
-      if (typeof body !== 'string') throw new ThingsError('E_CHILD_FAILED', 'the program host answered a capture without its snapshot');
-      const snapshot = sealBodyText(body);
       return { type: 'capture', snapshot, stats: { ...r.stats, bytes: snapshot.length } };
     }
     if (message.type === 'restore' && spoolDir !== undefined && message.snapshot.length >= SPOOL_MIN_CHARS) {
       let file: SpooledText | undefined;
       try {
-        file = spoolText(spoolDir, 'restore', message.snapshot);
+        const s = message.snapshot;
+        file = typeof s === 'string' ? spoolText(spoolDir, 'restore', s) : spoolBytes(spoolDir, 'restore', s);
       } catch {
         // No room in the spool (or it is gone): through the channel.
       }
@@ -170,7 +174,8 @@ export class ChildHost extends EventEmitter<ChildHostEvents> {
       }
     }
     // Only a capture is answered with a snapshot (above).
-    return (await this.send(message, timeoutMs)) as HostResult;
+    if (message.type === 'restore' && typeof message.snapshot !== 'string') return (await this.send({ ...message, snapshot: snapshotText(message.snapshot) }, timeoutMs)) as HostResult;
+    return (await this.send(message as WireRequest, timeoutMs)) as HostResult;
   }
 
   private send(message: WireRequest, timeoutMs: number): Promise<ReplyResult> {

@@ -26,7 +26,8 @@ import { ErrorCodes, ThingsError, toErrorPayload } from '../shared/errors';
 import { newMigrationId } from '../protocol/ids';
 import type { CommitResult, ErrorBody, MigrateArgs, MigrateResult, MigratingProgram, MigrationPackage, MigrationProgress, MigrationReport, MigrationStatusResult, MigrationTiming, PrepareChunkArgs, PrepareResult, WarmResult } from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/version';
-import { chunkSizeFor, OutgoingTransfer, packageText, type TransferDigest, type TransferFormat } from '../protocol/transfer';
+import { chunkSizeFor, OutgoingTransfer, packageParts, type TransferDigest, type TransferFormat } from '../protocol/transfer';
+import { snapshotText, type SnapshotData } from '../snapshot/envelope';
 import type { ReplyRoute } from '../protocol/validate';
 import type { CheckpointStore } from './checkpoints';
 import type { RequestInfo } from './handlers/context';
@@ -281,17 +282,18 @@ export class MigrationSource {
     // A package that fits in one message goes inline, as JSON. (UTF-8 has at least a byte per
     // UTF-16 unit, and JSON only adds: a snapshot longer than a message needs no JSON text to
     // know that it goes in chunks.)
-    const json = pkg.snapshot.length + ENVELOPE_BYTES <= maxPacket ? JSON.stringify(pkg) : undefined;
+    const inline = pkg.snapshot.length + ENVELOPE_BYTES <= maxPacket ? { ...pkg, snapshot: snapshotText(pkg.snapshot) } : undefined;
+    const json = inline === undefined ? undefined : JSON.stringify(inline);
     if (json !== undefined && Buffer.byteLength(json) + ENVELOPE_BYTES <= maxPacket) {
       timing.bytes = Buffer.byteLength(json);
       timing.chunks = 0;
       progress({ phase: 'transfer', total: timing.bytes });
-      const r = await requester.request(target, 'prepare', { ...base, package: pkg }, remaining(), { ...resend, onSent });
+      const r = await requester.request(target, 'prepare', { ...base, package: inline }, remaining(), { ...resend, onSent });
       await sentStep;
       return r;
     }
 
-    const out = new OutgoingTransfer(format === 'json' && json !== undefined ? json : packageText(pkg, format), chunkSizeFor(maxPacket, format), digest);
+    const out = new OutgoingTransfer(format === 'json' && json !== undefined ? json : packageParts(pkg, format), chunkSizeFor(maxPacket, format), digest);
     const total = out.size;
     timing.bytes = total;
     const raw = format === 'binary';
@@ -457,7 +459,9 @@ export class MigrationSource {
 }
 
 /** Test-only damage to a snapshot (./faults.ts): a target must refuse it. */
-function damaged(snapshot: string, fault: string | undefined): string {
+function damaged(data: SnapshotData, fault: string | undefined): SnapshotData {
+  if (fault === undefined) return data;
+  const snapshot = snapshotText(data);
   if (fault === 'corrupt') {
     // A character of the body changed: the content hash no longer matches.
     const i = snapshot.length - 10;

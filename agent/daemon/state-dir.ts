@@ -16,6 +16,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { ThingsError } from '../shared/errors';
 
+/** What a durable write writes: a text (as UTF-8), bytes, or bytes in parts one after the other. */
+export type FileData = string | Buffer | readonly Buffer[];
+
+/** The size in bytes of what `data` writes. */
+export function byteLength(data: FileData): number {
+  if (typeof data === 'string' || Buffer.isBuffer(data)) return Buffer.byteLength(data);
+  let n = 0;
+  for (const part of data as readonly Buffer[]) n += part.length;
+  return n;
+}
+
 export const SYSTEM_STATE_DIR = '/var/lib/thingsjs';
 
 export class StateDir {
@@ -67,11 +78,18 @@ export class StateDir {
   }
 
   /** Durably writes `text` to `file` (see the module comment). */
-  writeDurably(file: string, text: string): void {
+  writeDurably(file: string, data: FileData): void {
     const tmp = `${file}.tmp-${process.pid}`;
     const fd = fs.openSync(tmp, 'w', 0o600);
     try {
-      fs.writeSync(fd, text);
+      if (typeof data === 'string') fs.writeSync(fd, data);
+      else {
+        let pos = 0;
+        for (const part of Array.isArray(data) ? data : [data]) {
+          for (let at = 0; at < part.length; ) at += fs.writeSync(fd, part, at, part.length - at, pos + at);
+          pos += part.length;
+        }
+      }
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -88,15 +106,19 @@ export class StateDir {
   /** writeDurably off the event loop (libuv's thread pool): for a large file written while
    *  messages must keep flowing, such as a migration's capture (13 MB and its fsync blocked
    *  the source's transfer for ~250 ms). The caller must not write the same file meanwhile. */
-  async writeDurablyAsync(file: string, text: string): Promise<void> {
+  async writeDurablyAsync(file: string, data: FileData): Promise<void> {
     const tmp = `${file}.tmp-${process.pid}-${++this.asyncWrites}`;
-    const data = Buffer.from(text, 'utf8');
+    const parts = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : Array.isArray(data) ? data : [data];
     const handle = await fs.promises.open(tmp, 'w', 0o600);
     try {
-      // One write of the whole: a single job off the event loop. (FileHandle.writeFile writes
-      // 512 KB pieces, each issued from this thread when the one before is done: while this
-      // thread hashes a snapshot, a 10 MB checkpoint's write made no progress.)
-      for (let at = 0; at < data.length; ) at += (await handle.write(data, at, data.length - at, at)).bytesWritten;
+      // One write per part: a single job off the event loop for each. (FileHandle.writeFile
+      // writes 512 KB pieces, each issued from this thread when the one before is done: while
+      // this thread hashes a snapshot, a 10 MB checkpoint's write made no progress.)
+      let pos = 0;
+      for (const part of parts) {
+        for (let at = 0; at < part.length; ) at += (await handle.write(part, at, part.length - at, pos + at)).bytesWritten;
+        pos += part.length;
+      }
       await handle.sync();
     } finally {
       await handle.close();

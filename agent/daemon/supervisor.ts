@@ -39,7 +39,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes, ThingsError, toErrorPayload } from '../shared/errors';
-import { checkSnapshot } from '../snapshot/envelope';
+import { checkSnapshot, snapshotText, type SnapshotData } from '../snapshot/envelope';
 import { LIVE_STATUSES, type FileTree, type MigratingProgram, type MigrationPackage, type ProcessRecord, type ProcessStatus, type RestartPolicy } from '../protocol/messages';
 import { newProcessId } from '../protocol/ids';
 import { packDirectory, writeFileTree } from '../protocol/file-tree';
@@ -146,7 +146,7 @@ type FirstRequest =
   | { type: 'start'; program: { name: string; filename: string; source?: string }; root?: string; args?: string[] }
   /** `hashChecked`: the agent checks the snapshot's hash (CheckpointStore.read, restore()
    *  before it keeps it, prepare() while the host restores), so the host takes none. */
-  | { type: 'restore'; snapshot: string; paused: boolean; root?: string; hashChecked?: boolean };
+  | { type: 'restore'; snapshot: SnapshotData; paused: boolean; root?: string; hashChecked?: boolean };
 
 interface Settings {
   restart: RestartPolicy;
@@ -363,7 +363,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.expect(e, ['Running', 'Paused'], 'snapshot');
       const snapshot = await this.capture(e);
       if (e.record.status === 'Running') await this.hostOf(e).request({ type: 'resume' });
-      return snapshot;
+      return snapshotText(snapshot);
     });
   }
 
@@ -422,7 +422,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * along, read while the program is paused (so they are as the snapshot saw them, files it
    * wrote itself included), and so does the tail of its log.
    */
-  beginMigration(id: string): Promise<{ snapshot: string; wasPaused: boolean; record: ProcessRecord; files?: FileTree; log: string[]; main?: string; hostCaptureMs: number; capturedAt: number }> {
+  beginMigration(id: string): Promise<{ snapshot: SnapshotData; wasPaused: boolean; record: ProcessRecord; files?: FileTree; log: string[]; main?: string; hostCaptureMs: number; capturedAt: number }> {
     return this.locked(id, async (e) => {
       this.expect(e, ['Running', 'Paused'], 'migrate');
       const wasPaused = e.record.status === 'Paused';
@@ -441,7 +441,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Source of a migration: the capture becomes the program's checkpoint (the caller does
    *  this while the package is on its way, and before it journals the migration). */
-  async persistCapture(id: string, snapshot: string, wasPaused: boolean): Promise<void> {
+  async persistCapture(id: string, snapshot: SnapshotData, wasPaused: boolean): Promise<void> {
     const e = this.entries.get(id);
     if (!e || e.record.status !== 'Migrating') throw new ThingsError(ErrorCodes.BAD_STATE, `process ${id} is not migrating`);
     // Off the event loop: the package is on its way meanwhile. Nothing else writes this
@@ -907,13 +907,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('output', e.record.id, stream, line, seq);
   }
 
-  private async capture(e: Entry, timeoutMs = this.opts.captureTimeoutMs): Promise<string> {
+  private async capture(e: Entry, timeoutMs = this.opts.captureTimeoutMs): Promise<SnapshotData> {
     return (await this.captureWithStats(e, timeoutMs)).snapshot;
   }
 
   /** `capturedAt`: when the host's answer came (performance.now()); the program stopped
    *  `hostCaptureMs` before it. */
-  private async captureWithStats(e: Entry, timeoutMs = this.opts.captureTimeoutMs): Promise<{ snapshot: string; hostCaptureMs: number; capturedAt: number }> {
+  private async captureWithStats(e: Entry, timeoutMs = this.opts.captureTimeoutMs): Promise<{ snapshot: SnapshotData; hostCaptureMs: number; capturedAt: number }> {
     const result = await this.hostOf(e).request({ type: 'capture' }, timeoutMs);
     const capturedAt = performance.now();
     if (result.type !== 'capture') throw new ThingsError('E_INTERNAL', `the program host answered capture with ${result.type}`);

@@ -14,18 +14,22 @@
  * The agent owns the directory: it makes it, removes every file once read, and removes the
  * directory when it stops (and those of agents that died, when it starts: daemon/agent.ts).
  */
+import buffer from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 
 /** Texts shorter than this go through the IPC channel as they are. */
 export const SPOOL_MIN_CHARS = 1 << 20;
 
-/** A text in a spool file. */
+/** A text in a spool file: its UTF-8 bytes (ASCII text, which is its own Latin-1, is read
+ *  back as Latin-1). */
 export interface SpooledText {
   path: string;
   encoding: 'latin1' | 'utf8';
-  /** Its length in UTF-16 units (checked when read back). */
-  length: number;
+  /** Its size in bytes (checked when read back). */
+  bytes: number;
+  /** Its length in UTF-16 units, when the writer knows it (checked when read back as text). */
+  length?: number;
 }
 
 let counter = 0;
@@ -33,22 +37,65 @@ let counter = 0;
 /** Writes `text` to a new file in `dir` (synchronously). */
 export function spoolText(dir: string, prefix: string, text: string): SpooledText {
   // ASCII text is its own Latin-1 encoding: written and read back without UTF-8 work.
-  const encoding = Buffer.byteLength(text, 'utf8') === text.length ? 'latin1' : 'utf8';
-  const file = path.join(dir, `${prefix}-${process.pid}-${++counter}.json`);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  const encoding = bytes === text.length ? 'latin1' : 'utf8';
+  const file = spoolFile(dir, prefix);
   fs.writeFileSync(file, text, { encoding, mode: 0o600 });
-  return { path: file, encoding, length: text.length };
+  return { path: file, encoding, bytes, length: text.length };
 }
+
+/** Writes the UTF-8 bytes of a text (the agent's form of a large snapshot) to a new file in
+ *  `dir` (synchronously): no decoding, no encoding. */
+export function spoolBytes(dir: string, prefix: string, data: Buffer): SpooledText {
+  const file = spoolFile(dir, prefix);
+  fs.writeFileSync(file, data, { mode: 0o600 });
+  return { path: file, encoding: isAsciiBytes(data) ? 'latin1' : 'utf8', bytes: data.length };
+}
+
+function spoolFile(dir: string, prefix: string): string {
+  return path.join(dir, `${prefix}-${process.pid}-${++counter}.json`);
+}
+
+// (buffer.isAscii: Node 18.15 and later; without it, bytes are read back as UTF-8, which is
+// right for any text, only slower.)
+const isAscii = (buffer as { isAscii?: (b: Uint8Array) => boolean }).isAscii;
+const isAsciiBytes = (b: Uint8Array): boolean => isAscii !== undefined && isAscii(b);
 
 /** Reads a spooled text back, and removes its file when `remove` is set. */
 export function readSpooled(f: SpooledText, remove: boolean): string {
+  const data = readSpooledInto(f, remove, 0, 0);
+  const text = data.toString(f.encoding === 'latin1' ? 'latin1' : 'utf8');
+  if (f.length !== undefined && text.length !== f.length) throw spoolDamaged(`the spooled snapshot ${f.path} has ${text.length} characters, ${f.length} were written`);
+  return text;
+}
+
+/**
+ * Reads a spooled text's bytes into a new buffer, `before` bytes after its start and `after`
+ * bytes before its end (room for what the caller puts around them), and removes its file
+ * when `remove` is set.
+ */
+export function readSpooledInto(f: SpooledText, remove: boolean, before: number, after: number): Buffer {
   try {
-    const text = fs.readFileSync(f.path, f.encoding === 'latin1' ? 'latin1' : 'utf8');
-    if (text.length !== f.length) throw Object.assign(new Error(`the spooled snapshot ${f.path} has ${text.length} characters, ${f.length} were written`), { code: 'E_SNAPSHOT_CORRUPT' });
-    return text;
+    const fd = fs.openSync(f.path, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size !== f.bytes) throw spoolDamaged(`the spooled snapshot ${f.path} has ${size} bytes, ${f.bytes} were written`);
+      const out = Buffer.allocUnsafe(before + size + after);
+      for (let at = 0; at < size; ) {
+        const n = fs.readSync(fd, out, before + at, size - at, at);
+        if (n === 0) throw spoolDamaged(`the spooled snapshot ${f.path} ended after ${at} of ${size} bytes`);
+        at += n;
+      }
+      return out;
+    } finally {
+      fs.closeSync(fd);
+    }
   } finally {
     if (remove) fs.rm(f.path, { force: true }, () => undefined);
   }
 }
+
+const spoolDamaged = (message: string): Error => Object.assign(new Error(message), { code: 'E_SNAPSHOT_CORRUPT' });
 
 /** A spool file named in a message, checked: directly in `dir`. */
 export function isSpooledText(v: unknown, dir: string): v is SpooledText {
@@ -57,7 +104,8 @@ export function isSpooledText(v: unknown, dir: string): v is SpooledText {
   return (
     typeof f.path === 'string' &&
     (f.encoding === 'latin1' || f.encoding === 'utf8') &&
-    typeof f.length === 'number' &&
+    Number.isSafeInteger(f.bytes) &&
+    (f.length === undefined || typeof f.length === 'number') &&
     path.dirname(f.path) === dir
   );
 }

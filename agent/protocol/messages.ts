@@ -201,7 +201,9 @@ export interface MigratingProgram {
 
 /** The bulky part of a prepare: inline, or sent in chunks (prepare-begin / prepare-chunk). */
 export interface MigrationPackage {
-  snapshot: string;
+  /** Text in a JSON message; in a binary transfer's package (./transfer.ts), the UTF-8 bytes
+   *  of that text, as they came. */
+  snapshot: string | Buffer;
   files?: FileTree;
   log?: string[];
 }

@@ -43,20 +43,30 @@ const ENVELOPE_HASH = /^\{"format":"thingsjs-snapshot","version":\d+,"hash":"sha
 /** The package's text in `format`. (JSON text never holds a raw line break, so the first one
  *  ends the header line.) */
 export function packageText(pkg: MigrationPackage, format: TransferFormat): string {
-  if (format === 'json') return JSON.stringify(pkg);
-  const { snapshot, ...rest } = pkg;
+  const snapshot = typeof pkg.snapshot === 'string' ? pkg.snapshot : pkg.snapshot.toString('utf8');
+  if (format === 'json') return JSON.stringify({ ...pkg, snapshot });
+  const { snapshot: _, ...rest } = pkg;
   return `${JSON.stringify(rest)}\n${snapshot}`;
 }
 
-/** The package's fields from its text in `format`; the caller checks them. */
-export function parsePackageText(text: string, format: TransferFormat): unknown {
+/** The package's bytes in `format`, in parts: a binary package is its header line, then
+ *  its snapshot's bytes as they are (a snapshot held as bytes is neither decoded nor copied). */
+export function packageParts(pkg: MigrationPackage, format: TransferFormat): Buffer[] {
+  if (format === 'json' || typeof pkg.snapshot === 'string') return [Buffer.from(packageText(pkg, format), 'utf8')];
+  const { snapshot, ...rest } = pkg;
+  return [Buffer.from(`${JSON.stringify(rest)}\n`, 'utf8'), snapshot];
+}
+
+/** The package's fields from its text (or bytes) in `format`; the caller checks them. A
+ *  binary package's snapshot comes back as it came: text from text, bytes from bytes. */
+export function parsePackageText(text: string | Buffer, format: TransferFormat): unknown {
   try {
-    if (format === 'json') return JSON.parse(text);
+    if (format === 'json') return JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
     const nl = text.indexOf('\n');
     if (nl === -1) throw new Error('no header line');
-    const header = JSON.parse(text.slice(0, nl)) as unknown;
+    const header = JSON.parse(typeof text === 'string' ? text.slice(0, nl) : text.toString('utf8', 0, nl)) as unknown;
     if (!header || typeof header !== 'object' || Array.isArray(header)) throw new Error('the header line is not a JSON object');
-    return { ...header, snapshot: text.slice(nl + 1) };
+    return { ...header, snapshot: typeof text === 'string' ? text.slice(nl + 1) : text.subarray(nl + 1) };
   } catch (err) {
     throw new ThingsError(ErrorCodes.BAD_REQUEST, `the migration package is not ${format === 'json' ? 'JSON' : 'a header line and a snapshot'}: ${(err as Error).message}`);
   }
@@ -76,7 +86,11 @@ export function chunkSizeFor(maxPacket: number, format: TransferFormat = 'json')
 }
 
 export class OutgoingTransfer {
-  readonly bytes: Buffer;
+  /** The package's bytes, in parts one after the other (see packageParts). */
+  private readonly parts: readonly Buffer[];
+  /** Where each part starts in the package. */
+  private readonly starts: number[] = [];
+  readonly size: number;
   readonly chunks: number;
   /** What the begin names the transfer by: its sha256, or with `chunks-late` the snapshot's. */
   readonly beginSha256: string;
@@ -86,18 +100,27 @@ export class OutgoingTransfer {
   private whole: string | undefined;
 
   constructor(
-    text: string,
+    data: string | readonly Buffer[],
     readonly chunkSize: number,
     digest: TransferDigest = 'whole',
   ) {
-    this.bytes = Buffer.from(text, 'utf8');
-    this.chunks = Math.ceil(this.bytes.length / chunkSize);
+    this.parts = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data;
+    let size = 0;
+    for (const part of this.parts) {
+      this.starts.push(size);
+      size += part.length;
+    }
+    this.size = size;
+    this.chunks = Math.ceil(size / chunkSize);
     this.chunkHashes = new Array<string>(this.chunks);
     let named: string | undefined;
     if (digest === 'chunks-late') {
-      // Only a binary package (header line, then the snapshot as it is) names its snapshot.
-      const nl = text.indexOf('\n');
-      named = nl === -1 ? undefined : ENVELOPE_HASH.exec(text.slice(nl + 1, nl + 200))?.[1];
+      // Only a binary package (header line, then the snapshot as it is) names its snapshot:
+      // in parts, the second part; in one, what follows its first line break.
+      const [first, second] = this.parts;
+      const nl = this.parts.length === 1 ? first.indexOf(0x0a) : -1;
+      const snapshotStart = this.parts.length === 2 ? second.toString('latin1', 0, 200) : nl === -1 ? '' : first.toString('latin1', nl + 1, nl + 200);
+      named = ENVELOPE_HASH.exec(snapshotStart)?.[1];
       if (named === undefined) digest = 'chunks';
     }
     this.digest = digest;
@@ -108,7 +131,11 @@ export class OutgoingTransfer {
    *  hashes the chunks not hashed yet (with `chunks-late`, after they have been sent: none). */
   get sha256(): string {
     if (this.whole !== undefined) return this.whole;
-    if (this.digest === 'whole') return (this.whole = sha256(this.bytes));
+    if (this.digest === 'whole') {
+      const hash = createHash('sha256');
+      for (const part of this.parts) hash.update(part);
+      return (this.whole = hash.digest('hex'));
+    }
     const digests: Buffer[] = [];
     for (let i = 0; i < this.chunks; i++) digests.push(Buffer.from(this.chunkHash(i), 'hex'));
     return (this.whole = sha256(Buffer.concat(digests)));
@@ -118,12 +145,25 @@ export class OutgoingTransfer {
     return (this.chunkHashes[index] ??= sha256(this.slice(index)));
   }
 
-  private slice(index: number): Buffer {
-    return this.bytes.subarray(index * this.chunkSize, Math.min(this.bytes.length, (index + 1) * this.chunkSize));
+  /** The package's bytes from `start` to `end`: a view of one part, or a copy of the pieces
+   *  of two or more (only a chunk across a part's end). */
+  private range(start: number, end: number): Buffer {
+    let i = this.starts.length - 1;
+    while (i > 0 && this.starts[i] > start) i--;
+    const first = this.parts[i];
+    const at = start - this.starts[i];
+    if (at + (end - start) <= first.length) return first.subarray(at, at + (end - start));
+    const pieces: Buffer[] = [];
+    for (let left = end - start, p = i, from = at; left > 0 && p < this.parts.length; p++, from = 0) {
+      const piece = this.parts[p].subarray(from, from + left);
+      pieces.push(piece);
+      left -= piece.length;
+    }
+    return Buffer.concat(pieces);
   }
 
-  get size(): number {
-    return this.bytes.length;
+  private slice(index: number): Buffer {
+    return this.range(index * this.chunkSize, Math.min(this.size, (index + 1) * this.chunkSize));
   }
 
   /** Chunk `index`: its bytes as they are (`raw`) or in base64. */
@@ -134,7 +174,7 @@ export class OutgoingTransfer {
 
   /** Bytes of chunk `index` (without encoding it). */
   chunkBytes(index: number): number {
-    return Math.min(this.bytes.length, (index + 1) * this.chunkSize) - index * this.chunkSize;
+    return Math.min(this.size, (index + 1) * this.chunkSize) - index * this.chunkSize;
   }
 }
 
@@ -172,8 +212,8 @@ export class IncomingTransfer {
     return out;
   }
 
-  /** The package's text, once every chunk is here and the whole matches its hash. */
-  assemble(expect: { size: number; sha256: string }): string {
+  /** The package's bytes, once every chunk is here and the whole matches its hash. */
+  assemble(expect: { size: number; sha256: string }): Buffer {
     const missing = this.missing();
     if (missing.length > 0) throw new ThingsError(ErrorCodes.TRANSFER_INCOMPLETE, `${missing.length} of ${this.begin.chunks} chunks are missing`, { missing: missing.slice(0, 1000) });
     // With `chunks-late` the begin named the transfer by its snapshot; its sha256 is the prepare's.
@@ -183,6 +223,6 @@ export class IncomingTransfer {
     const whole = Buffer.concat(order.map((i) => this.parts.get(i) as Buffer));
     const hash = this.begin.digest === 'chunks' || late ? sha256(Buffer.concat(order.map((i) => this.digests.get(i) as Buffer))) : sha256(whole);
     if (whole.length !== this.begin.size || hash !== expect.sha256) throw new ThingsError(ErrorCodes.SNAPSHOT_CORRUPT, 'the reassembled package does not match its sha256');
-    return whole.toString('utf8');
+    return whole;
   }
 }

@@ -115,7 +115,8 @@ function migratingProgram(a: Record<string, unknown>): MigratingProgram {
 export function checkMigrationPackage(v: unknown, where = 'args.package'): MigrationPackage {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw bad(`${where} must be an object`);
   const p = v as Record<string, unknown>;
-  if (typeof p.snapshot !== 'string' || p.snapshot === '') throw bad(`${where}.snapshot must be a non-empty string`);
+  // (Bytes only from a binary transfer's package: JSON makes no Buffer.)
+  if ((typeof p.snapshot !== 'string' && !Buffer.isBuffer(p.snapshot)) || p.snapshot.length === 0) throw bad(`${where}.snapshot must be a non-empty string`);
   if (p.log !== undefined && !isStringArray(p.log)) throw bad(`${where}.log must be an array of strings`);
   return { snapshot: p.snapshot, files: p.files === undefined ? undefined : checkFileTree(p.files), log: p.log as string[] | undefined };
 }

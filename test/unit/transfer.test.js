@@ -5,7 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { OutgoingTransfer, IncomingTransfer, chunkSizeFor, packageText, parsePackageText, parseRequest, sealSnapshot, openSnapshot } = require(path.join(__dirname, '..', '..', 'dist', 'lib.js'));
+const { OutgoingTransfer, IncomingTransfer, chunkSizeFor, packageText, packageParts, parsePackageText, parseRequest, sealSnapshot, sealBodyText, sealBodyBytes, SEAL_HEAD_BYTES, SEAL_TAIL_BYTES, openSnapshot, checkSnapshot } = require(path.join(__dirname, '..', '..', 'dist', 'lib.js'));
 
 const text = JSON.stringify({ snapshot: 'é'.repeat(5000) + 'x'.repeat(30001), log: ['line ✓'] });
 
@@ -31,7 +31,7 @@ test('reassembles out of order, keeps a repeated chunk once, and matches the who
     inc.add(i, c.data, c.sha256);
   }
   assert.deepEqual(inc.missing(), []);
-  assert.equal(inc.assemble({ size: out.size, sha256: out.sha256 }), text);
+  assert.equal(inc.assemble({ size: out.size, sha256: out.sha256 }).toString('utf8'), text);
 });
 
 test('a damaged chunk is refused; a transfer missing chunks says which; a resume sends only those', () => {
@@ -47,7 +47,7 @@ test('a damaged chunk is refused; a transfer missing chunks says which; a resume
   // What a prepare-begin sent again answers: the chunks already here.
   const have = new Set(inc.received);
   for (let i = 0; i < out.chunks; i++) if (!have.has(i)) inc.add(i, out.chunk(i).data, out.chunk(i).sha256);
-  assert.equal(inc.assemble({ size: out.size, sha256: out.sha256 }), text);
+  assert.equal(inc.assemble({ size: out.size, sha256: out.sha256 }).toString('utf8'), text);
   assert.throws(() => inc.assemble({ size: out.size, sha256: '0'.repeat(64) }), { code: 'E_BAD_REQUEST' });
 });
 
@@ -71,7 +71,48 @@ test('the binary format: a header line and the snapshot as it is, raw chunks wit
     assert.ok(Buffer.isBuffer(c.data));
     inc.add(i, c.data, c.sha256);
   }
-  assert.deepEqual(parsePackageText(inc.assemble({ size: out.size, sha256: out.sha256 }), 'binary'), pkg);
+  // Reassembled as bytes, the snapshot comes out as its bytes (the agent keeps them so).
+  const parsed = parsePackageText(inc.assemble({ size: out.size, sha256: out.sha256 }), 'binary');
+  assert.ok(Buffer.isBuffer(parsed.snapshot));
+  assert.deepEqual({ ...parsed, snapshot: parsed.snapshot.toString('utf8') }, pkg);
+});
+
+test('a snapshot held as bytes: sealed in place, packaged without a copy, sent and named as its text is', () => {
+  const bodyText = JSON.stringify({ heap: ['é✓'.repeat(2000), 'x'.repeat(30000)], n: [1, 2, 3] });
+  const body = Buffer.from(bodyText, 'utf8');
+  const room = Buffer.alloc(SEAL_HEAD_BYTES + body.length + SEAL_TAIL_BYTES, 0x20);
+  body.copy(room, SEAL_HEAD_BYTES);
+  const sealed = sealBodyBytes(room);
+  // The same bytes as the text sealed; checked and opened as bytes.
+  assert.equal(sealed.toString('utf8'), sealBodyText(bodyText));
+  assert.equal(checkSnapshot(sealed).hash, openSnapshot(sealBodyText(bodyText)).hash);
+  assert.deepEqual(openSnapshot(sealed).body, JSON.parse(bodyText));
+  const broken = Buffer.from(sealed);
+  broken[SEAL_HEAD_BYTES + 5] ^= 1;
+  assert.throws(() => checkSnapshot(broken), { code: 'E_SNAPSHOT_CORRUPT', message: /content hash/ });
+  assert.throws(() => checkSnapshot(sealed.subarray(0, sealed.length - 2)), { code: 'E_SNAPSHOT_CORRUPT', message: /truncated/ });
+
+  const pkg = { snapshot: sealed, log: ['line ✓'] };
+  const parts = packageParts(pkg, 'binary');
+  assert.equal(parts.length, 2);
+  assert.equal(parts[1], sealed, 'the snapshot part is the snapshot itself, not a copy');
+  const asText = packageText({ ...pkg, snapshot: sealed.toString('utf8') }, 'binary');
+  const size = chunkSizeFor(4096, 'binary');
+  for (const digest of ['whole', 'chunks', 'chunks-late']) {
+    const fromParts = new OutgoingTransfer(parts, size, digest);
+    const fromText = new OutgoingTransfer(asText, size, digest);
+    assert.equal(fromParts.size, Buffer.byteLength(asText));
+    assert.equal(fromParts.digest, digest);
+    assert.equal(fromParts.beginSha256, fromText.beginSha256);
+    // Every chunk, the one across the parts' boundary included, is the text's.
+    for (let i = 0; i < fromParts.chunks; i++) assert.deepEqual(fromParts.chunk(i, true), fromText.chunk(i, true));
+    assert.equal(fromParts.sha256, fromText.sha256);
+    const inc = new IncomingTransfer({ ...begin(fromParts), sha256: fromParts.beginSha256, format: 'binary', digest });
+    for (let i = 0; i < fromParts.chunks; i++) inc.add(i, fromParts.chunk(i, true).data, fromParts.chunk(i, true).sha256);
+    const back = parsePackageText(inc.assemble({ size: fromParts.size, sha256: fromParts.sha256 }), 'binary');
+    assert.ok(Buffer.from(back.snapshot).equals(sealed));
+  }
+  assert.equal(`sha256:${new OutgoingTransfer(parts, size, 'chunks-late').beginSha256}`, checkSnapshot(sealed).hash);
 });
 
 test('a request carries a chunk as bytes after a NUL; other actions refuse an attachment', () => {
@@ -104,7 +145,7 @@ test('a chunk-digests transfer checks the whole through its chunks: a chunk of a
   const args = { ...begin(out), format: 'binary', digest: 'chunks' };
   const clean = new IncomingTransfer(args);
   for (const i of [...Array(out.chunks).keys()].reverse()) clean.add(i, out.chunk(i, true).data, out.chunk(i, true).sha256);
-  assert.equal(clean.assemble({ size: out.size, sha256: out.sha256 }), text);
+  assert.equal(clean.assemble({ size: out.size, sha256: out.sha256 }).toString('utf8'), text);
 
   // Each chunk matches the hash it came with, but one belongs to the other package.
   const mixed = new IncomingTransfer(args);
@@ -127,7 +168,7 @@ test('a late-digest transfer hashes chunks as they go, is named by its snapshot,
   const args = { ...begin(out), sha256: out.beginSha256, format: 'binary', digest: 'chunks-late' };
   const t = new IncomingTransfer(args);
   for (let i = 0; i < out.chunks; i++) t.add(i, out.chunk(i, true).data, out.chunk(i, true).sha256);
-  assert.equal(t.assemble({ size: out.size, sha256: out.sha256 }), pkgText);
+  assert.equal(t.assemble({ size: out.size, sha256: out.sha256 }).toString('utf8'), pkgText);
   // A prepare whose sha256 is not that of these chunks (another capture, the same size).
   assert.throws(() => t.assemble({ size: out.size, sha256: 'f'.repeat(64) }), { code: 'E_SNAPSHOT_CORRUPT' });
   // A package without a snapshot header (JSON format) cannot be named so: plain chunk digests.
