@@ -7,6 +7,7 @@ export { ProgramHost } from './host/program';
 export { shapeStats, setShapeChecks } from './runtime/heap/shapes';
 export { sealSnapshot, sealBodyText, sealBodyBytes, SEAL_HEAD_BYTES, SEAL_TAIL_BYTES, openSnapshot, checkSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot/envelope';
 export { ChildHost } from './daemon/child-host';
+export { spoolText, spoolBytes, readSpooled } from './host/spool';
 export { summarize, formatSummary, SUSPENDED_KINDS, KIND_NAMES } from './snapshot/summary';
 export { ThingsError, ErrorCodes } from './shared/errors';
 export { OutgoingTransfer, IncomingTransfer, chunkSizeFor, packageText, packageParts, parsePackageText } from './protocol/transfer';

@@ -40,9 +40,29 @@ export function spoolText(dir: string, prefix: string, text: string): SpooledTex
   const bytes = Buffer.byteLength(text, 'utf8');
   const encoding = bytes === text.length ? 'latin1' : 'utf8';
   const file = spoolFile(dir, prefix);
-  fs.writeFileSync(file, text, { encoding, mode: 0o600 });
+  const fd = fs.openSync(file, 'w', 0o600);
+  try {
+    // In pieces, through one buffer: a buffer of the whole text is fresh memory every time,
+    // and its page faults took longer than the copy (10 MB: 25-35 ms in a program host after
+    // a capture, against ~10 ms so).
+    const buf = Buffer.allocUnsafeSlow(Math.min(text.length, WRITE_PIECE) * (encoding === 'latin1' ? 1 : 3));
+    for (let i = 0; i < text.length; ) {
+      let end = Math.min(text.length, i + WRITE_PIECE);
+      // (A piece never ends between the two halves of a surrogate pair.)
+      if (end < text.length && encoding === 'utf8' && isHighSurrogate(text.charCodeAt(end - 1))) end--;
+      const n = buf.write(text.slice(i, end), 0, encoding);
+      for (let at = 0; at < n; ) at += fs.writeSync(fd, buf, at, n - at);
+      i = end;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
   return { path: file, encoding, bytes, length: text.length };
 }
+
+/** UTF-16 units written per piece (see spoolText). */
+const WRITE_PIECE = 1 << 20;
+const isHighSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
 
 /** Writes the UTF-8 bytes of a text (the agent's form of a large snapshot) to a new file in
  *  `dir` (synchronously): no decoding, no encoding. */

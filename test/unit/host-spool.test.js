@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ChildHost, openSnapshot } = require(path.join(__dirname, '..', '..', 'dist', 'lib.js'));
+const { ChildHost, openSnapshot, spoolText, spoolBytes, readSpooled } = require(path.join(__dirname, '..', '..', 'dist', 'lib.js'));
 
 const CHILD = path.join(__dirname, '..', '..', 'dist', 'child.js');
 
@@ -75,6 +75,8 @@ for (const [label, text] of [
       // Sealed on this side: its hash is that of its body.
       const opened = openSnapshot(cap.snapshot);
       assert.ok(Array.isArray(opened.body.heap));
+      // Kept as its UTF-8 bytes on this side (it came through a file).
+      assert.ok(Buffer.isBuffer(cap.snapshot));
       await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(fs.readdirSync(spool), [], 'the capture file is gone once read');
       // Paused by the capture: nothing more is printed before it is killed.
@@ -98,3 +100,33 @@ for (const [label, text] of [
     }
   });
 }
+
+test("spool files hold a text's UTF-8 bytes, written in pieces without splitting a character, and are checked when read", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'thingsjs-spool-dir-'));
+  try {
+    const piece = 1 << 20;
+    for (const text of [
+      'a'.repeat(2.5 * piece),
+      // A surrogate pair across the first piece's end, and other characters of 2 and 3 bytes.
+      'a'.repeat(piece - 1) + '\u{1F600}' + 'é'.repeat(1000) + '✓' + '\u{1F600}'.repeat(piece / 2 + 7),
+    ]) {
+      const f = spoolText(dir, 'test', text);
+      assert.equal(f.encoding, /^a*$/.test(text) ? 'latin1' : 'utf8');
+      assert.ok(fs.readFileSync(f.path).equals(Buffer.from(text, 'utf8')), 'the file is the text in UTF-8');
+      assert.equal(f.bytes, Buffer.byteLength(text));
+      assert.equal(readSpooled(f, true), text);
+      // Bytes spooled as they are, read back as the same text (ASCII as Latin-1).
+      const g = spoolBytes(dir, 'test', Buffer.from(text, 'utf8'));
+      assert.equal(g.encoding, f.encoding);
+      assert.equal(readSpooled(g, false), text);
+      // A file that is not as long as it was written is refused.
+      fs.truncateSync(g.path, g.bytes - 1);
+      assert.throws(() => readSpooled(g, true), { code: 'E_SNAPSHOT_CORRUPT', message: /bytes/ });
+    }
+    // (Removed in the background.)
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(fs.readdirSync(dir), [], 'files read with `remove` are removed');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
