@@ -10,6 +10,7 @@
 //
 // scripts/package.sh runs --check, so a dependency change cannot ship undeclared.
 import { build } from 'esbuild';
+import { bundlePlugins } from '../scripts/bundle-plugins.mjs';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,7 @@ const result = await build({
   metafile: true,
   logLevel: 'error',
   define: { THINGSJS_VERSION: '"0"' },
+  plugins: bundlePlugins,
 });
 
 const packages = new Set();

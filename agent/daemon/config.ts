@@ -12,12 +12,13 @@
  *
  * Every key with its default is documented in packaging/agent.conf (kept true to DEFAULTS).
  */
-import crypto from 'node:crypto';
+import type crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ini from 'ini';
 import { ThingsError } from '../shared/errors';
+import { nodeCrypto } from '../shared/lazy-crypto';
 import { isTlsUrl, parseAddresses, type ProtocolChoice } from '../protocol/connection';
 import { DEFAULT_TOPIC_ROOT, isTopicLevel } from '../protocol/topics';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger';
@@ -367,7 +368,7 @@ function pemCertificates(file: string, text: string, warnings: string[], what: s
   return blocks.map((block, i) => {
     let cert: crypto.X509Certificate;
     try {
-      cert = new crypto.X509Certificate(block);
+      cert = new (nodeCrypto().X509Certificate)(block);
     } catch (err) {
       throw `${file}: certificate ${i + 1} is not valid: ${(err as Error).message}`;
     }
@@ -589,7 +590,7 @@ function loadTls(tls: TlsConfig, problem: (key: string, reason: string) => void,
     if (text !== undefined) {
       let key: crypto.KeyObject | undefined;
       try {
-        key = crypto.createPrivateKey(text);
+        key = nodeCrypto().createPrivateKey(text);
         tls.key = Buffer.from(text);
       } catch (err) {
         const msg = (err as Error).message;

@@ -1,5 +1,5 @@
 /** Short random identifiers. */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../shared/lazy-crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -7,7 +7,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 export function randomId(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const b of randomBytes(length * 2)) {
+    for (const b of nodeCrypto().randomBytes(length * 2)) {
       // 248 = 4 * 62: drop bytes above it so every character is equally likely.
       if (b < 248 && out.length < length) out += ALPHABET[b % 62];
     }

@@ -27,7 +27,7 @@
  * Every message is idempotent: a chunk sent twice is kept once, a begin sent again answers
  * which chunks are already there (a transfer resumes after a lost message or a broker restart).
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto, sha256Hex as sha256 } from '../shared/lazy-crypto';
 import { ErrorCodes, ThingsError } from '../shared/errors';
 import type { MigrationPackage, PrepareBeginArgs } from './messages';
 
@@ -76,8 +76,8 @@ export function parsePackageText(text: string | Buffer, format: TransferFormat):
  *  properties). */
 const ENVELOPE_BYTES = 1024;
 
-export const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
-const digestOf = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
+export { sha256 };
+const digestOf = (b: Buffer): Buffer => nodeCrypto().createHash('sha256').update(b).digest();
 
 /** Bytes of package per chunk so that a prepare-chunk message stays within `maxPacket`. */
 export function chunkSizeFor(maxPacket: number, format: TransferFormat = 'json'): number {
@@ -132,7 +132,7 @@ export class OutgoingTransfer {
   get sha256(): string {
     if (this.whole !== undefined) return this.whole;
     if (this.digest === 'whole') {
-      const hash = createHash('sha256');
+      const hash = nodeCrypto().createHash('sha256');
       for (const part of this.parts) hash.update(part);
       return (this.whole = hash.digest('hex'));
     }

@@ -7,7 +7,7 @@
  * re-serialisation. A snapshot of a newer version is refused (E_SNAPSHOT_VERSION); one whose
  * hash, header or JSON is wrong is refused as corrupt (E_SNAPSHOT_CORRUPT).
  */
-import type * as Crypto from 'node:crypto';
+import { sha256Hex } from '../shared/lazy-crypto';
 import { ThingsError, ErrorCodes } from '../shared/errors';
 
 export const SNAPSHOT_FORMAT = 'thingsjs-snapshot';
@@ -18,15 +18,8 @@ export const SNAPSHOT_VERSION = 3;
 
 const HEADER = /^\{"format":"thingsjs-snapshot","version":(\d+),"hash":"sha256:([0-9a-f]{64})","body":/;
 
-let crypto: typeof Crypto | undefined;
-/** Node's crypto is loaded when a hash is first taken: a program host never takes one (the
- *  agent seals what the host captures and checks what it restores), and loading it costs a
- *  process ~2 MB. */
-function sha256Hex(text: string | Uint8Array): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  crypto ??= require('node:crypto') as typeof Crypto;
-  return crypto.createHash('sha256').update(text).digest('hex');
-}
+// (Node's crypto is loaded when a hash is first taken: a program host never takes one, the
+// agent seals what the host captures and checks what it restores.)
 
 export function sealSnapshot(body: unknown): string {
   return sealBodyText(JSON.stringify(body));

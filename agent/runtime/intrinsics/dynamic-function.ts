@@ -14,12 +14,8 @@
  * Syntax errors are the engine's too: the arguments are checked by the native Function first.
  * Not covered: indirect eval, and the GeneratorFunction / AsyncFunction constructors.
  */
-import type * as Crypto from 'node:crypto';
+import { sha256Hex } from '../../shared/lazy-crypto';
 import vm from 'node:vm';
-
-/** Node's crypto, loaded when a program first makes a function from text (not with the
- *  runtime: a host that needs no hash does not load it). */
-let crypto: typeof Crypto | undefined;
 
 export interface DynamicEntry {
   source: string;
@@ -57,9 +53,8 @@ export class DynamicFunctions {
     const strings = args.map(String);
     const body = strings.length ? strings[strings.length - 1] : '';
     const source = `(function anonymous(${strings.slice(0, -1).join(',')}\n) {\n${body}\n})`;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    crypto ??= require('node:crypto') as typeof Crypto;
-    const key = DYNAMIC_KEY_PREFIX + crypto.createHash('sha256').update(source).digest('hex').slice(0, 24);
+    // (Node's crypto is loaded by the first function made from text, not with the runtime.)
+    const key = DYNAMIC_KEY_PREFIX + sha256Hex(source).slice(0, 24);
     let entry = this.entries.get(key);
     if (!entry) {
       // The engine's checks (and its SyntaxError) come first.

@@ -5,7 +5,7 @@ The thingsctl package is the admin command line."
 SECTION = "console/network"
 # The bundles contain ThingsJS (MIT) and the npm packages listed in the copyright file.
 LICENSE = "MIT & ISC & BSD-3-Clause"
-LIC_FILES_CHKSUM = "file://debian/copyright;md5=2dbab66bb80fa4c329a6a27ade20ca88"
+LIC_FILES_CHKSUM = "file://debian/copyright;md5=a77a1fa08e2e340b10bf320089f7e6de"
 
 # The release tarball that `npm run package` (scripts/package.sh) writes to dist/packages:
 # the esbuild bundles (no native code: one build for every machine), the systemd unit, the
