@@ -19,6 +19,7 @@ import { Runtime, type SnapshotBody } from '../runtime';
 import { openSnapshot, sealBodyText } from '../snapshot/envelope';
 import { entryKind } from '../runtime/heap/format';
 import { ErrorCodes, ThingsError } from '../shared/errors';
+import { monotonicMs } from '../shared/clock';
 
 /** The instrumenter, loaded when first used: a restored program needs it only if it loads a
  *  module it had not loaded before or makes a function with `new Function` (its module
@@ -375,19 +376,19 @@ export class ProgramHost {
   /** A capture, sealed (its hash taken: see captureBody for a host that leaves it to its
    *  agent). */
   capture(): CaptureOutput {
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const { bodyText, objects, timers } = this.captureBody();
     const snapshot = sealBodyText(bodyText);
-    return { snapshot, objects, timers, bytes: snapshot.length, captureMs: performance.now() - t0 };
+    return { snapshot, objects, timers, bytes: snapshot.length, captureMs: monotonicMs() - t0 };
   }
 
   /** A capture as the body's JSON text: sealBodyText() makes it a snapshot. */
   captureBody(): { bodyText: string; objects: number; timers: number; captureMs: number } {
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const { body, objects, timers } = this.runtime.capture();
     this.describeGraph(body);
     const bodyText = JSON.stringify(body);
-    return { bodyText, objects, timers, captureMs: performance.now() - t0 };
+    return { bodyText, objects, timers, captureMs: monotonicMs() - t0 };
   }
 
   /** Adds each module's parent, children and require() resolutions to the snapshot body. */

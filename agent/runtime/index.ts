@@ -169,7 +169,7 @@ export interface SnapshotBody {
   /** `exitCode`: process.exitCode as the program set it. */
   /** `processState`: properties the program added to `process`, its environment changes. */
   /** `calls`: callback calls of fs, zlib, crypto the program made while paused, not yet issued. */
-  roots: { timers: V[]; globals: [string, V][]; hooks: V[]; process?: [string, V, 0 | 1][]; processState?: ProcessRoots; calls?: [string, V][]; exitCode?: number | string; modules?: { key: string; exports: V; moduleExports: V; filename?: string }[] };
+  roots: { timers: V[]; globals: [string, V][]; deletedGlobals?: string[]; hooks: V[]; process?: [string, V, 0 | 1][]; processState?: ProcessRoots; calls?: [string, V][]; exitCode?: number | string; modules?: { key: string; exports: V; moduleExports: V; filename?: string }[] };
   clock: { capturedAt: number };
   node: string;
   arch: string;
@@ -519,13 +519,16 @@ export class Runtime {
       const label = t._kind === 'immediate' ? 'setImmediate' : t._kind === 'interval' ? 'setInterval' : 'setTimeout';
       timers.push(enc.root(t, label));
     }
+    // Globals the program added, and built-in ones it replaced or deleted.
     const globals: [string, V][] = [];
+    const deletedGlobals: string[] = [];
     for (const name of Object.getOwnPropertyNames(globalThis)) {
-      if (this.builtins.globalNames.has(name) || name === RUNTIME_GLOBAL) continue;
+      if (name === RUNTIME_GLOBAL || (this.builtins.globalNames.has(name) && this.builtins.globalChange(name) !== 'replaced')) continue;
       const d = Object.getOwnPropertyDescriptor(globalThis, name);
       if (!d || !('value' in d)) continue;
       globals.push([name, enc.root(d.value, name)]);
     }
+    for (const name of this.builtins.globalNames) if (name !== RUNTIME_GLOBAL && this.builtins.globalChange(name) === 'deleted') deletedGlobals.push(name);
     const hooks = this.afterRestore.map((fn, i) => enc.root(fn, `onRestore hook ${i}`));
     // Listeners the program put on `process` (instrumented functions only: Node's own stay).
     const processListeners: [string, V, 0 | 1][] = [];
@@ -553,7 +556,7 @@ export class Runtime {
       ...(this.dynamic?.entries.size ? { dynamic: [...this.dynamic.entries].map(([key, e]) => ({ key, source: e.source })) } : {}),
       heap: enc.records,
       kinds: enc.kinds.join(''),
-      roots: { timers, globals, hooks, process: processListeners, ...(processState ? { processState } : {}), ...(calls.length ? { calls } : {}), modules, ...(process.exitCode !== undefined ? { exitCode: process.exitCode } : {}) },
+      roots: { timers, globals, ...(deletedGlobals.length ? { deletedGlobals } : {}), hooks, process: processListeners, ...(processState ? { processState } : {}), ...(calls.length ? { calls } : {}), modules, ...(process.exitCode !== undefined ? { exitCode: process.exitCode } : {}) },
       clock: { capturedAt: Date.now() },
       node: process.version,
       arch: process.arch,
@@ -641,6 +644,7 @@ export class Runtime {
       const loaded = this.modules.get(m.key);
       if (loaded) loaded.module.exports = dec.value(m.moduleExports);
     }
+    for (const name of body.roots.deletedGlobals ?? []) if (typeof name === 'string' && name !== RUNTIME_GLOBAL) delete (globalThis as Record<string, unknown>)[name];
     for (const [name, v] of body.roots.globals) (globalThis as Record<string, unknown>)[name] = dec.value(v);
     if (body.roots.exitCode !== undefined) process.exitCode = Number(body.roots.exitCode);
     (this.processState ?? new ProcessState()).restore(body.roots.processState, (v) => dec.value(v));

@@ -6,6 +6,7 @@
  * capture record each timer's remaining delay, and a restore re-arm it on another machine.
  * The native timer behind each one is an implementation detail, re-created on resume.
  */
+import { monotonicMs } from '../shared/clock';
 
 const native = {
   setTimeout: globalThis.setTimeout,
@@ -98,7 +99,7 @@ export class TimerScheduler {
 
   /** The virtual clock, in ms: stands still while paused. */
   now(): number {
-    return (this.paused ? this.pausedAt : performance.now()) - this.skew;
+    return (this.paused ? this.pausedAt : monotonicMs()) - this.skew;
   }
 
   isPaused(): boolean {
@@ -185,7 +186,7 @@ export class TimerScheduler {
    *  is kept alive meanwhile (a paused program is not a finished one). */
   pause(keepAlive = true): void {
     if (this.paused) return;
-    this.pausedAt = performance.now();
+    this.pausedAt = monotonicMs();
     this.paused = true;
     if (this.deferredArm) native.clearImmediate(this.deferredArm);
     this.deferredArm = null;
@@ -195,7 +196,7 @@ export class TimerScheduler {
 
   resume(): void {
     if (!this.paused) return;
-    this.skew += performance.now() - this.pausedAt;
+    this.skew += monotonicMs() - this.pausedAt;
     this.paused = false;
     if (this.keepAlive) native.clearInterval(this.keepAlive);
     this.keepAlive = null;

@@ -58,6 +58,10 @@ const EAGER_ACCESSORS = new Set(['process', 'Buffer']);
 /** Globals that belong to the runtime or the host, never to the program's state. */
 const SKIP_GLOBALS = new Set(['$tjs_runtime', 'global', 'globalThis']);
 
+/** Globals that `node -e` and the REPL define for their own code (a program's module has
+ *  these as bindings of its own), and that Node sets again itself: never the program's. */
+const EVAL_MODULE_GLOBALS = new Set(['module', 'require', 'exports', '__filename', '__dirname']);
+
 /** Globals whose getter loads Node's fetch implementation (undici): deferred while it is not
  *  loaded. Another getter of the same kind turns into a data property when first read, so a
  *  program that used one of these finds it walked like any other global. */
@@ -78,6 +82,9 @@ export class BuiltinTable {
   private readonly depths = new Map<unknown, number>();
   /** Names of globals that existed before the program ran. */
   readonly globalNames: Set<string>;
+  /** Their descriptors then (a lazy global's with its wrapped getter): what a capture compares
+   *  the globals with, to find those the program replaced or deleted. */
+  private readonly globalBaseline = new Map<string, PropertyDescriptor>();
 
   constructor(private readonly requireBuiltin: (name: string) => unknown) {
     this.globalNames = new Set(Object.getOwnPropertyNames(globalThis));
@@ -105,6 +112,10 @@ export class BuiltinTable {
         } else desc = this.walkOnFirstRead(name, d);
       }
       this.visitDescriptor(desc, null, name, 0);
+    }
+    for (const name of this.globalNames) {
+      const d = Object.getOwnPropertyDescriptor(globalThis, name);
+      if (d) this.globalBaseline.set(name, d);
     }
     // Intrinsics no global names (the constructors of generator and async functions, the
     // iterator prototypes): named as the specification does, %Name%.
@@ -158,6 +169,24 @@ export class BuiltinTable {
       // first path but still walk the module's own members.
     }
     this.visit(exportsObject, null, key, undefined, 0, true);
+  }
+
+  /**
+   * How the program changed a global that existed before it ran: 'deleted', or 'replaced'
+   * (now a data property whose value is not the one it had; a lazy global that Node made a
+   * data property when it was first read, holding its own value, is unchanged). Undefined:
+   * unchanged (a global the program made an accessor of is not followed).
+   */
+  globalChange(name: string): 'deleted' | 'replaced' | undefined {
+    if (EVAL_MODULE_GLOBALS.has(name)) return undefined;
+    const before = this.globalBaseline.get(name);
+    if (before === undefined) return undefined;
+    const now = Object.getOwnPropertyDescriptor(globalThis, name);
+    if (now === undefined) return 'deleted';
+    if (!('value' in now)) return undefined;
+    if ('value' in before) return Object.is(now.value, before.value) ? undefined : 'replaced';
+    const p = this.pathOf(now.value);
+    return p !== undefined && p.length === 1 && p[0] === name ? undefined : 'replaced';
   }
 
   pathOf(value: unknown): BuiltinPath | undefined {
