@@ -43,8 +43,8 @@ export function spoolText(dir: string, prefix: string, text: string): SpooledTex
   const fd = fs.openSync(file, 'w', 0o600);
   try {
     // In pieces, through one buffer: a buffer of the whole text is fresh memory every time,
-    // and its page faults took longer than the copy (10 MB: 25-35 ms in a program host after
-    // a capture, against ~10 ms so).
+    // whose page faults cost more than the copy (10 MB, alone: ~17 -> ~12 ms), and 10 MB more
+    // at the host's peak, at the end of a capture.
     const buf = Buffer.allocUnsafeSlow(Math.min(text.length, WRITE_PIECE) * (encoding === 'latin1' ? 1 : 3));
     for (let i = 0; i < text.length; ) {
       let end = Math.min(text.length, i + WRITE_PIECE);
