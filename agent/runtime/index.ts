@@ -528,7 +528,10 @@ export class Runtime {
       if (!d || !('value' in d)) continue;
       globals.push([name, enc.root(d.value, name)]);
     }
-    for (const name of this.builtins.globalNames) if (name !== RUNTIME_GLOBAL && this.builtins.globalChange(name) === 'deleted') deletedGlobals.push(name);
+    // (Only an absent one can have been deleted: those present were looked at above.)
+    for (const name of this.builtins.globalNames) {
+      if (name !== RUNTIME_GLOBAL && !Object.prototype.hasOwnProperty.call(globalThis, name) && this.builtins.globalChange(name) === 'deleted') deletedGlobals.push(name);
+    }
     const hooks = this.afterRestore.map((fn, i) => enc.root(fn, `onRestore hook ${i}`));
     // Listeners the program put on `process` (instrumented functions only: Node's own stay).
     const processListeners: [string, V, 0 | 1][] = [];
